@@ -1,0 +1,6 @@
+"""Command line: the composition root (placeholder)."""
+from __future__ import annotations
+
+
+def main(argv: list[str] | None = None) -> int:
+    return 0
