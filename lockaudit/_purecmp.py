@@ -12,7 +12,8 @@ as a whole, exactly as packaging applies it to one specifier set.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import bisect
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -131,15 +132,22 @@ class CompiledSpec:
         return [item for item, _ in matched]
 
 
+SpecLike = "str | Sequence[str] | CompiledSpec"
+
+
 @lru_cache(maxsize=4096)
 def _compile_cached(alternatives: tuple[str, ...]) -> CompiledSpec:
     return CompiledSpec(alternatives)
 
 
-def compile_spec(spec: str | Sequence[str]) -> CompiledSpec:
-    """Compile one PEP 440 specifier set, or a sequence of them meaning their union."""
+def compile_spec(spec: str | Sequence[str] | CompiledSpec, dialect: str = "pep440") -> CompiledSpec:
+    """Compile one PEP 440 specifier set, or a sequence of them meaning their union (cached)."""
     if isinstance(spec, CompiledSpec):
         return spec
+    if dialect != "pep440" and isinstance(spec, str):
+        from .ranges import range_alternatives
+
+        spec = range_alternatives(spec, dialect)  # type: ignore[arg-type]
     if isinstance(spec, str):
         alternatives: tuple[str, ...] = (spec,)
     else:
@@ -156,9 +164,10 @@ def filter_versions(
     spec: str | Sequence[str] | CompiledSpec,
     versions: Iterable[Any],
     prereleases: bool | None = None,
+    dialect: str = "pep440",
 ) -> list[Any]:
     """``list(SpecifierSet(spec).filter(versions, prereleases))``, input order kept."""
-    return compile_spec(spec)._filter(versions, prereleases)
+    return compile_spec(spec, dialect)._filter(versions, prereleases)
 
 
 class ReleaseHistory:
@@ -193,8 +202,25 @@ class ReleaseHistory:
     def __len__(self) -> int:
         return len(self._versions)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[str]:
         return iter(self._versions)
+
+    def __getitem__(self, index: int) -> str:
+        return self._versions[index]
+
+    def rank(self, version: str) -> int:
+        """How many versions of the history sort strictly below ``version``."""
+        parsed = _parse(version)
+        if parsed is None:
+            raise InvalidVersion(f"Invalid version: {version!r}")
+        return bisect.bisect_left(self._parsed, parsed)
+
+    def __contains__(self, version: object) -> bool:
+        parsed = _parse(version)
+        if parsed is None:
+            return False
+        i = bisect.bisect_left(self._parsed, parsed)
+        return i < len(self._parsed) and self._parsed[i] == parsed
 
     def __repr__(self) -> str:
         return f"<ReleaseHistory {len(self._versions)} versions, {len(self.invalid)} invalid>"
@@ -208,17 +234,18 @@ class ReleaseHistory:
         position = self._position
         return [position[id(p)] for p in matched]
 
-    def filter(self, spec: str | Sequence[str] | CompiledSpec, prereleases: bool | None = None) -> list[str]:
+    def filter(self, spec: SpecLike = "", prereleases: bool | None = None, dialect: str = "pep440") -> list[str]:
         """The versions the spec admits, ascending."""
         versions = self._versions
-        return [versions[i] for i in self._indices(compile_spec(spec), prereleases)]
+        return [versions[i] for i in self._indices(compile_spec(spec, dialect), prereleases)]
 
-    def count(self, spec: str | Sequence[str] | CompiledSpec, prereleases: bool | None = None) -> int:
-        return len(self._indices(compile_spec(spec), prereleases))
+    def count(self, spec: SpecLike = "", prereleases: bool | None = None, dialect: str = "pep440") -> int:
+        """How many versions the spec admits."""
+        return len(self._indices(compile_spec(spec, dialect), prereleases))
 
-    def newest(self, spec: str | Sequence[str] | CompiledSpec, prereleases: bool | None = None) -> str | None:
+    def newest(self, spec: SpecLike = "", prereleases: bool | None = None, dialect: str = "pep440") -> str | None:
         """The highest admitted version (the first-listed of equal ones, as ``max`` gives), or None."""
-        indices = self._indices(compile_spec(spec), prereleases)
+        indices = self._indices(compile_spec(spec, dialect), prereleases)
         if not indices:
             return None
         parsed = self._parsed
