@@ -173,3 +173,29 @@ def test_pre_releases_only_when_nothing_else_matches(core):
     assert history.filter(">=1.0") == ["1.0"]
     assert history.filter(">=1.0", prereleases=True) == ["1.0", "2.0a1", "2.0b1"]
     assert history.filter(">1.0", prereleases=False) == []
+
+
+@pytest.mark.parametrize(
+    ("spec", "dialect", "expected"),
+    [
+        ("^1.2", "poetry", ["1.2", "1.5"]),
+        ("^0.2.3", "poetry", ["0.2.3", "0.2.9"]),
+        ("~1.2", "poetry", ["1.2"]),
+        ("^1.2 || ^0.2", "poetry", ["0.2.3", "0.2.9", "1.2", "1.5"]),
+        ("1.2 - 2.0", "npm", ["1.2", "1.5", "2.0"]),
+        ("1.x", "npm", ["1.2", "1.5"]),
+        (">=0.2.9 <1.5 || 2.x", "npm", ["0.2.9", "0.3.0", "1.2", "2.0"]),
+    ],
+)
+def test_dialects_answer_through_the_same_core(core, spec, dialect, expected):
+    versions = ["0.2.3", "0.2.9", "0.3.0", "1.2", "1.5", "2.0", "2.1a1"]
+    history = core.ReleaseHistory(versions)
+    assert history.filter(spec, dialect=dialect) == expected
+    assert history.newest(spec, dialect=dialect) == expected[-1]
+    assert core.filter_versions(spec, list(reversed(versions)), dialect=dialect) == list(reversed(expected))
+    assert lockaudit.filter_versions(spec, versions, dialect=dialect) == expected
+
+
+def test_unknown_dialect_is_a_typed_error(core):
+    with pytest.raises(lockaudit.InvalidRange):
+        core.ReleaseHistory(["1.0"]).filter("^1", dialect="cargo")

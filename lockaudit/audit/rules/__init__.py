@@ -1,0 +1,1 @@
+"""Audit rules, one module per rule family; ``catalog`` describes every code."""

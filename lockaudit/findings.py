@@ -1,0 +1,655 @@
+"""What an audit found, as plain data: the only module presenters read.
+
+The audit engine fills these values; the presenters (``lockaudit.formats``, the
+CLI, the HTTP service) turn them into text. Nothing here fetches, prints or
+serializes.
+
+Severity scale
+--------------
+``info < low < medium < high < critical``. ``--fail-on`` / ``fail-on`` accepts
+those five names and three semver aliases, so a threshold can be read as "fail
+on drift of this size or worse":
+
+========  ==========  ==============================================
+alias     severity    typical findings
+========  ==========  ==============================================
+          info        facts (not from the index, unknown status)
+patch     low         patch drift, young release, misread range
+minor     medium      minor drift, pre-releases, requires-python trap
+major     high        major drift, lock violates its range, yanked
+          critical    a locked hash the index does not have
+========  ==========  ==============================================
+
+``never`` (or ``none``) as a threshold means findings never fail the run.
+
+Exit codes (:meth:`AuditReport.exit_code`)
+------------------------------------------
+0 nothing at or above the threshold; 1 findings at or above it; 2 bad usage or
+unreadable input (input problems of severity ``error``); 3 some package's status
+is unknown (not found, index unreachable) unless unknowns are allowed. When
+several apply the first in the order 2, 1, 3 wins. Suppressed findings never count.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import functools
+import hashlib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, TypeAlias
+from urllib.parse import urlsplit, urlunsplit
+
+from packaging.utils import canonicalize_name
+
+from .model import InputProblem, Origin
+
+__all__ = [
+    "SEVERITY_ALIASES",
+    "AuditReport",
+    "ExitCode",
+    "Finding",
+    "JSONValue",
+    "Location",
+    "PackageReport",
+    "PackageStatus",
+    "PolicySummary",
+    "ReportMetadata",
+    "RuleCode",
+    "Severity",
+    "Suppression",
+    "Target",
+    "TargetResult",
+    "fingerprint_of",
+    "parse_threshold",
+    "redact_url",
+]
+
+#: A value that JSON can hold: what ``Finding.data`` may contain.
+JSONValue: TypeAlias = (
+    None | bool | int | float | str | list["JSONValue"] | tuple["JSONValue", ...] | Mapping[str, "JSONValue"]
+)
+
+
+# --------------------------------------------------------------------------- severity
+
+
+@functools.total_ordering
+class Severity(enum.Enum):
+    """How much a finding matters; ordered ``info < low < medium < high < critical``."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """0 for info up to 4 for critical."""
+        return _RANK[self]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return _RANK[self] < _RANK[other]
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def parse(cls, text: str | Severity) -> Severity:
+        """A severity from its name or a semver alias (patch, minor, major), any case.
+
+        Raises ValueError quoting the input for anything else.
+        """
+        if isinstance(text, Severity):
+            return text
+        key = str(text).strip().lower()
+        if key in SEVERITY_ALIASES:
+            return SEVERITY_ALIASES[key]
+        try:
+            return cls(key)
+        except ValueError:
+            raise ValueError(
+                f"invalid severity {text!r}: expected one of "
+                + ", ".join(s.value for s in cls)
+                + " or patch, minor, major"
+            ) from None
+
+
+_RANK = {s: i for i, s in enumerate(Severity)}
+
+#: The semver aliases ``fail-on`` accepts: the size of a drift that should fail.
+SEVERITY_ALIASES: Mapping[str, Severity] = MappingProxyType(
+    {"patch": Severity.LOW, "minor": Severity.MEDIUM, "major": Severity.HIGH}
+)
+
+_NEVER = frozenset({"never", "none", "off"})
+
+
+def parse_threshold(value: str | Severity | None) -> Severity | None:
+    """A ``--fail-on`` value: a severity, an alias, or never/none/off (None: never fail)."""
+    if value is None or isinstance(value, Severity):
+        return value
+    if str(value).strip().lower() in _NEVER:
+        return None
+    try:
+        return Severity.parse(value)
+    except ValueError:
+        raise ValueError(
+            f"invalid threshold {value!r}: expected one of "
+            + ", ".join(s.value for s in Severity)
+            + ", patch, minor, major or never"
+        ) from None
+
+
+# --------------------------------------------------------------------------- rule codes
+
+
+class RuleCode(enum.StrEnum):
+    """Stable rule codes. Members have descriptive names; ``RuleCode.LA003`` is an alias.
+
+    New codes are appended (LA017, ...); a code is never reused for another meaning.
+    Compares equal to its string: ``RuleCode.DRIFT == "LA003"``.
+    """
+
+    NO_CONSTRAINT = "LA001"
+    OPEN_ENDED = "LA002"
+    DRIFT = "LA003"
+    LOCK_OUTSIDE_RANGE = "LA004"
+    PRERELEASE = "LA005"
+    YANKED = "LA006"
+    REQUIRES_PYTHON_TRAP = "LA007"
+    YOUNG_RELEASE = "LA008"
+    MISREAD_RANGE = "LA009"
+    HASHES = "LA010"
+    LATE_ARTIFACTS = "LA011"
+    DEPENDENCY_CHANGE = "LA012"
+    UNKNOWN = "LA013"
+    ENVIRONMENT_DIVERGENCE = "LA014"
+    NOT_FROM_INDEX = "LA015"
+    EXPIRED_SUPPRESSION = "LA016"
+
+    # Aliases by number.
+    LA001 = "LA001"
+    LA002 = "LA002"
+    LA003 = "LA003"
+    LA004 = "LA004"
+    LA005 = "LA005"
+    LA006 = "LA006"
+    LA007 = "LA007"
+    LA008 = "LA008"
+    LA009 = "LA009"
+    LA010 = "LA010"
+    LA011 = "LA011"
+    LA012 = "LA012"
+    LA013 = "LA013"
+    LA014 = "LA014"
+    LA015 = "LA015"
+    LA016 = "LA016"
+
+    @classmethod
+    def parse(cls, text: str | RuleCode) -> RuleCode:
+        """A code from ``"LA003"`` (any case) or a member name (``"DRIFT"``)."""
+        if isinstance(text, RuleCode):
+            return text
+        key = str(text).strip().upper()
+        try:
+            return cls(key)
+        except ValueError:
+            pass
+        member = cls.__members__.get(key.replace("-", "_"))
+        if member is None:
+            raise ValueError(f"unknown rule code {text!r}: expected LA001 to {max(cls).value}")
+        return member
+
+
+# --------------------------------------------------------------------------- locations
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in an input file: path as given (relative when possible), 1-based line/column."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+    @classmethod
+    def from_origin(cls, origin: Origin | None) -> Location | None:
+        if origin is None:
+            return None
+        return cls(origin.path, origin.line, origin.column)
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.path
+        if self.column is None:
+            return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """A reviewed exception: findings of ``code`` for ``package`` are accepted for ``reason``.
+
+    ``version`` limits it to findings about that version: an exact version
+    (``"2.0.1"``) or a PEP 440 specifier set (``"<3"``). ``until`` is the last day
+    it applies (inclusive); after it the suppression has expired. ``location``
+    is where it was written (config file and line), when known.
+    """
+
+    code: RuleCode
+    package: str
+    reason: str
+    version: str | None = None
+    until: _dt.date | None = None
+    location: Location | None = None
+
+    def expired(self, today: _dt.date) -> bool:
+        return self.until is not None and today > self.until
+
+    def matches(self, finding: Finding) -> bool:
+        """Whether this suppression covers ``finding`` (expiry is not checked here)."""
+        if finding.code != self.code:
+            return False
+        if canonicalize_name(finding.package) != canonicalize_name(self.package):
+            return False
+        if self.version is None:
+            return True
+        if finding.version is None:
+            return False
+        return _version_matches(finding.version, self.version)
+
+
+def _version_matches(version: str, pattern: str) -> bool:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    pattern = pattern.strip()
+    try:
+        if pattern[:1] in "<>=!~":
+            return SpecifierSet(pattern).contains(version, prereleases=True)
+        return Version(version) == Version(pattern)
+    except (InvalidSpecifier, InvalidVersion):
+        return version.strip() == pattern
+
+
+# --------------------------------------------------------------------------- findings
+
+
+def _check_json(value: Any, where: str) -> Any:
+    """Return a read-only, JSON-able copy of ``value`` or raise TypeError naming ``where``."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise TypeError(f"{where}: {value!r} is not a finite number")
+        return value
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise TypeError(f"{where}: key {k!r} is not a string")
+            out[k] = _check_json(v, f"{where}.{k}")
+        return MappingProxyType(out)
+    if isinstance(value, (list, tuple)):
+        return tuple(_check_json(v, f"{where}[{i}]") for i, v in enumerate(value))
+    raise TypeError(f"{where}: {type(value).__name__} is not JSON-able")
+
+
+def fingerprint_of(code: str, package: str, path: str | None, *extra: str) -> str:
+    """A stable identity for a finding: same problem, same fingerprint across runs.
+
+    Built from the rule code, the normalized package name, the file (not the
+    line: lines move) and any ``extra`` parts the rule needs to tell two findings
+    apart (a target, a version). 32 hex digits of SHA-256.
+    """
+    parts = [str(code), canonicalize_name(package), path or "", *map(str, extra)]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing worth telling about one package.
+
+    ``location`` is the requirement's file:line, ``lock_location`` the lock
+    entry's (either may be None: a transitive pin has no requirement). ``version``
+    is the version the finding is about (usually the locked one), which
+    suppressions with a ``version`` match against. ``data`` holds the rule's
+    facts as JSON-able values (stored read-only). ``fingerprint`` is computed by
+    :func:`fingerprint_of` when left empty. ``severity`` is the effective one
+    after policy; ``suppressed_by`` is set when a suppression accepted it.
+    """
+
+    code: RuleCode
+    severity: Severity
+    package: str
+    message: str
+    location: Location | None = None
+    lock_location: Location | None = None
+    data: Mapping[str, JSONValue] = field(default_factory=dict, hash=False)
+    fingerprint: str = ""
+    version: str | None = None
+    suppressed_by: Suppression | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "code", RuleCode.parse(self.code))
+        object.__setattr__(self, "severity", Severity.parse(self.severity))
+        object.__setattr__(self, "data", _check_json(dict(self.data), f"{self.code} data"))
+        if not self.fingerprint:
+            where = self.location or self.lock_location
+            object.__setattr__(
+                self, "fingerprint", fingerprint_of(self.code, self.package, where.path if where else None)
+            )
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppressed_by is not None
+
+    @property
+    def where(self) -> Location | None:
+        """The best place to point at: the requirement, else the lock entry."""
+        return self.location or self.lock_location
+
+
+# --------------------------------------------------------------------------- packages
+
+
+class PackageStatus(enum.StrEnum):
+    """Whether a package could be audited: ``ok``, ``unknown`` (LA013) or ``not-from-index`` (LA015)."""
+
+    OK = "ok"
+    UNKNOWN = "unknown"
+    NOT_FROM_INDEX = "not-from-index"
+
+
+_PLATFORMS: Mapping[str, tuple[str, str, str, str]] = MappingProxyType(
+    {
+        # sys_platform: (platform_system, os_name, platform_machine, canonical)
+        "linux": ("Linux", "posix", "x86_64", "linux"),
+        "darwin": ("Darwin", "posix", "arm64", "darwin"),
+        "win32": ("Windows", "nt", "AMD64", "win32"),
+    }
+)
+_PLATFORM_ALIASES: Mapping[str, str] = MappingProxyType(
+    {
+        "linux": "linux",
+        "darwin": "darwin",
+        "macos": "darwin",
+        "mac": "darwin",
+        "osx": "darwin",
+        "win32": "win32",
+        "windows": "win32",
+        "win": "win32",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One environment a fresh install may run in: a Python version and/or a platform.
+
+    ``python`` is "3.12" or "3.12.4"; ``platform`` a ``sys.platform`` value
+    (linux, darwin, win32; the aliases macos and windows are accepted). None
+    means "not pinned down": those marker variables are left out of
+    :meth:`marker_environment`, and packaging fills them from the running interpreter.
+    """
+
+    python: str | None = None
+    platform: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.python is not None:
+            parts = self.python.strip().split(".")
+            if not (2 <= len(parts) <= 3 and all(p.isdigit() for p in parts)):
+                raise ValueError(f"invalid target Python {self.python!r}: expected X.Y or X.Y.Z, e.g. '3.12'")
+            object.__setattr__(self, "python", ".".join(str(int(p)) for p in parts))
+        if self.platform is not None:
+            canon = _PLATFORM_ALIASES.get(self.platform.strip().lower())
+            if canon is None:
+                raise ValueError(
+                    f"invalid target platform {self.platform!r}: expected one of linux, darwin (macos), win32 (windows)"
+                )
+            object.__setattr__(self, "platform", canon)
+
+    @property
+    def label(self) -> str:
+        """``py3.12-linux``, ``py3.12``, ``linux`` or ``any``."""
+        parts = []
+        if self.python:
+            parts.append(f"py{self.python}")
+        if self.platform:
+            parts.append(self.platform)
+        return "-".join(parts) or "any"
+
+    def __str__(self) -> str:
+        return self.label
+
+    def marker_environment(self) -> dict[str, str]:
+        """The PEP 508 marker variables this target fixes (for ``Marker.evaluate``)."""
+        env: dict[str, str] = {}
+        if self.python:
+            parts = self.python.split(".")
+            full = self.python if len(parts) == 3 else f"{self.python}.0"
+            env.update(
+                python_version=".".join(parts[:2]),
+                python_full_version=full,
+                implementation_name="cpython",
+                implementation_version=full,
+                platform_python_implementation="CPython",
+            )
+        if self.platform:
+            system, os_name, machine, sys_platform = _PLATFORMS[self.platform]
+            env.update(
+                sys_platform=sys_platform,
+                platform_system=system,
+                os_name=os_name,
+                platform_machine=machine,
+            )
+        return env
+
+
+@dataclass(frozen=True, slots=True)
+class TargetResult:
+    """What one target environment sees for one requirement."""
+
+    target: Target
+    #: Whether the requirement's markers select it on this target.
+    applies: bool = True
+    #: Newest admissible version a fresh install takes there (None: none, or not applicable).
+    fresh: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PackageReport:
+    """The facts about one requirement (or one lock entry without a requirement).
+
+    ``declared`` is the range as written ("" when none), ``declared_pep440`` its
+    PEP 440 meaning, ``dialect`` how to read it (pep440, poetry, npm). ``fresh`` is
+    the newest version the range admits today (what a fresh install takes),
+    ``newest`` the newest release overall. ``status`` says whether the package
+    could be audited; ``reason`` says why not (or carries a note).
+    """
+
+    name: str
+    declared: str = ""
+    declared_pep440: str = ""
+    dialect: str = "pep440"
+    locked: str | None = None
+    fresh: str | None = None
+    newest: str | None = None
+    status: PackageStatus = PackageStatus.OK
+    reason: str | None = None
+    origin: Location | None = None
+    lock_origin: Location | None = None
+    targets: tuple[TargetResult, ...] = ()
+    #: Where it comes from when not from the index: "url", "path", "vcs" (+ "editable").
+    source: str = "index"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", PackageStatus(self.status))
+
+    @property
+    def key(self) -> str:
+        return canonicalize_name(self.name)
+
+
+# --------------------------------------------------------------------------- report
+
+
+def redact_url(url: str | None) -> str | None:
+    """``url`` without user, password or token (``https://u:p@host/x`` → ``https://host/x``)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if not parts.netloc or "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySummary:
+    """The policy an audit ran under, as plain data for the report."""
+
+    fail_on: Severity | None = Severity.HIGH
+    #: The rule codes that were enabled.
+    selected: tuple[RuleCode, ...] = ()
+    cooldown_days: float = 7.0
+    #: Per-package ``fail-on`` overrides (normalized names; None: never fails).
+    per_package_fail_on: Mapping[str, Severity | None] = field(default_factory=dict, hash=False)
+    suppressions: int = 0
+    allow_unknown: bool = False
+    #: The config file it was read from, if any.
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "per_package_fail_on",
+            MappingProxyType({canonicalize_name(k): v for k, v in self.per_package_fail_on.items()}),
+        )
+
+    def threshold_for(self, package: str, threshold: Severity | None) -> Severity | None:
+        """The threshold for ``package``: its per-package override, else ``threshold``."""
+        key = canonicalize_name(package)
+        if key in self.per_package_fail_on:
+            return self.per_package_fail_on[key]
+        return threshold
+
+
+@dataclass(frozen=True, slots=True)
+class ReportMetadata:
+    """How the audit ran. ``index_url`` is stored with any credentials removed."""
+
+    tool_version: str
+    as_of: _dt.date
+    policy: PolicySummary = field(default_factory=PolicySummary)
+    targets: tuple[Target, ...] = ()
+    index_url: str | None = None
+    inputs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index_url", redact_url(self.index_url))
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    FINDINGS = 1
+    ERROR = 2
+    UNKNOWN = 3
+
+
+@dataclass(frozen=True, slots=True)
+class AuditReport:
+    """Everything an audit produced; what every presenter renders."""
+
+    findings: tuple[Finding, ...]
+    packages: tuple[PackageReport, ...]
+    metadata: ReportMetadata
+    problems: tuple[InputProblem, ...] = ()
+    #: Findings by normalized package name (built once; not part of the value).
+    _by_package: Mapping[str, tuple[Finding, ...]] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "findings", tuple(self.findings))
+        object.__setattr__(self, "packages", tuple(self.packages))
+        object.__setattr__(self, "problems", tuple(self.problems))
+        index: dict[str, list[Finding]] = {}
+        for f in self.findings:
+            index.setdefault(canonicalize_name(f.package), []).append(f)
+        object.__setattr__(self, "_by_package", MappingProxyType({k: tuple(v) for k, v in index.items()}))
+
+    # -- views
+
+    @property
+    def active(self) -> tuple[Finding, ...]:
+        """Findings that are not suppressed."""
+        return tuple(f for f in self.findings if not f.suppressed)
+
+    @property
+    def suppressed(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.suppressed)
+
+    @property
+    def errors(self) -> tuple[InputProblem, ...]:
+        """Input problems of severity ``error``."""
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def unknowns(self) -> tuple[PackageReport, ...]:
+        """Packages whose status is unknown, except those with a suppressed LA013 finding."""
+        waived = {canonicalize_name(f.package) for f in self.suppressed if f.code is RuleCode.UNKNOWN}
+        return tuple(p for p in self.packages if p.status is PackageStatus.UNKNOWN and p.key not in waived)
+
+    def is_blocking(self, finding: Finding, threshold: Severity | None) -> bool:
+        """Whether ``finding`` fails the run at ``threshold`` (per-package overrides apply)."""
+        if finding.suppressed:
+            return False
+        limit = self.metadata.policy.threshold_for(finding.package, threshold)
+        return limit is not None and finding.severity >= limit
+
+    def blocking(self, threshold: Severity | None) -> tuple[Finding, ...]:
+        """Unsuppressed findings at or above ``threshold`` (or the package's own threshold)."""
+        return tuple(f for f in self.findings if self.is_blocking(f, threshold))
+
+    def findings_for(self, package: PackageReport) -> tuple[Finding, ...]:
+        """The findings about ``package``: same name and, when both are known, same requirement."""
+        return tuple(
+            f
+            for f in self._by_package.get(package.key, ())
+            if f.location is None or package.origin is None or f.location == package.origin
+        )
+
+    def orphans(self) -> tuple[Finding, ...]:
+        """Findings about no package in ``packages`` (e.g. LA016 for a package not audited)."""
+        seen = {id(f) for p in self.packages for f in self.findings_for(p)}
+        return tuple(f for f in self.findings if id(f) not in seen)
+
+    def counts(self, findings: Iterable[Finding] | None = None) -> dict[Severity, int]:
+        """How many findings per severity (all severities present, highest first)."""
+        out = {s: 0 for s in sorted(Severity, reverse=True)}
+        for f in self.active if findings is None else findings:
+            out[f.severity] += 1
+        return out
+
+    # -- outcome
+
+    def exit_code(self, threshold: Severity | None, allow_unknown: bool = False) -> ExitCode:
+        """0 ok, 1 findings at/above threshold, 2 input errors, 3 unknowns (see module doc).
+
+        ``threshold`` None means findings never fail (per-package overrides still apply).
+        """
+        if self.errors:
+            return ExitCode.ERROR
+        if self.blocking(threshold):
+            return ExitCode.FINDINGS
+        if self.unknowns and not (allow_unknown or self.metadata.policy.allow_unknown):
+            return ExitCode.UNKNOWN
+        return ExitCode.OK
