@@ -1,0 +1,41 @@
+"""What every rule module shares: building a finding from a package's facts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ...findings import Finding, JSONValue, Location, RuleCode, Severity, fingerprint_of
+from ...model import Requirement
+from ..facts import PackageFacts
+from .catalog import CATALOG
+
+
+def finding(
+    facts: PackageFacts,
+    code: RuleCode,
+    message: str,
+    data: Mapping[str, JSONValue] | None = None,
+    *,
+    severity: Severity | None = None,
+    requirement: Requirement | None = None,
+    version: str | None = None,
+    extra: tuple[str, ...] = (),
+) -> Finding:
+    """A finding located at the requirement's line (and the lock entry's)."""
+    req = requirement or (facts.requirements[0] if facts.requirements else None)
+    if req is None and facts.direct:
+        req = facts.direct[0]
+    location = Location.from_origin(req.origin) if req is not None else None
+    lock_location = Location.from_origin(facts.locked.origin) if facts.locked is not None else None
+    path = (location or lock_location).path if (location or lock_location) else None
+    return Finding(
+        code=code,
+        severity=severity or CATALOG[code].default_severity,
+        package=facts.name,
+        message=message,
+        location=location,
+        lock_location=lock_location,
+        data=dict(data or {}),
+        fingerprint=fingerprint_of(code, facts.name, path, *extra),
+        version=version if version is not None else (facts.locked.version if facts.locked else None),
+    )

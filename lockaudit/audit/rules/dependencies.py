@@ -1,0 +1,98 @@
+"""LA012: the release a fresh install takes declares other dependencies than the locked one."""
+
+from __future__ import annotations
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from ...findings import Finding, RuleCode, Severity
+from ...index.metadata import CoreMetadata
+from ..facts import PackageFacts
+from ._base import finding
+
+
+#: Items named per kind of change before "and N more".
+_SHOWN = 4
+
+
+def _requirements(md: CoreMetadata) -> dict[str, str]:
+    """What a plain install pulls in: name[extras] (marker) -> specifier.
+
+    Dependencies behind an ``extra == ...`` marker only install when someone
+    asks for that extra, so they are left out of the comparison.
+    """
+    out: dict[str, str] = {}
+    for line in md.requires_dist:
+        try:
+            req = Requirement(line)
+        except InvalidRequirement:
+            continue
+        marker = str(req.marker) if req.marker is not None else ""
+        if "extra" in marker:
+            continue
+        key = canonicalize_name(req.name)
+        if req.extras:
+            key += "[" + ",".join(sorted(req.extras)) + "]"
+        if marker:
+            key += f" ({marker})"
+        out[key] = str(req.specifier)
+    return out
+
+
+def _listed(items: list[str]) -> str:
+    head = ", ".join(items[:_SHOWN])
+    return head + (f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
+
+
+def check(
+    facts: PackageFacts, old: CoreMetadata | None, new: CoreMetadata | None, error: str | None = None
+) -> list[Finding]:
+    locked = facts.locked.version if facts.locked else None
+    fresh = facts.fresh
+    if not locked or not fresh:
+        return []
+    if old is None or new is None:
+        return [
+            finding(
+                facts,
+                RuleCode.DEPENDENCY_CHANGE,
+                f"whether {fresh} changes {facts.name}'s dependencies is unknown: "
+                f"core metadata could not be read ({error or 'not available'})",
+                {"locked": locked, "fresh": fresh, "status": "unknown", "error": error},
+                severity=Severity.INFO,
+                extra=("unknown",),
+            )
+        ]
+    before, after = _requirements(old), _requirements(new)
+    added = sorted(f"{k}{after[k]}" for k in after.keys() - before.keys())
+    removed = sorted(f"{k}{before[k]}" for k in before.keys() - after.keys())
+    rebounded = sorted(
+        f"{k} {before[k] or '(any)'} -> {after[k] or '(any)'}" for k in before.keys() & after.keys() if before[k] != after[k]
+    )
+    python_change = (old.requires_python or "") != (new.requires_python or "")
+    if not (added or removed or rebounded or python_change):
+        return []
+    parts = []
+    if added:
+        parts.append(f"adds {_listed(added)}")
+    if removed:
+        parts.append(f"drops {_listed(removed)}")
+    if rebounded:
+        parts.append(f"re-bounds {_listed(rebounded)}")
+    if python_change:
+        parts.append(f"requires Python {new.requires_python or 'any'} (was {old.requires_python or 'any'})")
+    return [
+        finding(
+            facts,
+            RuleCode.DEPENDENCY_CHANGE,
+            f"{fresh} {'; '.join(parts)} compared with the locked {locked}",
+            {
+                "locked": locked,
+                "fresh": fresh,
+                "added": added,
+                "removed": removed,
+                "rebounded": rebounded,
+                "requires_python": [old.requires_python, new.requires_python],
+            },
+        )
+    ]
