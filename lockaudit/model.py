@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Literal
+
+#: What a file contributes once paired: ranges, pins, or (a lone pinned file) both.
+Role = Literal["declared", "locked", "both"]
 
 __all__ = [
     "Origin",
@@ -17,7 +21,9 @@ __all__ = [
     "IndexOptions",
     "InputProblem",
     "Dependency",
+    "InputFile",
     "Lockfile",
+    "Role",
 ]
 
 
@@ -57,6 +63,12 @@ class Source:
     editable: bool = False
     #: Index URL a lock names for this package, when it names one.
     index_url: str | None = None
+    #: For VCS sources: the commit a lock resolved the reference to, when it says.
+    commit: str | None = None
+
+    @property
+    def from_index(self) -> bool:
+        return self.kind is SourceKind.INDEX
 
 
 INDEX_SOURCE = Source()
@@ -66,7 +78,8 @@ INDEX_SOURCE = Source()
 class Requirement:
     """One declared dependency, as written, with its PEP 440 meaning."""
 
-    #: PEP 503 normalized name.
+    #: PEP 503 normalized name; for a direct reference whose name cannot be known
+    #: without building it (``-e .``, ``./pkg``), the location as written.
     name: str
     #: The name as written in the file.
     raw_name: str
@@ -93,7 +106,10 @@ class Requirement:
 class LockedPackage:
     """One pinned distribution in a lock."""
 
+    #: PEP 503 normalized name.
     name: str
+    #: The version as the lock writes it; "" when the lock records none (a local
+    #: project with a dynamic version).
     version: str
     origin: Origin
     hashes: tuple[str, ...] = ()
@@ -103,6 +119,8 @@ class LockedPackage:
     via: tuple[str, ...] = ()
     #: When the lock says when it was made or the file was uploaded, if it does.
     locked_at: str | None = None
+    #: Dependency groups / Pipfile categories / extras the lock files it under.
+    groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +136,13 @@ class IndexOptions:
     only_binary: tuple[str, ...] = ()
     no_binary: tuple[str, ...] = ()
     prefer_binary: bool = False
+    require_hashes: bool = False
+    #: Named indexes (Pipfile ``[[source]]``, Poetry ``[[tool.poetry.source]]``,
+    #: ``[[tool.uv.index]]``): (name, url) in file order.
+    named: tuple[tuple[str, str], ...] = ()
+
+    # URLs are kept as written after ${VAR} expansion, credentials included, because
+    # the index layer needs them to authenticate: presenters must redact them.
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +150,8 @@ class InputProblem:
     """A bad or suspicious line, collected instead of raised.
 
     ``render()`` gives the file:line:column header, the line itself and a caret
-    under the bad span, and what was expected.
+    under the bad span, and what was expected. ``code`` is a stable kind
+    ("invalid-requirement", "include-cycle", "duplicate", ...) for tests and tools.
     """
 
     path: str
@@ -136,6 +162,7 @@ class InputProblem:
     width: int = 1
     expected: str | None = None
     severity: str = "error"  # "error" or "warning"
+    code: str = "invalid"
 
     @property
     def origin(self) -> Origin:
@@ -149,22 +176,55 @@ class InputProblem:
             return head
         lines = [head, f"    {self.text}"]
         if self.column is not None:
-            lines.append("    " + " " * (self.column - 1) + "^" * max(1, self.width))
+            # Keep the line's tabs in the padding so the caret lines up under them.
+            pad = "".join(c if c == "\t" else " " for c in self.text[: self.column - 1])
+            pad += " " * max(0, self.column - 1 - len(self.text))
+            lines.append("    " + pad + "^" * max(1, self.width))
         return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)
 class Dependency:
-    """A package as the audit sees it: its declared ranges and its locked pin."""
+    """A package as the audit sees it: its declared ranges and its locked pin(s).
+
+    Either side may be empty: a transitive pin has no requirement, a range that
+    nothing locks has no pin. Several pins happen when a lock splits a package by
+    markers (uv.lock) or two locks sit in one project.
+    """
 
     name: str
     requirements: tuple[Requirement, ...] = ()
     locked: tuple[LockedPackage, ...] = ()
+    #: The project it belongs to (see :attr:`InputFile.project`).
+    project: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """One file that was read, how it was read and what it was paired with."""
+
+    path: str
+    #: "requirements", "pip-freeze", "pyproject", "poetry.lock", "uv.lock",
+    #: "pipfile", "pipfile.lock" or "pylock".
+    format: str
+    role: Role
+    #: Files paired together share a project: the path of the range file (or of
+    #: the lock when there is none). Included files (-r/-c) share their includer's.
+    project: str
+    #: The file that -r/-c included this one, if any.
+    included_by: str | None = None
+    #: Included with -c: its lines are constraints.
+    constraint: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Lockfile:
-    """What a set of input files says: requirements, pins, index options, problems."""
+    """What a set of input files says: requirements, pins, index options, problems.
+
+    ``requirements`` are the declared ranges and ``packages`` the pins, after
+    pairing (a lock's exact pins are pins, not ranges); ``dependencies`` is the
+    two matched by normalized name, per project, sorted by project then name.
+    """
 
     files: tuple[str, ...]
     requirements: tuple[Requirement, ...] = ()
@@ -173,3 +233,15 @@ class Lockfile:
     problems: tuple[InputProblem, ...] = ()
     #: Detected format per file ("requirements", "pyproject", "poetry.lock", ...).
     formats: tuple[tuple[str, str], ...] = ()
+    dependencies: tuple[Dependency, ...] = ()
+    inputs: tuple[InputFile, ...] = ()
+    #: PEP 735 ``{include-group = ...}`` edges: (group, included group).
+    group_includes: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def errors(self) -> tuple[InputProblem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[InputProblem, ...]:
+        return tuple(p for p in self.problems if p.severity == "warning")

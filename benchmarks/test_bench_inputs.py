@@ -1,0 +1,67 @@
+"""Reading inputs: the shared corpus lock (268 pins) with its declared ranges.
+
+Target (issue 3): loading app-requirements.in + app-requirements.lock.txt,
+paired, takes well under 50 ms. The reference is packaging alone parsing the
+same requirement lines (no files, no options, no pairing): the floor any reader
+that uses packaging for PEP 508 stands on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from lockaudit.inputs import load
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+TOOLS = ROOT / "tests" / "fixtures" / "inputs" / "tools"
+PAIR = [str(CORPUS / "app-requirements.in"), str(CORPUS / "app-requirements.lock.txt")]
+TARGET_SECONDS = 0.050
+
+
+def _requirement_lines() -> list[str]:
+    lines = []
+    for path in PAIR:
+        for line in Path(path).read_text().splitlines():
+            line = line.split(" #", 1)[0].strip()
+            if line and not line.startswith(("#", "-")):
+                lines.append(line)
+    return lines
+
+
+@pytest.mark.benchmark(group="corpus-pair")
+def test_bench_packaging_requirement_lines(benchmark):
+    lines = _requirement_lines()
+    parsed = benchmark(lambda: [Requirement(line) for line in lines])
+    assert len(parsed) == 60 + 268
+
+
+@pytest.mark.benchmark(group="corpus-pair")
+def test_bench_lockaudit_load_corpus_pair(benchmark):
+    lockfile = benchmark(load, PAIR)
+    assert len(lockfile.requirements) == 60 and len(lockfile.packages) == 268
+    assert lockfile.problems == ()
+    assert benchmark.stats.stats.median < TARGET_SECONDS, f"median {benchmark.stats.stats.median * 1000:.1f} ms"
+
+
+@pytest.mark.benchmark(group="locks")
+@pytest.mark.parametrize(
+    "name", ["uv.lock", "poetry.lock", "pylock.uv.toml", "Pipfile.lock", "requirements.pip-compile.txt"]
+)
+def test_bench_lockaudit_load_tool_lock(benchmark, name):
+    lockfile = benchmark(load, str(TOOLS / name))
+    assert lockfile.problems == ()
+
+
+@pytest.mark.benchmark(group="large")
+def test_bench_lockaudit_load_100k_lines(benchmark, tmp_path):
+    lines = []
+    for i in range(25_000):
+        lines += [f"package-{i}=={i % 50}.{i % 7}.0 \\", f"    --hash=sha256:{i:064x}", "    # via", "    #   parent"]
+    path = tmp_path / "requirements.txt"
+    path.write_text("\n".join(lines) + "\n")
+    lockfile = benchmark.pedantic(load, args=(str(path),), rounds=3, iterations=1)
+    assert len(lockfile.packages) == 25_000

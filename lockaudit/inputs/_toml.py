@@ -1,0 +1,212 @@
+"""TOML with positions: tomllib parses, a light line scan says where things are.
+
+tomllib gives values but no line numbers, and every requirement needs its
+file:line. The file has already parsed when the scan runs, so the scan only has
+to find table headers, keys and string values, not validate anything.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import Any
+
+from ..model import InputProblem, Origin
+
+__all__ = ["TomlIndex", "load_toml"]
+
+_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_AT_END = re.compile(r"\s*\(at end of document\)\s*$")
+
+
+def load_toml(text: str, path: str) -> tuple[dict[str, Any] | None, InputProblem | None]:
+    """The document, or None and a problem naming the file, line and column."""
+    try:
+        return tomllib.loads(text), None
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        line = getattr(exc, "lineno", None)
+        column = getattr(exc, "colno", None)
+        msg = getattr(exc, "msg", None)
+        m = _AT.search(message)
+        if m:
+            line, column = int(m.group(1)), int(m.group(2))
+            message = message[: m.start()]
+        elif _AT_END.search(message):
+            lines = text.split("\n")
+            line, column = len(lines), len(lines[-1]) + 1
+            message = _AT_END.sub("", message)
+        if msg:
+            message = msg
+        lines = text.split("\n")
+        src = lines[line - 1] if line and 0 < line <= len(lines) else None
+        return None, InputProblem(path, line, f"invalid TOML: {message}", column=column, text=src, code="toml-syntax")
+
+
+# One line of TOML: the tokens that change nesting, plus comments.
+_TOKENS = re.compile(r'"""|\'\'\'|"(?:[^"\\]|\\.)*"?|\'[^\']*\'?|#|[\[\]{}]')
+_HEADER = re.compile(r"^\s*(\[\[?)\s*(.+?)\s*\]\]?\s*(?:#.*)?$")
+_KEY = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*'))*)\s*="""
+)
+_KEY_PART = re.compile(r"""\s*([A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')\s*(?:\.|$)""")
+
+
+def _split_key(text: str) -> tuple[str, ...]:
+    parts = []
+    for m in _KEY_PART.finditer(text):
+        part = m.group(1)
+        if part[:1] == '"':
+            part = part[1:-1].encode("utf-8").decode("unicode_escape")
+        elif part[:1] == "'":
+            part = part[1:-1]
+        parts.append(part)
+    return tuple(parts)
+
+
+class TomlIndex:
+    """Where headers, keys and strings sit in a TOML text (1-based lines and columns).
+
+    A table is named by its key path; an array of tables by its path and the
+    0-based index of the element.
+    """
+
+    def __init__(self, text: str, path: str) -> None:
+        self.path = path
+        self.lines = text.split("\n")
+        self._starts: list[int] = []
+        pos = 0
+        for line in self.lines:
+            self._starts.append(pos)
+            pos += len(line) + 1
+        self.text = text
+        #: (line, table path, array element index or -1)
+        self.sections: list[tuple[int, tuple[str, ...], int]] = [(0, (), -1)]
+        #: (section index, key path) -> (line, column)
+        self.keys: dict[tuple[int, tuple[str, ...]], tuple[int, int]] = {}
+        self._scan()
+        self._by_path = {(p, i): n for n, (_, p, i) in reversed(list(enumerate(self.sections)))}
+
+    def _scan(self) -> None:
+        depth = 0
+        in_multi: str | None = None
+        counts: dict[tuple[str, ...], int] = {}
+        section = 0
+        for no, line in enumerate(self.lines, 1):
+            if in_multi is None and depth == 0:
+                h = _HEADER.match(line)
+                if h:
+                    key = _split_key(h.group(2))
+                    if h.group(1) == "[[":
+                        idx = counts.get(key, -1) + 1
+                        counts[key] = idx
+                    else:
+                        idx = -1
+                    self.sections.append((no, key, idx))
+                    section = len(self.sections) - 1
+                    continue
+                k = _KEY.match(line)
+                if k:
+                    self.keys.setdefault((section, _split_key(k.group(1))), (no, k.start(1) + 1))
+            if not any(c in line for c in "\"'[]{}"):
+                continue
+            for tok in _TOKENS.finditer(line):
+                t = tok.group()
+                if in_multi is not None:
+                    if t == in_multi:
+                        in_multi = None
+                    continue
+                if t in ('"""', "'''"):
+                    in_multi = t
+                elif t == "#":
+                    break
+                elif t in "[{":
+                    depth += 1
+                elif t in "]}":
+                    depth = max(0, depth - 1)
+
+    # -- lookups
+
+    def section(self, table: tuple[str, ...], index: int = -1) -> int | None:
+        return self._by_path.get((table, index))
+
+    def table_line(self, table: tuple[str, ...], index: int = -1) -> int | None:
+        i = self.section(table, index)
+        return self.sections[i][0] if i is not None else None
+
+    def key(self, table: tuple[str, ...], key: tuple[str, ...], index: int = -1) -> tuple[int, int] | None:
+        """Where ``key`` is assigned: in ``table``, in a parent table as a dotted
+        key, or as a sub-table header ``[table.key]``."""
+        for cut in range(len(table), -1, -1):
+            i = self.section(table[:cut], index if cut == len(table) else -1)
+            if i is None:
+                continue
+            hit = self.keys.get((i, table[cut:] + key))
+            if hit:
+                return hit
+        line = self.table_line(table + key)
+        return (line, 1) if line else None
+
+    def origin(self, table: tuple[str, ...], key: tuple[str, ...] = (), index: int = -1) -> Origin:
+        """The best place for ``key`` in ``table``: the key, else the table header, else the file."""
+        hit = self.key(table, key, index) if key else None
+        if hit:
+            return Origin(self.path, hit[0], hit[1])
+        line = self.table_line(table, index)
+        return Origin(self.path, line) if line else Origin(self.path)
+
+    def string(self, value: str, after: Origin) -> Origin:
+        """Where the string ``value`` is written, at or after ``after``; the column is
+        that of its first character inside the quotes. Falls back to ``after``."""
+        if after.line is None:
+            return after
+        start = self._starts[after.line - 1] + (after.column or 1) - 1
+        best = -1
+        for quote in ('"', "'"):
+            found = self.text.find(quote + value + quote, start)
+            if found != -1 and (best == -1 or found < best):
+                best = found
+        if best == -1:
+            return after
+        line = self._line_of(best)
+        return Origin(self.path, line, best - self._starts[line - 1] + 2)
+
+    def _line_of(self, offset: int) -> int:
+        lo, hi = 0, len(self._starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if self._starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo + 1
+
+    def line_text(self, line: int | None) -> str | None:
+        if line is None or not 0 < line <= len(self.lines):
+            return None
+        return self.lines[line - 1]
+
+    def problem(
+        self,
+        at: Origin,
+        message: str,
+        *,
+        offset: int = 0,
+        width: int = 1,
+        expected: str | None = None,
+        severity: str = "error",
+        code: str = "invalid",
+    ) -> InputProblem:
+        """A problem at ``at`` (shifted right by ``offset`` columns), quoting the line."""
+        column = at.column + offset if at.column is not None else None
+        return InputProblem(
+            self.path,
+            at.line,
+            message,
+            column=column,
+            text=self.line_text(at.line),
+            width=width,
+            expected=expected,
+            severity=severity,
+            code=code,
+        )
