@@ -171,6 +171,12 @@ def _visible(info: ReleaseInfo, now: dt.datetime) -> bool:
     return info.upload_time is None or info.upload_time <= now
 
 
+def _files_by(info: ReleaseInfo, now: dt.datetime) -> ReleaseInfo:
+    if all(f.upload_time is None or f.upload_time <= now for f in info.files):
+        return info
+    return info._replace(files=tuple(f for f in info.files if f.upload_time is None or f.upload_time <= now))
+
+
 def build_facts(dependency: Dependency, history: ProjectHistory | None, ctx: AuditContext) -> PackageFacts:
     requirements = tuple(r for r in dependency.requirements if r.source.from_index)
     direct = tuple(r for r in dependency.requirements if not r.source.from_index)
@@ -195,7 +201,8 @@ def build_facts(dependency: Dependency, history: ProjectHistory | None, ctx: Aud
     if history is None or history.status is not FetchStatus.OK:
         return facts
 
-    visible = [r for r in history.versions if _visible(r, ctx.now)]
+    # Files uploaded after "now" do not exist yet either (--as-of).
+    visible = [_files_by(r, ctx.now) for r in history.versions if _visible(r, ctx.now)]
     facts.releases = {r.version: r for r in visible}
     facts.all_history = ReleaseHistory([r.version for r in visible])
     facts.installable = ReleaseHistory([r.version for r in visible if not r.yanked])

@@ -25,6 +25,11 @@ from ..progress import progress_bar
 from . import index_options
 
 
+def _err(message: str) -> None:
+    # plain text, never wrapped: editors and CI parse "file:line:col" from it
+    print(message, file=sys.stderr)
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "audit",
@@ -105,27 +110,26 @@ def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    err = Console(stderr=True)
     try:
         policy = _policy(args)
         outputs = _outputs(args)
     except (PolicyError, ValueError) as exc:
-        err.print(f"lockaudit: error: {exc}", markup=False, highlight=False)
+        _err(f"lockaudit: error: {exc}")
         return ExitCode.ERROR
     missing = [p for p in args.paths if not os.path.exists(p)]
     if missing:
         for path in missing:
-            err.print(f"lockaudit: error: {path}: no such file or directory", markup=False, highlight=False)
+            _err(f"lockaudit: error: {path}: no such file or directory")
         return ExitCode.ERROR
     options = AuditOptions(dependency_changes=not args.no_dependency_changes, **_index_settings(args))
     try:
         with progress_bar(enabled=not args.no_progress and args.quiet == 0) as progress:
             report = audit(args.paths, policy=policy, options=options, format=args.input_format, progress=progress)
     except LockauditError as exc:
-        err.print(f"lockaudit: error: {exc}", markup=False, highlight=False)
+        _err(f"lockaudit: error: {exc}")
         return ExitCode.ERROR
     threshold = report.metadata.policy.fail_on
-    _show_problems(report, err, verbose=args.verbose, quiet=args.quiet)
+    _show_problems(report, verbose=args.verbose, quiet=args.quiet)
     for fmt, path in outputs:
         if path is None:
             if args.quiet >= 2:
@@ -138,23 +142,21 @@ def run(args: argparse.Namespace) -> int:
             _write(path, render(report, fmt, threshold=threshold))
     code = report.exit_code(threshold, allow_unknown=policy.allow_unknown)
     if args.quiet < 2 and code == ExitCode.UNKNOWN:
-        err.print(
+        _err(
             f"lockaudit: {len(report.unknowns)} package(s) could not be audited (status unknown); "
-            "--allow-unknown accepts that",
-            markup=False,
-            highlight=False,
+            "--allow-unknown accepts that"
         )
     return int(code)
 
 
-def _show_problems(report: AuditReport, err: Console, *, verbose: int, quiet: int) -> None:
+def _show_problems(report: AuditReport, *, verbose: int, quiet: int) -> None:
     for problem in report.problems:
         if problem.severity == "error" or verbose:
-            err.print(problem.render(), markup=False, highlight=False)
+            _err(problem.render())
     if quiet == 0 and report.problems and not verbose:
         warnings = sum(1 for p in report.problems if p.severity != "error")
         if warnings:
-            err.print(f"lockaudit: {warnings} input warning(s); -v shows them", markup=False, highlight=False)
+            _err(f"lockaudit: {warnings} input warning(s); -v shows them")
 
 
 def _write(path: str, text: str) -> None:

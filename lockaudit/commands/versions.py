@@ -1,0 +1,97 @@
+"""``lockaudit versions NAME [RANGE]``: a package's release history and what a range admits."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from packaging.utils import canonicalize_name
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import InvalidSpecifier
+from ..index.history import FetchStatus, ProjectHistory
+from ..ranges import DIALECTS
+from ..versions import ReleaseHistory, compile_range
+from . import index_options
+
+
+def _err(message: str) -> None:
+    # plain text, never wrapped: editors and CI parse "file:line:col" from it
+    print(message, file=sys.stderr)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("versions", help="show a package's releases and which ones a range admits", description=__doc__)
+    parser.add_argument("name", help="package name")
+    parser.add_argument("range", nargs="?", default="", help="a range, e.g. '>=2.28' (PEP 440) or '^2.28' with --dialect poetry")
+    parser.add_argument("--dialect", choices=DIALECTS, default="pep440", help="how to read RANGE (default: pep440)")
+    parser.add_argument("--pre", action="store_true", default=None, help="admit pre-releases")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--all", action="store_true", help="list every release (default: the newest 30 and all admitted ones)")
+    index_options.add_index_arguments(parser)
+    return parser
+
+
+def rows(history: ProjectHistory, spec: str, dialect: str, prereleases: bool | None) -> list[dict[str, object]]:
+    """Every release, ascending, with its facts and whether the range admits it."""
+    compiled = compile_range(spec, dialect)
+    by_version = {r.version: r for r in history.versions}
+    sorted_history = ReleaseHistory(list(by_version))
+    installable = ReleaseHistory([r.version for r in history.versions if not r.yanked])
+    admitted = set(installable.filter(compiled, prereleases=prereleases))
+    newest = installable.newest(compiled, prereleases=prereleases)
+    out = []
+    for version in sorted_history:
+        info = by_version[version]
+        out.append(
+            {
+                "version": version,
+                "uploaded": info.upload_time.isoformat() if info.upload_time else None,
+                "yanked": info.yanked,
+                "yanked_reason": info.yanked_reason,
+                "requires_python": info.requires_python,
+                "admitted": version in admitted,
+                "fresh_install": version == newest,
+            }
+        )
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    name = canonicalize_name(args.name)
+    try:
+        compile_range(args.range, args.dialect)
+    except InvalidSpecifier as exc:
+        _err(f"lockaudit: error: {exc}")
+        return 2
+
+    async def fetch() -> ProjectHistory:
+        async with index_options.client_from_args(args) as client:
+            return await client.fetch_history(name)
+
+    history = asyncio.run(fetch())
+    if history.status is not FetchStatus.OK:
+        detail = f" ({history.detail})" if history.detail else ""
+        _err(f"lockaudit: {name}: {history.status}{detail}")
+        return 3
+    table_rows = rows(history, args.range, args.dialect, args.pre)
+    if args.json:
+        json.dump({"name": name, "range": args.range, "dialect": args.dialect, "releases": table_rows}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    shown = table_rows if args.all else [r for i, r in enumerate(table_rows) if r["admitted"] or i >= len(table_rows) - 30]
+    table = Table(title=f"{name} {args.range}".strip(), title_justify="left")
+    for column in ("version", "uploaded", "requires-python", "yanked", "admitted"):
+        table.add_column(column)
+    for r in shown:
+        mark = "fresh install" if r["fresh_install"] else ("yes" if r["admitted"] else "")
+        yanked = f"yanked{': ' + str(r['yanked_reason']) if r['yanked_reason'] else ''}" if r["yanked"] else ""
+        table.add_row(str(r["version"]), str(r["uploaded"] or "")[:10], str(r["requires_python"] or ""), yanked, mark)
+    Console().print(table)
+    hidden = len(table_rows) - len(shown)
+    if hidden:
+        Console().print(f"({hidden} older releases not admitted; --all lists them)")
+    return 0
