@@ -20,18 +20,46 @@ from .versions import (
 
 __version__ = "0.1.0"
 
+#: Loaded on first use, so `import lockaudit` for version work stays light.
+_LAZY = {
+    "audit": ("lockaudit.audit.engine", "audit"),
+    "audit_async": ("lockaudit.audit.engine", "audit_async"),
+    "AuditReport": ("lockaudit.findings", "AuditReport"),
+    "Policy": ("lockaudit.audit.policy", "Policy"),
+    "resolve": ("lockaudit.resolve", "resolve"),
+    "formats": ("lockaudit.formats", None),
+}
+
+
+def __getattr__(name: str):  # PEP 562
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        mod = importlib.import_module(module)
+        value = mod if attr is None else getattr(mod, attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lockaudit' has no attribute {name!r}")
+
 __all__ = [
+    "AuditReport",
     "CompiledSpec",
+    "Policy",
     "InvalidRange",
     "InvalidSpecifier",
     "InvalidVersion",
     "LockauditError",
     "ReleaseHistory",
     "__version__",
+    "audit",
+    "audit_async",
     "compile_range",
     "errors",
     "filter_versions",
+    "formats",
     "normalize_version",
+    "resolve",
     "sort_versions",
     "translate_range",
 ]

@@ -232,6 +232,7 @@ def _context(lockfile: Lockfile, policy: Policy) -> AuditContext:
         targets=policy.targets or (Target(),),
         prereleases=True if lockfile.index.pre else None,
         cooldown=policy.cooldown,
+        as_of=policy.as_of is not None,
     )
 
 

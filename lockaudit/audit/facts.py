@@ -42,6 +42,8 @@ class AuditContext:
     #: pip's --pre from the input files: pre-releases admitted everywhere.
     prereleases: bool | None = None
     cooldown: dt.timedelta = dt.timedelta(days=7)
+    #: True when "now" is a --as-of date rather than the real time.
+    as_of: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +203,11 @@ def build_facts(dependency: Dependency, history: ProjectHistory | None, ctx: Aud
     if history is None or history.status is not FetchStatus.OK:
         return facts
 
-    # Files uploaded after "now" do not exist yet either (--as-of).
-    visible = [_files_by(r, ctx.now) for r in history.versions if _visible(r, ctx.now)]
+    visible = [r for r in history.versions if _visible(r, ctx.now)]
+    if ctx.as_of:
+        # Files uploaded after the audit date do not exist yet either. (Only then:
+        # reading every file row of every release costs more than the audit itself.)
+        visible = [_files_by(r, ctx.now) for r in visible]
     facts.releases = {r.version: r for r in visible}
     facts.all_history = ReleaseHistory([r.version for r in visible])
     facts.installable = ReleaseHistory([r.version for r in visible if not r.yanked])

@@ -87,6 +87,7 @@ def _fresh_yanked(facts: PackageFacts) -> list[Finding]:
             RuleCode.YANKED,
             f"the newest admissible release {top} is yanked{reason}; a fresh install takes {facts.fresh or 'nothing'}",
             {"yanked": top, "reason": info.yanked_reason, "fresh": facts.fresh, "which": "fresh"},
+            severity=Severity.MEDIUM,  # a fresh install falls back; the lock itself is fine
             version=top,
             extra=("fresh",),
         )
