@@ -48,7 +48,10 @@ def ordered(findings: Iterable[Finding]) -> list[Finding]:
 
 def declared_text(pkg: PackageReport) -> str:
     if not pkg.declared:
-        return "(none)" if pkg.status is not PackageStatus.NOT_FROM_INDEX else f"({pkg.source})"
+        if pkg.status is PackageStatus.NOT_FROM_INDEX:
+            return f"({pkg.source})"
+        # only in the lock: pulled in by another package, not declared by you
+        return "(transitive)" if pkg.origin is None and pkg.lock_origin is not None else "(none)"
     if pkg.dialect != "pep440" and pkg.declared_pep440 and pkg.declared_pep440 != pkg.declared:
         return f"{pkg.declared} ({pkg.declared_pep440})"
     return pkg.declared

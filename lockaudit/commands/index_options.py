@@ -1,0 +1,91 @@
+"""Index options shared by every subcommand that reads release histories.
+
+``add_index_arguments(parser)`` adds ``--index-url``, ``--extra-index-url``,
+``--cache``, ``--offline``, ``--refresh``, ``--concurrency`` and
+``--cache-ttl``; ``client_from_args(args, file_options)`` builds the client
+with the precedence ``lockaudit.index.settings`` documents.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..index import DEFAULT_CONCURRENCY, DEFAULT_TTL, IndexClient, resolve_index_settings
+from ..model import IndexOptions
+
+__all__ = ["add_index_arguments", "client_from_args", "settings_from_args"]
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, not {text!r}")
+    return value
+
+
+def add_index_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    group = parser.add_argument_group("package index")
+    group.add_argument(
+        "--index-url",
+        metavar="URL",
+        help="Simple API index to read release histories from (default: LOCKAUDIT_INDEX_URL, "
+        "the requirements file's --index-url, pip's configuration, then the public index)",
+    )
+    group.add_argument(
+        "--extra-index-url",
+        metavar="URL",
+        action="append",
+        default=None,
+        help="another index to read as well (repeatable)",
+    )
+    group.add_argument(
+        "--cache",
+        metavar="SPEC",
+        help="PATH, sqlite:///PATH, redis://HOST:PORT/DB or 'none' (default: LOCKAUDIT_CACHE_DIR "
+        "or the user cache directory)",
+    )
+    mode = group.add_mutually_exclusive_group()
+    mode.add_argument("--offline", action="store_true", help="answer from the cache alone; say what is missing")
+    mode.add_argument("--refresh", action="store_true", help="ignore cached release histories, fetch them again")
+    group.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})",
+    )
+    group.add_argument(
+        "--cache-ttl",
+        type=_seconds,
+        default=DEFAULT_TTL,
+        metavar="SECONDS",
+        help=f"how long a cached release history is used before it is revalidated (default: {DEFAULT_TTL:.0f})",
+    )
+    return group
+
+
+def settings_from_args(args: argparse.Namespace, file_options: IndexOptions | None = None):
+    return resolve_index_settings(
+        index_url=getattr(args, "index_url", None),
+        extra_index_urls=getattr(args, "extra_index_url", None),
+        file_options=file_options,
+    )
+
+
+def client_from_args(args: argparse.Namespace, file_options: IndexOptions | None = None) -> IndexClient:
+    """The index client the options describe (use it as ``async with``)."""
+    return IndexClient(
+        settings_from_args(args, file_options),
+        cache=getattr(args, "cache", None),
+        concurrency=getattr(args, "concurrency", DEFAULT_CONCURRENCY),
+        ttl=getattr(args, "cache_ttl", DEFAULT_TTL),
+        offline=getattr(args, "offline", False),
+        refresh=getattr(args, "refresh", False),
+    )

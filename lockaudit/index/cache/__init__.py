@@ -1,0 +1,96 @@
+"""Release-history caches: SQLite by default, Redis for a shared fleet.
+
+``open_cache(spec)`` picks the backend from ``--cache`` (``PATH``,
+``sqlite:///PATH``, ``redis://...``, ``none``), else ``LOCKAUDIT_CACHE_DIR``,
+else the user cache directory (platformdirs). Whatever it opens is wrapped in
+``SafeCache``: a backend that fails warns once and is bypassed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import platformdirs
+
+from .interface import (
+    METADATA,
+    PAGE,
+    Cache,
+    CacheEntry,
+    CacheInfo,
+    CacheUnavailableWarning,
+    NullCache,
+    SafeCache,
+    metadata_key,
+    page_key,
+)
+from .snapshot import export_snapshot, import_snapshot
+
+__all__ = [
+    "Cache",
+    "CacheEntry",
+    "CacheInfo",
+    "CacheUnavailableWarning",
+    "NullCache",
+    "SafeCache",
+    "PAGE",
+    "METADATA",
+    "page_key",
+    "metadata_key",
+    "default_cache_dir",
+    "describe_cache",
+    "open_cache",
+    "export_snapshot",
+    "import_snapshot",
+]
+
+
+def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get("LOCKAUDIT_CACHE_DIR") or platformdirs.user_cache_dir("lockaudit"))
+
+
+def describe_cache(spec: str | None, environ: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """``(backend, location)`` that ``open_cache(spec)`` would use; opens nothing."""
+    from .sqlite import DB_NAME
+
+    if spec and spec.lower() in ("none", "off", "no"):
+        return "none", ""
+    if spec and spec.startswith(("redis://", "rediss://", "unix://")):
+        return "redis", spec
+    if spec:
+        # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them.
+        path = spec[len("sqlite:///") :] if spec.startswith("sqlite:///") else spec
+        p = Path(path).expanduser()
+        return "sqlite", str(p / DB_NAME if p.is_dir() or path.endswith(os.sep) else p)
+    return "sqlite", str(default_cache_dir(environ) / DB_NAME)
+
+
+def open_cache(spec: str | None = None, *, environ: Mapping[str, str] | None = None) -> SafeCache:
+    """The cache ``spec`` names (see the module doc), wrapped in ``SafeCache``.
+
+    A backend that cannot even open (corrupt file, no Redis) comes back as an
+    already-failed SafeCache: it has warned once and answers nothing.
+    """
+    backend, location = describe_cache(spec, environ)
+    if backend == "none":
+        return SafeCache(NullCache(), ())
+    if backend == "redis":
+        from . import redis as redis_backend
+
+        errors = redis_backend.ERRORS
+        factory = lambda: redis_backend.RedisCache(location)  # noqa: E731
+    else:
+        from . import sqlite as sqlite_backend
+
+        errors = sqlite_backend.ERRORS
+        factory = lambda: sqlite_backend.SQLiteCache(location)  # noqa: E731
+    try:
+        return SafeCache(factory(), errors)
+    except errors as exc:
+        safe = SafeCache(NullCache(), errors)
+        safe.name = backend
+        safe._fail(exc)
+        return safe

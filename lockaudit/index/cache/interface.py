@@ -1,0 +1,211 @@
+"""The cache interface every backend implements, and the guard that keeps a
+broken cache from breaking an audit.
+
+Entries are opaque bytes with the HTTP validators they were fetched with and
+the time they were fetched (or last confirmed). Keys are built here, from
+credential-free URLs only.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "CacheEntry",
+    "CacheInfo",
+    "Cache",
+    "NullCache",
+    "SafeCache",
+    "CacheUnavailableWarning",
+    "page_key",
+    "metadata_key",
+    "PAGE",
+    "METADATA",
+]
+
+logger = logging.getLogger("lockaudit.index.cache")
+
+#: Kinds of entries: project pages (revalidated after a TTL) and core metadata
+#: files (immutable, kept forever).
+PAGE = "page"
+METADATA = "metadata"
+
+
+def page_key(index_url: str, name: str) -> str:
+    """The key of a project's history on one index (``index_url`` credential-free)."""
+    return f"{PAGE} {index_url} {name}"
+
+
+def metadata_key(file_hash: str) -> str:
+    """The key of a file's core metadata: content-addressed, index-independent."""
+    return f"{METADATA} {file_hash}"
+
+
+def kind_of(key: str) -> str:
+    return key.split(" ", 1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    data: bytes
+    #: POSIX time the data was fetched, or last confirmed fresh (304).
+    fetched_at: float
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CacheInfo:
+    backend: str
+    #: Where it lives (path or URL, credentials removed).
+    location: str
+    pages: int
+    metadata: int
+    size_bytes: int
+    oldest: float | None = None
+    newest: float | None = None
+
+
+class Cache(abc.ABC):
+    """A key -> CacheEntry store safe for several processes at once.
+
+    Writes of one call are atomic: a reader sees all of them or none.
+    Backends raise their own errors; ``SafeCache`` turns them into one warning.
+    """
+
+    name: str = "cache"
+
+    @abc.abstractmethod
+    def get_many(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
+        """The entries found (missing keys are absent from the result)."""
+
+    @abc.abstractmethod
+    def put_many(self, entries: Mapping[str, CacheEntry]) -> None: ...
+
+    @abc.abstractmethod
+    def touch(self, key: str, fetched_at: float) -> None:
+        """Mark an entry as confirmed fresh at ``fetched_at`` (after a 304)."""
+
+    @abc.abstractmethod
+    def iter_entries(self, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, CacheEntry]]:
+        """Entries whose key starts with one of ``kinds`` (a word), or all of them."""
+
+    @abc.abstractmethod
+    def clear(self) -> int:
+        """Remove every entry; returns how many there were."""
+
+    @abc.abstractmethod
+    def info(self) -> CacheInfo: ...
+
+    def close(self) -> None:  # noqa: B027 - optional for backends
+        pass
+
+    def get(self, key: str) -> CacheEntry | None:
+        return self.get_many([key]).get(key)
+
+    def put(self, key: str, entry: CacheEntry) -> None:
+        self.put_many({key: entry})
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class NullCache(Cache):
+    """No cache at all (``--cache none``, or after a backend failed)."""
+
+    name = "none"
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
+        return {}
+
+    def put_many(self, entries: Mapping[str, CacheEntry]) -> None:
+        pass
+
+    def touch(self, key: str, fetched_at: float) -> None:
+        pass
+
+    def iter_entries(self, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, CacheEntry]]:
+        return iter(())
+
+    def clear(self) -> int:
+        return 0
+
+    def info(self) -> CacheInfo:
+        return CacheInfo("none", "", 0, 0, 0)
+
+
+class CacheUnavailableWarning(RuntimeWarning):
+    """The cache could not be used; lockaudit carries on without it."""
+
+
+class SafeCache(Cache):
+    """Wraps a backend: its first failure warns once, then it is bypassed.
+
+    A corrupt SQLite file or an unreachable Redis costs speed, never the run
+    and never correctness: without the cache every answer comes from the index.
+    """
+
+    def __init__(self, backend: Cache, errors: tuple[type[BaseException], ...]) -> None:
+        self.backend = backend
+        self.name = backend.name
+        self._errors = errors
+        self.failed: str | None = None
+
+    def _fail(self, exc: BaseException) -> None:
+        if self.failed is None:
+            self.failed = f"{type(exc).__name__}: {exc}"
+            message = f"the {self.name} cache cannot be used ({self.failed}); carrying on without it"
+            logger.warning(message)
+            warnings.warn(message, CacheUnavailableWarning, stacklevel=3)
+            try:
+                self.backend.close()
+            except Exception:  # noqa: BLE001 - closing a broken backend is best effort
+                pass
+
+    def _call(self, method: str, default, *args):
+        if self.failed is not None:
+            return default
+        try:
+            return getattr(self.backend, method)(*args)
+        except self._errors as exc:
+            self._fail(exc)
+            return default
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
+        return self._call("get_many", {}, keys)
+
+    def put_many(self, entries: Mapping[str, CacheEntry]) -> None:
+        self._call("put_many", None, entries)
+
+    def touch(self, key: str, fetched_at: float) -> None:
+        self._call("touch", None, key, fetched_at)
+
+    def iter_entries(self, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, CacheEntry]]:
+        if self.failed is not None:
+            return iter(())
+        try:
+            # Materialized so that a failure midway is caught here, not in the caller.
+            return iter(list(self.backend.iter_entries(kinds)))
+        except self._errors as exc:
+            self._fail(exc)
+            return iter(())
+
+    def clear(self) -> int:
+        return self._call("clear", 0)
+
+    def info(self) -> CacheInfo:
+        return self._call("info", CacheInfo(self.name, "unavailable", 0, 0, 0))
+
+    def close(self) -> None:
+        if self.failed is None:
+            try:
+                self.backend.close()
+            except self._errors:
+                pass

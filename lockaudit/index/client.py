@@ -1,0 +1,330 @@
+"""The index client: release histories for many projects at once, through the cache.
+
+``IndexClient`` is asynchronous; ``fetch_histories`` wraps it for callers that
+are not (the CLI). Every requested name gets an answer: a history, or a status
+that says why there is none (not on this index, unreachable, unreadable page,
+nothing cached while offline). Nothing here prints.
+
+Freshness does not rely on the index's caching headers (the route to the index
+here sends none): a project page is used from the cache for ``ttl`` seconds,
+then revalidated, with a conditional request when validators were stored.
+Metadata files never change and are cached for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import httpx
+from packaging.utils import canonicalize_name
+
+from .cache import Cache, CacheEntry, SafeCache, metadata_key, open_cache, page_key
+from .decoding import page_to_blob
+from .history import (
+    FetchStatus,
+    FileInfo,
+    HistoryDecodeError,
+    ProjectHistory,
+    decode_history,
+    encode_history,
+    merge_histories,
+    paused_gc,
+    status_history,
+)
+from .http import HttpSession, IndexUnreachable, RetryPolicy
+from .metadata import CoreMetadata, MetadataUnavailable, fetch_core_metadata, parse_core_metadata
+from .settings import IndexSettings, IndexURL, resolve_index_settings
+from .simple_api import ACCEPT, PageFormatError, project_url
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "DEFAULT_TTL",
+    "Progress",
+    "IndexClient",
+    "fetch_histories",
+]
+
+DEFAULT_CONCURRENCY = 16
+#: Seconds a cached project page is used without asking the index again.
+DEFAULT_TTL = 600.0
+
+#: ``progress(done, total, name)``, called once per project as it is answered.
+Progress = Callable[[int, int, str], None]
+
+
+def _utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, timezone.utc)
+
+
+class IndexClient:
+    """Release histories and core metadata from one or more Simple API indexes.
+
+    Use as ``async with IndexClient(...) as client``. ``cache`` is a Cache, a
+    spec for ``open_cache`` (path, ``sqlite:///...``, ``redis://...``,
+    ``none``), or None for the default location.
+    """
+
+    def __init__(
+        self,
+        settings: IndexSettings | None = None,
+        *,
+        cache: Cache | str | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        timeout: float | httpx.Timeout = 30.0,
+        retry: RetryPolicy | None = None,
+        ttl: float = DEFAULT_TTL,
+        offline: bool = False,
+        refresh: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings or resolve_index_settings()
+        self.indexes: tuple[IndexURL, ...] = self.settings.indexes
+        self.cache: Cache = cache if isinstance(cache, Cache) else open_cache(cache)
+        self._owns_cache = not isinstance(cache, Cache)
+        self.ttl = ttl
+        self.offline = offline
+        self.refresh = refresh
+        self._clock = clock
+        self._http = HttpSession(
+            concurrency=concurrency,
+            timeout=timeout,
+            retry=retry,
+            transport=transport,
+            credentials={i.url: i for i in self.indexes},
+        )
+        #: Cache writes waiting for one transaction (see ``_store``).
+        self._pending: dict[str, CacheEntry] = {}
+
+    async def __aenter__(self) -> IndexClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._flush()
+        await self._http.aclose()
+        if self._owns_cache:
+            self.cache.close()
+
+    @property
+    def cache_warning(self) -> str | None:
+        """Why the cache is being bypassed, if it is."""
+        return self.cache.failed if isinstance(self.cache, SafeCache) else None
+
+    # -- release histories -------------------------------------------------
+
+    async def fetch_histories(
+        self, names: Iterable[str], progress: Progress | None = None
+    ) -> dict[str, ProjectHistory]:
+        """A history (or a status) for every name, keyed by normalized name."""
+        wanted = list(dict.fromkeys(canonicalize_name(n) for n in names))
+        total = len(wanted)
+        results: dict[str, ProjectHistory] = {}
+        done = 0
+
+        def finish(name: str, history: ProjectHistory) -> None:
+            nonlocal done
+            results[name] = history
+            done += 1
+            if progress is not None:
+                progress(done, total, name)
+
+        keys = {(i.url, n): page_key(i.url, n) for n in wanted for i in self.indexes}
+        entries = {} if self.refresh else self.cache.get_many(list(keys.values()))
+        now = self._clock()
+        # Answers the cache can give at once; the rest go to the network.
+        answered: dict[tuple[str, str], ProjectHistory] = {}
+        with paused_gc():
+            for (index, name), key in keys.items():
+                entry = entries.get(key)
+                if entry is None:
+                    continue
+                if self.offline or now - entry.fetched_at < self.ttl:
+                    history = self._decode_entry(entry)
+                    if history is not None:
+                        answered[(index, name)] = history
+        pending = [n for n in wanted if any((i.url, n) not in answered for i in self.indexes)]
+        for name in wanted:
+            if name not in pending:
+                finish(name, merge_histories(name, [answered[(i.url, name)] for i in self.indexes]))
+        if not pending:
+            return {n: results[n] for n in wanted}
+
+        async def one(name: str) -> None:
+            parts = await asyncio.gather(
+                *(
+                    self._page(i, name, entries.get(keys[(i.url, name)]), answered.get((i.url, name)))
+                    for i in self.indexes
+                )
+            )
+            finish(name, merge_histories(name, parts))
+
+        try:
+            await asyncio.gather(*(one(n) for n in pending))
+        finally:
+            await self._flush()
+        return {n: results[n] for n in wanted}
+
+    async def fetch_history(self, name: str) -> ProjectHistory:
+        return (await self.fetch_histories([name]))[canonicalize_name(name)]
+
+    def _decode_entry(self, entry: CacheEntry) -> ProjectHistory | None:
+        try:
+            history = decode_history(entry.data)
+        except HistoryDecodeError:
+            return None  # damaged or from another version: refetch, never guess
+        return replace(history, fetched_at=_utc(entry.fetched_at), from_cache=True)
+
+    async def _page(
+        self, index: IndexURL, name: str, entry: CacheEntry | None, answered: ProjectHistory | None
+    ) -> ProjectHistory:
+        if answered is not None:
+            return answered
+        if self.offline:
+            return status_history(
+                name, FetchStatus.NOT_CACHED, index=index.url, detail="offline, and no cached release history"
+            )
+        url = project_url(index.url, name)
+        headers = {"Accept": ACCEPT}
+        if entry is not None and not self.refresh:
+            if entry.etag:
+                headers["If-None-Match"] = entry.etag
+            if entry.last_modified:
+                headers["If-Modified-Since"] = entry.last_modified
+        key = page_key(index.url, name)
+        try:
+            response = await self._http.get(url, headers)
+        except IndexUnreachable as exc:
+            detail = str(exc)
+            if entry is not None:
+                detail += f"; cached data from {_utc(entry.fetched_at):%Y-%m-%d %H:%M} UTC is available with --offline"
+            return status_history(name, FetchStatus.UNREACHABLE, index=index.url, detail=detail)
+        now = self._clock()
+        status = response.status_code
+        if status == 304 and entry is not None:
+            history = self._decode_entry(entry)
+            if history is not None:
+                await self._store_touch(key, now)
+                return replace(history, fetched_at=_utc(now), from_cache=False)
+            # A 304 for an entry we cannot read: ask again without validators.
+            response = await self._http.get(url, {"Accept": ACCEPT})
+            status = response.status_code
+        if status in (404, 410):
+            history = status_history(
+                name, FetchStatus.NOT_FOUND, index=index.url, detail="not on this index", fetched_at=_utc(now)
+            )
+            await self._store(key, CacheEntry(encode_history(history), now))
+            return history
+        if status in (401, 403):
+            return status_history(
+                name,
+                FetchStatus.UNREACHABLE,
+                index=index.url,
+                detail=f"HTTP {status}: the index refused the request (missing or wrong credentials?)",
+            )
+        if not 200 <= status < 300:
+            return status_history(name, FetchStatus.INVALID, index=index.url, detail=f"unexpected HTTP {status}")
+        try:
+            blob = page_to_blob(
+                response.content,
+                response.headers.get("Content-Type"),
+                str(response.url),
+                name,
+                index.url,
+                now,
+            )
+        except PageFormatError as exc:
+            return status_history(name, FetchStatus.INVALID, index=index.url, detail=self._http.redact(str(exc)))
+        history = decode_history(blob, from_cache=False)
+        await self._store(
+            key, CacheEntry(blob, now, response.headers.get("ETag"), response.headers.get("Last-Modified"))
+        )
+        return history
+
+    async def _store(self, key: str, entry: CacheEntry) -> None:
+        # Written in batches, one transaction each, off the event loop (SQLite
+        # and Redis release the GIL while they work); a batch at most every
+        # 32 pages, so an interrupted run keeps most of what it fetched.
+        self._pending[key] = entry
+        if len(self._pending) >= 32:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if self._pending:
+            batch, self._pending = self._pending, {}
+            await asyncio.to_thread(self.cache.put_many, batch)
+
+    async def _store_touch(self, key: str, now: float) -> None:
+        await asyncio.to_thread(self.cache.touch, key, now)
+
+    # -- core metadata -----------------------------------------------------
+
+    async def fetch_metadata(self, file: FileInfo) -> CoreMetadata:
+        """The core metadata of one file (cached forever by file hash).
+
+        Raises MetadataUnavailable, or IndexClientError when offline and uncached.
+        """
+        file_hash = next((h for h in file.hashes if h.startswith("sha256:")), file.hashes[0] if file.hashes else None)
+        key = metadata_key(file_hash) if file_hash else None
+        if key is not None and not self.refresh:
+            entry = self.cache.get(key)
+            if entry is not None:
+                try:
+                    return parse_core_metadata(entry.data, "cache")
+                except MetadataUnavailable:
+                    pass
+        if self.offline:
+            raise MetadataUnavailable(f"offline, and no cached metadata for {file.filename}")
+        data, source = await fetch_core_metadata(self._http, file)
+        metadata = parse_core_metadata(data, source)
+        if key is not None:
+            await self._store(key, CacheEntry(data, self._clock()))
+            await self._flush()
+        return metadata
+
+    async def release_metadata(self, history: ProjectHistory, version: str) -> CoreMetadata:
+        """The core metadata of one release, from its most convenient file
+        (a pure-Python wheel, any wheel, then the sdist)."""
+        release = history.release(version)
+        if release is None or not release.files:
+            raise MetadataUnavailable(f"{history.name} {version} has no files on the index")
+        ranked = sorted(release.files, key=_file_rank)
+        last: Exception | None = None
+        for file in ranked[:3]:
+            try:
+                return await self.fetch_metadata(file)
+            except MetadataUnavailable as exc:
+                last = exc
+        raise MetadataUnavailable(str(last))
+
+
+def _file_rank(f: FileInfo) -> tuple[int, int]:
+    if f.is_wheel:
+        return (0 if f.filename.endswith("-none-any.whl") else 1, 0 if not f.yanked else 1)
+    return (2 if f.is_sdist else 3, 0 if not f.yanked else 1)
+
+
+def fetch_histories(
+    names: Sequence[str] | Iterable[str],
+    *,
+    settings: IndexSettings | None = None,
+    cache: Cache | str | None = None,
+    progress: Progress | None = None,
+    **options,
+) -> dict[str, ProjectHistory]:
+    """Synchronous ``IndexClient.fetch_histories`` for callers without an event loop.
+
+    ``options`` are IndexClient's (concurrency, ttl, offline, refresh, ...).
+    """
+
+    async def run() -> dict[str, ProjectHistory]:
+        async with IndexClient(settings, cache=cache, **options) as client:
+            return await client.fetch_histories(names, progress)
+
+    return asyncio.run(run())
