@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-import pypi_simple
 
 from ..model import IndexOptions
+from . import _pypi_simple
 
 __all__ = [
     "DEFAULT_INDEX_URL",
@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: The public default index, as the client library defines it.
-DEFAULT_INDEX_URL: str = pypi_simple.PYPI_SIMPLE_ENDPOINT
+DEFAULT_INDEX_URL: str = _pypi_simple.constants()["PYPI_SIMPLE_ENDPOINT"]
 
 
 @dataclass(frozen=True, slots=True)

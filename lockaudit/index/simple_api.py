@@ -21,11 +21,11 @@ from typing import Any
 from urllib.parse import urljoin
 
 import orjson
-import pypi_simple
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ..errors import IndexClientError
+from . import _pypi_simple
 from .history import FileRow, canonical_time
 
 __all__ = [
@@ -42,9 +42,9 @@ __all__ = [
 ]
 
 #: JSON preferred, HTML accepted (PEP 691 content negotiation).
-ACCEPT = pypi_simple.ACCEPT_JSON_PREFERRED
+ACCEPT = _pypi_simple.constants()["ACCEPT_JSON_PREFERRED"]
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
-SUPPORTED_API_MAJOR = int(pypi_simple.SUPPORTED_REPOSITORY_VERSION.split(".")[0])
+SUPPORTED_API_MAJOR = int(_pypi_simple.constants()["SUPPORTED_REPOSITORY_VERSION"].split(".")[0])
 
 
 class PageFormatError(IndexClientError):
@@ -186,14 +186,14 @@ def parse_html_page(body: bytes, page_url: str, name: str, encoding: str | None 
     try:
         with warnings.catch_warnings():
             # A newer minor API version is fine to read (PEP 629); pypi-simple warns.
-            warnings.simplefilter("ignore", pypi_simple.UnexpectedRepoVersionWarning)
-            page = pypi_simple.RepositoryPage.from_html(body, page_url, encoding)
-    except pypi_simple.UnsupportedRepoVersionError as exc:
+            warnings.simplefilter("ignore", _pypi_simple.module().UnexpectedRepoVersionWarning)
+            page = _pypi_simple.module().RepositoryPage.from_html(body, page_url, encoding)
+    except _pypi_simple.module().UnsupportedRepoVersionError as exc:
         raise PageFormatError(f"unsupported repository API version on the page of {name}: {exc}") from exc
     except Exception as exc:  # bs4 raises a variety of parser errors
         raise PageFormatError(f"the HTML project page of {name} could not be parsed ({exc!r})") from exc
     grouper = _Grouper(canonicalize_name(name), None)
-    links = [(link, pypi_simple.DistributionPackage.from_link(link, name)) for link in page.links]
+    links = [(link, _pypi_simple.module().DistributionPackage.from_link(link, name)) for link in page.links]
     prefix = _url_prefix([pkg.url for _, pkg in links])
     for link, pkg in links:
         md: Any = None
@@ -303,8 +303,8 @@ def version_from_filename(filename: str, name: str, known: Collection[str] = ())
     if rest is not None and (rest in known or (sdist and _valid(rest))):
         return rest
     try:
-        parsed = pypi_simple.parse_filename(filename, name)[1]
-    except pypi_simple.UnparsableFilenameError:
+        parsed = _pypi_simple.module().parse_filename(filename, name)[1]
+    except _pypi_simple.module().UnparsableFilenameError:
         parsed = None
     if parsed is not None and (parsed in known or not known):
         return parsed
