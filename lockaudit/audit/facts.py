@@ -22,7 +22,7 @@ from packaging.version import Version
 
 from ..errors import InvalidSpecifier, InvalidVersion
 from ..findings import Target
-from ..index.history import FetchStatus, ProjectHistory, ReleaseInfo
+from ..index.history import FetchStatus, FileInfo, ProjectHistory, ReleaseInfo
 from ..model import Dependency, LockedPackage, Requirement
 from ..versions import ReleaseHistory, compile_range
 
@@ -82,6 +82,10 @@ class PackageFacts:
     fresh: str | None = None
     newest: str | None = None
     targets: tuple[TargetView, ...] = ()
+    #: --as-of: files uploaded after this do not exist yet (applied when a
+    #: release's files are looked at: decoding every file row would cost more
+    #: than the whole audit).
+    cutoff: dt.datetime | None = None
 
     @property
     def known(self) -> bool:
@@ -92,6 +96,12 @@ class PackageFacts:
         return bool(self.requirements) or (self.locked is not None and self.locked.source.from_index)
 
     def release(self, version: str | None) -> ReleaseInfo | None:
+        found = self._release(version)
+        if found is not None and self.cutoff is not None:
+            return _files_by(found, self.cutoff)
+        return found
+
+    def _release(self, version: str | None) -> ReleaseInfo | None:
         if version is None:
             return None
         found = self.releases.get(version)
@@ -173,10 +183,32 @@ def _visible(info: ReleaseInfo, now: dt.datetime) -> bool:
     return info.upload_time is None or info.upload_time <= now
 
 
-def _files_by(info: ReleaseInfo, now: dt.datetime) -> ReleaseInfo:
-    if all(f.upload_time is None or f.upload_time <= now for f in info.files):
-        return info
-    return info._replace(files=tuple(f for f in info.files if f.upload_time is None or f.upload_time <= now))
+def _files_by(info: ReleaseInfo, cutoff: dt.datetime) -> ReleaseInfo:
+    """The release as it stood at ``cutoff``: later files filtered out when first read."""
+    return info._replace(files=_FilesBy(info.files, cutoff))
+
+
+class _FilesBy(Sequence[FileInfo]):
+    __slots__ = ("_files", "_cutoff", "_kept")
+
+    def __init__(self, files: Sequence[FileInfo], cutoff: dt.datetime) -> None:
+        self._files = files
+        self._cutoff = cutoff
+        self._kept: tuple[FileInfo, ...] | None = None
+
+    def _all(self) -> tuple[FileInfo, ...]:
+        if self._kept is None:
+            self._kept = tuple(f for f in self._files if f.upload_time is None or f.upload_time <= self._cutoff)
+        return self._kept
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self._all()[index]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._all())
 
 
 def build_facts(dependency: Dependency, history: ProjectHistory | None, ctx: AuditContext) -> PackageFacts:
@@ -205,9 +237,7 @@ def build_facts(dependency: Dependency, history: ProjectHistory | None, ctx: Aud
 
     visible = [r for r in history.versions if _visible(r, ctx.now)]
     if ctx.as_of:
-        # Files uploaded after the audit date do not exist yet either. (Only then:
-        # reading every file row of every release costs more than the audit itself.)
-        visible = [_files_by(r, ctx.now) for r in visible]
+        facts.cutoff = ctx.now
     facts.releases = {r.version: r for r in visible}
     facts.all_history = ReleaseHistory([r.version for r in visible])
     facts.installable = ReleaseHistory([r.version for r in visible if not r.yanked])

@@ -279,10 +279,23 @@ class IndexClient:
                     return parse_core_metadata(entry.data, "cache")
                 except MetadataUnavailable:
                     pass
+        # A file without readable metadata stays so for a while: remember the
+        # miss for one TTL instead of asking again on every run.
+        miss_key = f"metadata-miss {file_hash}" if file_hash else None
+        if miss_key is not None and not self.refresh:
+            miss = self.cache.get(miss_key)
+            if miss is not None and (self.offline or self._clock() - miss.fetched_at < self.ttl):
+                raise MetadataUnavailable(miss.data.decode("utf-8", "replace"))
         if self.offline:
             raise MetadataUnavailable(f"offline, and no cached metadata for {file.filename}")
-        data, source = await fetch_core_metadata(self._http, file)
-        metadata = parse_core_metadata(data, source)
+        try:
+            data, source = await fetch_core_metadata(self._http, file)
+            metadata = parse_core_metadata(data, source)
+        except MetadataUnavailable as exc:
+            if miss_key is not None:
+                await self._store(miss_key, CacheEntry(str(exc).encode(), self._clock()))
+                await self._flush()
+            raise
         if key is not None:
             await self._store(key, CacheEntry(data, self._clock()))
             await self._flush()
