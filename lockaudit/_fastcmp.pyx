@@ -475,7 +475,7 @@ cdef inline void key_init_padded(Key* k, const unsigned char* p, Py_ssize_t n) n
 
 
 cdef inline void key_words(Key* k, const unsigned char* p, Py_ssize_t n) noexcept nogil:
-    """Set only the comparison words of k from p (16 readable bytes), keeping k.p."""
+    """Set the comparison words and length of k from p (16 readable bytes), keeping k.p."""
     cdef const unsigned char* keep = k.p
     key_init_padded(k, p, n)
     k.p = keep
@@ -526,28 +526,25 @@ cdef inline int key_cmp(const Key* a, const Key* b) noexcept nogil:
     return (a.n > b.n) - (a.n < b.n)
 
 
-cdef void sort_order(const Key* keys, uint32_t* order, uint32_t* tmp, Py_ssize_t n) noexcept nogil:
-    """Stable sort of ``order`` (indices into keys): insertion-sorted blocks, then merges."""
-    cdef Py_ssize_t i, j, start, stop, lo, mid, hi, a, b, o, width
-    cdef uint32_t x
+cdef void sort_order(const Key* keys, uint32_t* order, uint32_t* tmp, uint32_t* runs,
+                     Py_ssize_t nruns, Py_ssize_t n) noexcept nogil:
+    """Stable natural merge sort of ``order`` (indices into keys).
+
+    ``runs`` holds the start of every ascending run and n at the end (nruns + 1
+    entries). Index pages list versions as sorted strings ("1.10" before "1.2"),
+    which leaves a few long runs: merging runs costs n log(runs), not n log n.
+    """
+    cdef Py_ssize_t r, a, b, o, lo, mid, hi, out_runs
     cdef uint32_t* src = order
     cdef uint32_t* dst = tmp
     cdef uint32_t* swap
-    for start in range(0, n, 16):
-        stop = start + 16 if start + 16 < n else n
-        for i in range(start + 1, stop):
-            x = order[i]
-            j = i
-            while j > start and key_cmp(&keys[order[j - 1]], &keys[x]) > 0:
-                order[j] = order[j - 1]
-                j -= 1
-            order[j] = x
-    width = 16
-    while width < n:
-        lo = 0
-        while lo < n:
-            mid = lo + width if lo + width < n else n
-            hi = lo + 2 * width if lo + 2 * width < n else n
+    while nruns > 1:
+        out_runs = 0
+        r = 0
+        while r < nruns:
+            lo = runs[r]
+            mid = runs[r + 1]
+            hi = runs[r + 2] if r + 1 < nruns else mid
             a = lo
             b = mid
             o = lo
@@ -567,11 +564,14 @@ cdef void sort_order(const Key* keys, uint32_t* order, uint32_t* tmp, Py_ssize_t
                 dst[o] = src[b]
                 b += 1
                 o += 1
-            lo += 2 * width
+            runs[out_runs] = <uint32_t>lo
+            out_runs += 1
+            r += 2
+        runs[out_runs] = <uint32_t>n
+        nruns = out_runs
         swap = src
         src = dst
         dst = swap
-        width *= 2
     if src != order:
         memcpy(order, src, n * sizeof(uint32_t))
 
@@ -1300,7 +1300,7 @@ cdef class ReleaseHistory:
     cdef Py_ssize_t _nf
     cdef unsigned char* _arena
     cdef list _all
-    cdef list _final_list
+    cdef list _final_list    # built on the first query that needs it
     cdef list _tagged        # lazily: _Indexed strings for the packaging fallback
     cdef readonly tuple invalid
 
@@ -1323,13 +1323,14 @@ cdef class ReleaseHistory:
         cdef const unsigned char* s
         cdef Parts p
         cdef int rc
-        cdef bint is_sorted = True
+        cdef Py_ssize_t nruns = 1
         cdef Key* keys = NULL
         cdef Key* sorted_keys = NULL
         cdef uint32_t* order = NULL
+        cdef uint32_t* runs
         cdef unsigned char* grown
         cdef object item
-        cdef list invalid = []
+        cdef list invalid = None
         if self._keys != NULL:
             raise RuntimeError("ReleaseHistory is immutable")
         # every key is written straight into one arena, followed by 16 spare
@@ -1337,7 +1338,8 @@ cdef class ReleaseHistory:
         cap = 12 * total + KEYMAX + 16
         self._arena = <unsigned char*>malloc(cap)
         keys = <Key*>malloc(sizeof(Key) * (total + 1))
-        order = <uint32_t*>malloc(2 * sizeof(uint32_t) * (total + 1))
+        # order | run starts | merge buffer
+        order = <uint32_t*>malloc(3 * sizeof(uint32_t) * (total + 2))
         try:
             if self._arena == NULL or keys == NULL or order == NULL:
                 raise MemoryError()
@@ -1356,17 +1358,20 @@ cdef class ReleaseHistory:
                     klen = release_only_key(s, n, self._arena + used)
                     if klen >= 0:
                         # the comparison words now; the pointer once the arena stops moving
-                        key_init_padded(&keys[nv], <const unsigned char*>used, klen)
+                        keys[nv].p = <const unsigned char*>used    # an offset until the arena stops moving
                         key_words(&keys[nv], self._arena + used, klen)
                         keys[nv].pre = 0
                         keys[nv].idx = <uint32_t>i
-                        if nv and is_sorted and key_cmp_words(&keys[nv - 1], &keys[nv], self._arena) > 0:
-                            is_sorted = False
+                        if nv and key_cmp_words(&keys[nv - 1], &keys[nv], self._arena) > 0:
+                            order[total + 1 + nruns] = <uint32_t>nv    # a new ascending run starts
+                            nruns += 1
                         used += klen
                         nv += 1
                         continue
                     rc = scan_version(s, 0, n, &p, False)
                     if rc == INVALID:
+                        if invalid is None:
+                            invalid = []
                         invalid.append(item)
                         continue
                     if rc == OK:
@@ -1376,6 +1381,8 @@ cdef class ReleaseHistory:
                     # the exact slow path: non-ASCII text, giant numbers, subclasses
                     slow = _slow_key(item) if isinstance(item, str) else None
                     if slow is None:
+                        if invalid is None:
+                            invalid = []
                         invalid.append(item)
                         continue
                     klen = PyBytes_GET_SIZE(slow[0])
@@ -1387,31 +1394,37 @@ cdef class ReleaseHistory:
                         self._arena = grown
                     memcpy(self._arena + used, PyBytes_AS_STRING(slow[0]), klen)
                     keys[nv].pre = 1 if slow[1] else 0
-                key_init_padded(&keys[nv], <const unsigned char*>used, klen)
+                keys[nv].p = <const unsigned char*>used    # an offset until the arena stops moving
                 key_words(&keys[nv], self._arena + used, klen)
                 keys[nv].idx = <uint32_t>i
-                if nv and is_sorted and key_cmp_words(&keys[nv - 1], &keys[nv], self._arena) > 0:
-                    is_sorted = False
+                if nv and key_cmp_words(&keys[nv - 1], &keys[nv], self._arena) > 0:
+                    order[total + 1 + nruns] = <uint32_t>nv
+                    nruns += 1
                 used += klen
                 nv += 1
             for i in range(nv):
                 keys[i].p = self._arena + <size_t>keys[i].p
-                order[i] = <uint32_t>i
-            if not is_sorted:
-                sort_order(keys, order, order + total + 1, nv)
-            sorted_keys = <Key*>malloc(sizeof(Key) * (nv + 1))
-            self._finals = <Key*>malloc(sizeof(Key) * (nv + 1))
-            if sorted_keys == NULL or self._finals == NULL:
-                raise MemoryError()
+            if nruns > 1:
+                for i in range(nv):
+                    order[i] = <uint32_t>i
+                runs = order + total + 1
+                runs[0] = 0
+                runs[nruns] = <uint32_t>nv
+                sort_order(keys, order, runs + total + 2, runs, nruns, nv)
+            if nruns > 1:
+                sorted_keys = <Key*>malloc(sizeof(Key) * (nv + 1))
+                if sorted_keys == NULL:
+                    raise MemoryError()
+                for i in range(nv):
+                    sorted_keys[i] = keys[order[i]]
+            else:
+                sorted_keys = keys      # already in order: keep the parsed keys as they are
+                keys = NULL
             self._all = PyList_New(nv)
             for i in range(nv):
-                sorted_keys[i] = keys[order[i]]
                 item = <object>PyList_GET_ITEM(items, sorted_keys[i].idx)
                 Py_INCREF(item)
                 PyList_SET_ITEM(self._all, i, item)
-                if not sorted_keys[i].pre:
-                    self._finals[nf] = sorted_keys[i]
-                    nf += 1
             self._keys = sorted_keys
             sorted_keys = NULL
         finally:
@@ -1419,13 +1432,8 @@ cdef class ReleaseHistory:
             free(order)
             free(sorted_keys)
         self._n = nv
-        self._nf = nf
-        self.invalid = tuple(invalid)
-        self._final_list = PyList_New(nf)
-        for i in range(nf):
-            item = <object>PyList_GET_ITEM(items, self._finals[i].idx)
-            Py_INCREF(item)
-            PyList_SET_ITEM(self._final_list, i, item)
+        self._nf = -1        # the finals are indexed on the first query that needs them
+        self.invalid = tuple(invalid) if invalid is not None else ()
 
     # -- plain facts -------------------------------------------------------
 
@@ -1472,6 +1480,33 @@ cdef class ReleaseHistory:
 
     # -- queries -----------------------------------------------------------
 
+    cdef int _index_finals(self) except -1:
+        cdef Py_ssize_t i, nf = 0
+        if self._nf >= 0:
+            return 0
+        self._finals = <Key*>malloc(sizeof(Key) * (self._n + 1))
+        if self._finals == NULL:
+            raise MemoryError()
+        for i in range(self._n):
+            if not self._keys[i].pre:
+                self._finals[nf] = self._keys[i]
+                self._finals[nf].idx = <uint32_t>i     # its place in _all
+                nf += 1
+        self._nf = nf
+        return 0
+
+    cdef list _finals_list(self):
+        cdef Py_ssize_t i
+        cdef object item
+        self._index_finals()
+        if self._final_list is None:
+            self._final_list = PyList_New(self._nf)
+            for i in range(self._nf):
+                item = <object>PyList_GET_ITEM(self._all, self._finals[i].idx)
+                Py_INCREF(item)
+                PyList_SET_ITEM(self._final_list, i, item)
+        return self._final_list
+
     cdef object _fallback_indices(self, CompiledSpec cs, object prereleases):
         if self._tagged is None:
             self._tagged = [_purecmp._Indexed(i, text) for i, text in enumerate(self._all)]
@@ -1499,6 +1534,8 @@ cdef class ReleaseHistory:
         if prereleases is None:
             prereleases = cs.prereleases
         use_all = prereleases is True
+        if not use_all:
+            self._index_finals()
         while True:
             keys = self._keys if use_all else self._finals
             n = self._n if use_all else self._nf
@@ -1514,7 +1551,7 @@ cdef class ReleaseHistory:
             if total or use_all or prereleases is not None:
                 break
             use_all = True      # PEP 440: pre-releases only when no final matches
-        source = self._all if use_all else self._final_list
+        source = self._all if use_all else self._finals_list()
         if mode == 2:
             return total
         if mode == 1:
