@@ -474,24 +474,18 @@ cdef inline void key_init_padded(Key* k, const unsigned char* p, Py_ssize_t n) n
         k.w1 = 0
 
 
-cdef inline void key_words(Key* k, const unsigned char* p, Py_ssize_t n) noexcept nogil:
-    """Set the comparison words and length of k from p (16 readable bytes), keeping k.p."""
-    cdef const unsigned char* keep = k.p
-    key_init_padded(k, p, n)
-    k.p = keep
-
-
-cdef inline int key_cmp_words(const Key* a, const Key* b, const unsigned char* base) noexcept nogil:
-    """key_cmp for keys whose p still holds an offset into ``base``."""
-    cdef Key x = a[0]
-    cdef Key y = b[0]
-    if x.w0 != y.w0:
-        return -1 if x.w0 < y.w0 else 1
-    if x.w1 != y.w1:
-        return -1 if x.w1 < y.w1 else 1
-    x.p = base + <size_t>a.p
-    y.p = base + <size_t>b.p
-    return key_cmp(&x, &y)
+cdef unsigned char* grow(unsigned char* arena, Py_ssize_t used, Py_ssize_t cap, Key* keys,
+                         Py_ssize_t n) except NULL:
+    """A bigger arena; the keys made so far are pointed into it."""
+    cdef unsigned char* bigger = <unsigned char*>malloc(cap)
+    cdef Py_ssize_t i
+    if bigger == NULL:
+        raise MemoryError()
+    memcpy(bigger, arena, used)
+    for i in range(n):
+        keys[i].p = bigger + (keys[i].p - arena)
+    free(arena)
+    return bigger
 
 
 cdef inline uint64_t load_be(const unsigned char* p, Py_ssize_t n) noexcept nogil:
@@ -1328,7 +1322,6 @@ cdef class ReleaseHistory:
         cdef Key* sorted_keys = NULL
         cdef uint32_t* order = NULL
         cdef uint32_t* runs
-        cdef unsigned char* grown
         cdef object item
         cdef list invalid = None
         if self._keys != NULL:
@@ -1347,10 +1340,7 @@ cdef class ReleaseHistory:
                 item = <object>PyList_GET_ITEM(items, i)
                 if used + KEYMAX + 16 > cap:
                     cap = 2 * cap + KEYMAX + 16
-                    grown = <unsigned char*>realloc(self._arena, cap)
-                    if grown == NULL:
-                        raise MemoryError()
-                    self._arena = grown
+                    self._arena = grow(self._arena, used, cap, keys, nv)
                 klen = -1
                 if type(item) is str and PyUnicode_IS_ASCII(item):
                     s = <const unsigned char*>PyUnicode_DATA(item)
@@ -1358,11 +1348,10 @@ cdef class ReleaseHistory:
                     klen = release_only_key(s, n, self._arena + used)
                     if klen >= 0:
                         # the comparison words now; the pointer once the arena stops moving
-                        keys[nv].p = <const unsigned char*>used    # an offset until the arena stops moving
-                        key_words(&keys[nv], self._arena + used, klen)
+                        key_init_padded(&keys[nv], self._arena + used, klen)
                         keys[nv].pre = 0
                         keys[nv].idx = <uint32_t>i
-                        if nv and key_cmp_words(&keys[nv - 1], &keys[nv], self._arena) > 0:
+                        if nv and key_cmp(&keys[nv - 1], &keys[nv]) > 0:
                             order[total + 1 + nruns] = <uint32_t>nv    # a new ascending run starts
                             nruns += 1
                         used += klen
@@ -1388,22 +1377,16 @@ cdef class ReleaseHistory:
                     klen = PyBytes_GET_SIZE(slow[0])
                     if used + klen + KEYMAX + 16 > cap:
                         cap = 2 * cap + klen + KEYMAX + 16
-                        grown = <unsigned char*>realloc(self._arena, cap)
-                        if grown == NULL:
-                            raise MemoryError()
-                        self._arena = grown
+                        self._arena = grow(self._arena, used, cap, keys, nv)
                     memcpy(self._arena + used, PyBytes_AS_STRING(slow[0]), klen)
                     keys[nv].pre = 1 if slow[1] else 0
-                keys[nv].p = <const unsigned char*>used    # an offset until the arena stops moving
-                key_words(&keys[nv], self._arena + used, klen)
+                key_init_padded(&keys[nv], self._arena + used, klen)
                 keys[nv].idx = <uint32_t>i
-                if nv and key_cmp_words(&keys[nv - 1], &keys[nv], self._arena) > 0:
+                if nv and key_cmp(&keys[nv - 1], &keys[nv]) > 0:
                     order[total + 1 + nruns] = <uint32_t>nv
                     nruns += 1
                 used += klen
                 nv += 1
-            for i in range(nv):
-                keys[i].p = self._arena + <size_t>keys[i].p
             if nruns > 1:
                 for i in range(nv):
                     order[i] = <uint32_t>i
