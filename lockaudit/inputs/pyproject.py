@@ -357,7 +357,11 @@ def parse(text: str, path: str) -> Lockfile:
                 )
 
     uv_sources = uv.get("sources")
-    requirements = r.requirements
+    # "myproject[extra]" inside myproject's own extras or groups is the project
+    # itself (a common way to combine extras), not a dependency to audit.
+    own = project.get("name") if isinstance(project, dict) else poetry.get("name")
+    own_name = canonicalize_name(own) if isinstance(own, str) else None
+    requirements = [req for req in r.requirements if req.name != own_name]
     if isinstance(uv_sources, dict) and uv_sources:
         indexes = dict(uv_indexes)
         by_name: dict[str, Any] = {canonicalize_name(k): v for k, v in uv_sources.items()}

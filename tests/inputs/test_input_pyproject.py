@@ -211,3 +211,23 @@ def test_pipfile_bad_version_points_at_the_value():
     assert [r.name for r in lf.requirements] == ["flask"]
     (p,) = lf.problems
     assert (p.line, p.code) == (2, "invalid-requirement") and p.column >= 12
+
+
+def test_the_project_referring_to_itself_is_not_a_dependency():
+    from lockaudit.inputs import parse
+
+    text = """
+[project]
+name = "My_Tool"
+dependencies = ["requests>=2"]
+
+[project.optional-dependencies]
+service = ["fastapi>=0.100"]
+test = ["pytest>=8", "my-tool[service]"]
+
+[dependency-groups]
+dev = ["my.tool[test]", "ruff"]
+"""
+    result = parse(text, "pyproject.toml")
+    assert {r.name for r in result.requirements} == {"requests", "fastapi", "pytest", "ruff"}
+    assert not result.problems
