@@ -370,3 +370,17 @@ def test_explain_and_versions(run, index):
     rows = {r["version"]: r for r in json.loads(proc.stdout)["releases"]}
     assert rows["1.1"]["yanked"] and not rows["1.1"]["admitted"]
     assert rows["1.0"]["fresh_install"] and not rows["1.2a1"]["admitted"]
+
+
+def test_markers_divergence_between_platforms(run):
+    files = pair('stable>=1.0; sys_platform == "linux"\n', 'stable==1.0.1 ; sys_platform == "linux"\n')
+    _, report, _ = run(files, "--platform", "linux", "--platform", "darwin")
+    divergence = finding(report, "LA014", "stable")
+    assert "not on darwin" in divergence["message"]
+    _, report, _ = run(files, "--platform", "linux")
+    assert "LA014" not in codes(report)
+
+
+def test_index_packages_are_not_reported_as_direct_references(run):
+    _, report, _ = run(pair("stable>=1.0\n", "stable==1.0.1\n"))
+    assert "LA015" not in codes(report) and "LA013" not in codes(report)
