@@ -173,6 +173,9 @@ class RuleCode(enum.StrEnum):
     ENVIRONMENT_DIVERGENCE = "LA014"
     NOT_FROM_INDEX = "LA015"
     EXPIRED_SUPPRESSION = "LA016"
+    LOCK_INCONSISTENT = "LA017"
+    TRANSITIVE_DRIFT = "LA018"
+    DEPENDENCIES_UNKNOWN = "LA019"
 
     # Aliases by number.
     LA001 = "LA001"
@@ -191,6 +194,9 @@ class RuleCode(enum.StrEnum):
     LA014 = "LA014"
     LA015 = "LA015"
     LA016 = "LA016"
+    LA017 = "LA017"
+    LA018 = "LA018"
+    LA019 = "LA019"
 
     @classmethod
     def parse(cls, text: str | RuleCode) -> RuleCode:

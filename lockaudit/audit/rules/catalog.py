@@ -292,6 +292,60 @@ _RULES = (
         """Fix what it suppressed, or renew it with a new until date and a reason that is
         still true; delete it if it no longer matches anything.""",
     ),
+    _rule(
+        RuleCode.LOCK_INCONSISTENT,
+        "LockInconsistent",
+        "Lock does not satisfy its inputs or is not closed",
+        Severity.HIGH,
+        """Installing exactly what the lock says does not give what the inputs ask for:
+        a requested package is missing from the lock or locked at a version its range
+        excludes, or the lock is not closed: a locked release depends on a package the
+        lock does not have, or on a range that excludes the locked version, or does not
+        support the target Python. Dependencies are read from each locked release's own
+        metadata, with markers and extras evaluated for the target environment. The
+        finding names the package that requires it and the top-level requirement that
+        pulls it in. Locked packages that nothing requires for the target are reported
+        at info severity.""",
+        """requirements.lock:41   requests==2.32.3     (urllib3 not in the lock)
+    LA017 urllib3: required by requests 2.32.3 (urllib3<3,>=1.21.1) but missing from the lock""",
+        """Re-lock from the inputs (lockaudit lock, pip-compile, uv pip compile, uv lock,
+        poetry lock) instead of editing the lock by hand, and commit the inputs and the
+        lock together.""",
+    ),
+    _rule(
+        RuleCode.TRANSITIVE_DRIFT,
+        "TransitiveDrift",
+        "A fresh resolution would change pins",
+        Severity.MEDIUM,
+        """Resolving the inputs afresh today (or as of a given date) picks different
+        versions than the lock: packages deep in the dependency tree move even when every
+        top-level pin stays, and packages appear or disappear. Each change is graded by
+        its semver size like LA003 (patch low, minor medium, major high; a new package
+        medium, a dropped one low) and names the top-level requirements that pull the
+        package in. A fresh resolution that fails altogether is reported at high
+        severity with the conflict's explanation.""",
+        """requirements.in:3    fastapi[standard]      (requirements.lock: starlette==0.41.3)
+    LA018 starlette: locked 0.41.3, a fresh resolution takes 0.46.1 (major; pulled in by fastapi[standard] (requirements.in:3))""",
+        """Re-lock and run your tests to take the changes knowingly, or constrain the
+        transitive package (a -c constraints file, or a bound in your requirements) if it
+        must not move.""",
+    ),
+    _rule(
+        RuleCode.DEPENDENCIES_UNKNOWN,
+        "DependenciesUnknown",
+        "A release's dependencies could not be read",
+        Severity.INFO,
+        """The release ships only a source distribution whose metadata is not reliable
+        (metadata older than 2.2, or dependencies marked dynamic) and the index offers no
+        metadata for it, or its metadata could not be fetched. Its dependencies are
+        unknown: lockaudit does not guess them and cannot check the lock or the
+        resolution below this package.""",
+        """requirements.lock:12   legacy-tool==0.9
+    LA019 legacy-tool: the dependencies of 0.9 are unknown (sdist only; its metadata is not reliable)""",
+        """Ask the maintainers to publish wheels (or an sdist with Metadata 2.2), pin a
+        release that has them, or suppress LA019 for the package once you have checked
+        its dependencies yourself.""",
+    ),
 )
 
 #: Every rule, by code, in code order.

@@ -1,0 +1,213 @@
+"""``lockaudit check INPUT --lock LOCK``: is the lock consistent with its inputs?
+
+For one target environment (``--python``, ``--platform``; default: this
+interpreter): LA017 when the lock does not satisfy the inputs or is not closed
+(a locked release's dependency missing, or locked at a version its dependents
+exclude), LA018 for each pin a fresh resolution today (or ``--as-of``) would
+change, with its semver size and the top-level requirement that pulls it in,
+LA019 where dependencies are unknown, LA013 where the index does not know a
+locked package. Findings come out in the audit's formats; suppressions and
+severities from [tool.lockaudit] / lockaudit.toml apply.
+
+Exit codes: 0 consistent (and no drift at or above --fail-on); 1 the lock is
+inconsistent (LA017 of high severity), or drift at or above --fail-on (default:
+drift never fails); 2 bad usage or unreadable input; 3 a locked package's
+status is unknown, unless --allow-unknown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as _dt
+import os
+import sys
+
+from rich.console import Console
+
+from .. import __version__
+from ..audit.policy import apply_policy, load_policy
+from ..errors import LockauditError
+from ..findings import (
+    AuditReport,
+    ExitCode,
+    Finding,
+    Location,
+    PackageReport,
+    PackageStatus,
+    PolicySummary,
+    ReportMetadata,
+    RuleCode,
+    Severity,
+    Target,
+    parse_threshold,
+)
+from ..formats import FORMATS, render
+from ..formats.table import print_report
+from ..inputs import load
+from ..model import Lockfile
+from ..progress import progress_bar
+from ..resolve import parse_as_of
+from ..resolve.check import CheckResult, check_lock_async
+from . import index_options
+from .lock import (
+    add_selection_arguments,
+    add_target_arguments,
+    select_requirements,
+    target_from_args,
+)
+
+__all__ = ["add_parser", "exit_code", "run"]
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "check",
+        help="check a lock against its inputs (consistency, closure, drift)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("input", metavar="INPUT", help="the declared requirements (requirements.in, pyproject.toml, ...)")
+    parser.add_argument("--lock", required=True, metavar="LOCK", help="the lock to check (requirements.txt, pylock.toml, uv.lock, ...)")
+    parser.add_argument("--lock-format", metavar="FORMAT", help="force the lock's format")
+    out = parser.add_argument_group("output")
+    out.add_argument("--format", choices=sorted(FORMATS), default="table", help="output format (default: table)")
+    out.add_argument("-o", "--output", metavar="FILE", help="write the report here (default: stdout)")
+    out.add_argument("-q", "--quiet", action="count", default=0, help="less output (-qq: only the exit code)")
+    out.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    pol = parser.add_argument_group("policy")
+    pol.add_argument(
+        "--fail-on",
+        metavar="THRESHOLD",
+        help="also fail when a fresh resolution changes a pin at or above this size: patch, minor, major "
+        "(or a severity; default: drift never fails)",
+    )
+    pol.add_argument("--no-fresh", action="store_true", help="only check consistency; do not resolve afresh (no LA018)")
+    pol.add_argument("--config", help="policy file for suppressions and severities (default: found from INPUT)")
+    pol.add_argument("--allow-unknown", action="store_true", help="do not exit 3 for locked packages the index does not know")
+    add_target_arguments(parser)
+    add_selection_arguments(parser)
+    index_options.add_index_arguments(parser)
+    return parser
+
+
+def exit_code(report: AuditReport, threshold: Severity | None, *, allow_unknown: bool = False) -> ExitCode:
+    """2 input errors; 1 an inconsistent lock or drift at/above ``threshold``; 3 unknowns; else 0."""
+    if report.errors:
+        return ExitCode.ERROR
+    for f in report.active:
+        if f.code is RuleCode.LA017 and f.severity >= Severity.HIGH:
+            return ExitCode.FINDINGS
+        if f.code is not RuleCode.LA017 and report.is_blocking(f, threshold):
+            return ExitCode.FINDINGS
+    if not allow_unknown and any(f.code is RuleCode.LA013 for f in report.active):
+        return ExitCode.UNKNOWN
+    return ExitCode.OK
+
+
+def _packages(result: CheckResult, findings: list[Finding], inputs: Lockfile) -> list[PackageReport]:
+    declared = {r.name: r for r in inputs.requirements if not r.constraint}
+    fresh = result.resolution.versions() if result.resolution is not None else {}
+    unknown = {f.package for f in findings if f.code is RuleCode.LA013}
+    out = []
+    for name in sorted({f.package for f in findings if not f.package.startswith("<")}):
+        req = declared.get(name)
+        locked = result.locked.get(name)
+        out.append(
+            PackageReport(
+                name=name,
+                declared=req.specifier if req else "",
+                declared_pep440=req.pep440 if req else "",
+                dialect=req.dialect if req else "pep440",
+                locked=locked.version if locked else None,
+                fresh=fresh.get(name),
+                status=PackageStatus.UNKNOWN if name in unknown else PackageStatus.OK,
+                origin=Location.from_origin(req.origin) if req else None,
+                lock_origin=Location.from_origin(locked.origin) if locked else None,
+                targets=(),
+            )
+        )
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        threshold = parse_threshold(args.fail_on) if args.fail_on else None
+        target: Target = target_from_args(args)
+        as_of = parse_as_of(args.as_of)
+        policy = load_policy(args.config) if args.config else load_policy(start=args.input)
+    except (ValueError, LockauditError) as exc:
+        _err(f"lockaudit: error: {exc}")
+        return ExitCode.ERROR
+    missing = [p for p in (args.input, args.lock) if not os.path.exists(p)]
+    if missing:
+        for path in missing:
+            _err(f"lockaudit: error: {path}: no such file or directory")
+        return ExitCode.ERROR
+    try:
+        inputs = select_requirements(load(args.input, format=args.input_format), args)
+        lock = load(args.lock, format=args.lock_format)
+    except LockauditError as exc:
+        _err(f"lockaudit: error: {exc}")
+        return ExitCode.ERROR
+    problems = inputs.problems + lock.problems
+    try:
+        with progress_bar(enabled=not (args.quiet or args.no_progress), label="Checking") as progress:
+            result = asyncio.run(_check(args, inputs, lock, target, progress))
+    except LockauditError as exc:
+        _err(f"lockaudit: error: {exc}")
+        return ExitCode.ERROR
+    findings = apply_policy(result.findings, policy, today=as_of.date() if as_of else None)
+    report = AuditReport(
+        findings=tuple(findings),
+        packages=tuple(_packages(result, findings, inputs)),
+        metadata=ReportMetadata(
+            tool_version=__version__,
+            as_of=as_of.date() if as_of else _dt.date.today(),
+            policy=PolicySummary(fail_on=threshold, selected=tuple(policy.enabled_codes()), suppressions=len(policy.suppressions), allow_unknown=args.allow_unknown, source=policy.source),
+            targets=(target,),
+            index_url=args.index_url,
+            inputs=(args.input, args.lock),
+        ),
+        problems=problems,
+    )
+    for problem in report.errors:
+        _err(problem.render())
+    if args.quiet < 2:
+        display = threshold if threshold is not None else Severity.HIGH
+        if args.output:
+            _write(args.output, render(report, args.format, threshold=display))
+        elif args.format == "table":
+            print_report(report, Console(), threshold=display)
+        else:
+            sys.stdout.write(render(report, args.format, threshold=display))
+        if result.conflict is not None and args.quiet == 0:
+            _err(result.conflict.explain())
+    return int(exit_code(report, threshold, allow_unknown=args.allow_unknown))
+
+
+async def _check(args: argparse.Namespace, inputs: Lockfile, lock: Lockfile, target: Target, progress) -> CheckResult:  # type: ignore[no-untyped-def]
+    async with index_options.client_from_args(args, inputs.index) as client:
+        return await check_lock_async(
+            inputs,
+            lock,
+            client=client,
+            target=target,
+            as_of=args.as_of,
+            prereleases=args.pre,
+            fresh=not args.no_fresh,
+            progress=progress,
+        )
+
+
+def _write(path: str, text: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)

@@ -1,0 +1,211 @@
+"""``lockaudit lock INPUT... [-o FILE]``: resolve afresh and write a lock file.
+
+Writes a pinned requirements file with a ``--hash`` for every file of each
+chosen version and ``# via`` provenance (``--format pylock``, or an output
+named ``pylock*.toml``: a PEP 751 lock) for one target environment
+(``--python``, ``--platform``; default: this interpreter), optionally as of a
+date (``--as-of``: later uploads do not exist). Exit codes: 0 written, 1 the
+requirements cannot be resolved (the explanation goes to stderr), 2 bad usage
+or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import sys
+from dataclasses import replace
+
+from packaging.utils import canonicalize_name
+
+from ..errors import LockauditError
+from ..findings import Target
+from ..inputs import load
+from ..model import Lockfile
+from ..progress import progress_bar
+from ..resolve import (
+    Resolution,
+    ResolutionConflict,
+    ResolutionTooComplex,
+    parse_as_of,
+    resolve_async,
+)
+from ..resolve.writers import write_pylock, write_requirements
+from . import index_options
+
+__all__ = ["add_parser", "add_selection_arguments", "add_target_arguments", "run", "select_requirements", "target_from_args"]
+
+_PYLOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--python``, ``--platform``, ``--as-of``, ``--pre`` (shared with ``check``)."""
+    group = parser.add_argument_group("target environment")
+    group.add_argument("--python", metavar="X.Y", help="target Python version, e.g. 3.11 (default: this interpreter)")
+    group.add_argument(
+        "--platform",
+        metavar="NAME",
+        help="target platform: linux, darwin (macos) or windows (default: this machine)",
+    )
+    group.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="resolve as if it were this date (YYYY-MM-DD or an ISO 8601 time, UTC): later uploads do not exist",
+    )
+    group.add_argument("--pre", action="store_true", default=None, help="allow pre-releases everywhere")
+
+
+def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which optional requirements of a pyproject.toml / Pipfile take part."""
+    group = parser.add_argument_group("requirement selection")
+    group.add_argument("--extra", action="append", default=[], metavar="NAME", help="include an optional-dependency extra (repeatable)")
+    group.add_argument("--all-extras", action="store_true", help="include every optional-dependency extra")
+    group.add_argument("--group", action="append", default=[], metavar="NAME", help="include a dependency group (repeatable)")
+    group.add_argument("--all-groups", action="store_true", help="include every dependency group")
+    group.add_argument("--input-format", metavar="FORMAT", help="force the input format (requirements, pyproject, ...)")
+
+
+def target_from_args(args: argparse.Namespace) -> Target:
+    return Target(args.python, args.platform)
+
+
+def select_requirements(lockfile: Lockfile, args: argparse.Namespace) -> Lockfile:
+    """The lockfile with only the requirements the selection flags keep: the
+    main ones, plus the chosen extras and dependency groups."""
+    extras = {canonicalize_name(e) for e in args.extra}
+    groups = set(args.group)
+    kept = []
+    for r in lockfile.requirements:
+        if r.group is None:
+            kept.append(r)
+        elif r.optional:
+            if args.all_extras or canonicalize_name(r.group) in extras:
+                kept.append(r)
+        elif args.all_groups or r.group in groups:
+            kept.append(r)
+    return replace(lockfile, requirements=tuple(kept))
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "lock",
+        help="resolve the requirements afresh and write a lock file",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="requirements.in, pyproject.toml, Pipfile, ...")
+    out = parser.add_argument_group("output")
+    out.add_argument("-o", "--output", metavar="FILE", help="where to write the lock (default: stdout)")
+    out.add_argument(
+        "--format",
+        choices=("requirements", "pylock"),
+        help="requirements (pinned, with hashes) or pylock (PEP 751); default from the output name",
+    )
+    out.add_argument("--no-hashes", action="store_true", help="leave out the --hash lines")
+    out.add_argument("--no-annotate", action="store_true", help="leave out the '# via' lines")
+    out.add_argument("--no-header", action="store_true", help="leave out the header comment")
+    out.add_argument("-q", "--quiet", action="store_true", help="no progress, no summary")
+    out.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    add_target_arguments(parser)
+    add_selection_arguments(parser)
+    index_options.add_index_arguments(parser)
+    return parser
+
+
+def _command(args: argparse.Namespace, fmt: str) -> str:
+    parts = ["lockaudit", "lock", *args.inputs]
+    for flag, value in (("--python", args.python), ("--platform", args.platform), ("--as-of", args.as_of)):
+        if value:
+            parts += [flag, value]
+    if args.pre:
+        parts.append("--pre")
+    parts += [f"--extra={e}" for e in args.extra] + [f"--group={g}" for g in args.group]
+    if args.all_extras:
+        parts.append("--all-extras")
+    if args.all_groups:
+        parts.append("--all-groups")
+    if fmt == "pylock":
+        parts += ["--format", "pylock"]
+    if args.output:
+        parts += ["-o", args.output]
+    return " ".join(parts)
+
+
+async def _resolve(args: argparse.Namespace, lockfile: Lockfile, target: Target, progress) -> Resolution:  # type: ignore[no-untyped-def]
+    async with index_options.client_from_args(args, lockfile.index) as client:
+        return await resolve_async(
+            lockfile, client=client, target=target, as_of=args.as_of, prereleases=args.pre, progress=progress
+        )
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt = args.format or ("pylock" if args.output and _PYLOCK_NAME.match(os.path.basename(args.output)) else "requirements")
+    try:
+        target = target_from_args(args)
+        parse_as_of(args.as_of)
+    except ValueError as exc:
+        _err(f"lockaudit: error: {exc}")
+        return 2
+    missing = [p for p in args.inputs if not os.path.exists(p)]
+    if missing:
+        for path in missing:
+            _err(f"lockaudit: error: {path}: no such file or directory")
+        return 2
+    try:
+        lockfile = load(args.inputs, format=args.input_format)
+    except LockauditError as exc:
+        _err(f"lockaudit: error: {exc}")
+        return 2
+    for problem in lockfile.errors:
+        _err(problem.render())
+    if lockfile.errors:
+        return 2
+    lockfile = select_requirements(lockfile, args)
+    try:
+        with progress_bar(enabled=not (args.quiet or args.no_progress), label="Resolving") as progress:
+            resolution = asyncio.run(_resolve(args, lockfile, target, progress))
+    except (ResolutionConflict, ResolutionTooComplex) as exc:
+        _err(exc.explain())
+        return 1
+    except LockauditError as exc:
+        _err(f"lockaudit: error: {exc}")
+        return 2
+    relative_to = os.path.dirname(os.path.abspath(args.output)) if args.output else os.getcwd()
+    if fmt == "pylock":
+        text = write_pylock(resolution)
+    else:
+        text = write_requirements(
+            resolution,
+            hashes=not args.no_hashes,
+            header=not args.no_header,
+            annotate=not args.no_annotate,
+            command=_command(args, fmt),
+            relative_to=relative_to,
+        )
+    if args.output:
+        _write(args.output, text)
+    else:
+        sys.stdout.write(text)
+    if not args.quiet:
+        for warning in resolution.warnings:
+            _err(f"lockaudit: warning: {warning}")
+        for name, reason in sorted(resolution.unknown.items()):
+            _err(f"lockaudit: warning: {name}: dependencies unknown ({reason})")
+        if args.output:
+            _err(f"lockaudit: {len(resolution)} packages for {resolution.label} written to {args.output}")
+    return 0
+
+
+def _write(path: str, text: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)

@@ -1,0 +1,685 @@
+"""``resolve(...)``: a fresh resolution of declared requirements, as plain data.
+
+The requirements come from the inputs layer (or as PEP 508 strings); the index
+client supplies release histories and metadata (see :mod:`.repository`);
+resolvelib does the search with :class:`.LockauditProvider`. The answer is a
+:class:`Resolution`: one :class:`Pin` per package with its version, files and
+hashes, and the provenance graph (who requested or requires it). Packages whose
+dependencies could not be known are listed with the reason, never guessed. A
+conflict raises :class:`.ResolutionConflict` carrying the conflicting
+requirements with their file:line origins; nothing here prints.
+
+``resolve`` is the synchronous face of ``resolve_async``; the resolver itself
+runs in a worker thread while the index client stays on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
+from types import MappingProxyType
+from typing import Any
+
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as _PkgRequirement
+from packaging.utils import canonicalize_name
+from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
+
+from ..errors import InvalidSpecifier
+from ..findings import Target
+from ..index import IndexClient, IndexSettings, resolve_index_settings
+from ..index.cache import Cache
+from ..index.history import FetchStatus, FileInfo, paused_gc
+from ..model import (
+    INDEX_SOURCE,
+    IndexOptions,
+    Lockfile,
+    Origin,
+    Requirement,
+    Source,
+    SourceKind,
+)
+from ._resolvelib import run_resolver
+from .candidates import (
+    PYTHON,
+    SKIP_PYTHON,
+    SKIP_YANKED,
+    Candidate,
+    Project,
+    ResolverRequirement,
+    compile_spec,
+)
+from .conflicts import (
+    ConflictCause,
+    PackageAvailability,
+    ResolutionConflict,
+    ResolutionTooComplex,
+)
+from .environment import Environment
+from .provider import LockauditProvider
+from .reporter import Progress, ProgressReporter
+from .repository import Repository
+
+__all__ = [
+    "DEFAULT_MAX_ROUNDS",
+    "Pin",
+    "Resolution",
+    "SkippedRequirement",
+    "parse_as_of",
+    "requirements_from",
+    "resolve",
+    "resolve_async",
+]
+
+#: Resolver rounds before giving up (pip uses 200000 too).
+DEFAULT_MAX_ROUNDS = 200_000
+
+RequirementLike = Requirement | str
+Inputs = Lockfile | Iterable[RequirementLike]
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class Pin:
+    """One package a resolution chose."""
+
+    #: PEP 503 normalized name.
+    name: str
+    version: str
+    #: Extras of it that something requested (their dependencies are pinned too).
+    extras: frozenset[str] = frozenset()
+    #: The top-level requirements that name it directly (with their file:line).
+    requested_by: tuple[Requirement, ...] = ()
+    #: The pinned packages that depend on it (normalized names).
+    required_by: tuple[str, ...] = ()
+    #: The pinned packages it depends on here (normalized names).
+    dependencies: tuple[str, ...] = ()
+    #: Every requirement on it, with who states it: ``("web 2.0", "util>=1.5")``,
+    #: ``("requirements.in:3", "util<2")`` for a requested one.
+    wanted: tuple[tuple[str, str], ...] = ()
+    #: False when its metadata could not be read (see ``Resolution.unknown``).
+    dependencies_known: bool = True
+    requires_python: str | None = None
+    yanked: bool = False
+    yanked_reason: str | None = None
+    upload_time: datetime | None = None
+    #: The index (or indexes) it comes from, credential-free.
+    index: str | None = None
+    _project: Project | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def files(self) -> tuple[FileInfo, ...]:
+        """Every file of this version on the index (as of the resolution's date)."""
+        return self._project.files(self.version) if self._project is not None else ()
+
+    @property
+    def hashes(self) -> tuple[str, ...]:
+        """``"sha256:<hex>"`` of every file, sorted (what ``--hash`` lines carry)."""
+        out = set()
+        for f in self.files:
+            h = f.hash_value("sha256")
+            if h:
+                out.add(f"sha256:{h}")
+        return tuple(sorted(out))
+
+    @property
+    def requirement(self) -> str:
+        """``name[extra,...]==version``."""
+        extras = f"[{','.join(sorted(self.extras))}]" if self.extras else ""
+        return f"{self.name}{extras}=={self.version}"
+
+    @property
+    def direct(self) -> bool:
+        return bool(self.requested_by)
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedRequirement:
+    """A requested requirement the resolution did not resolve, and why."""
+
+    requirement: Requirement
+    #: "marker" (does not apply to the target) or "not-from-index" (URL, path, VCS).
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The outcome of :func:`resolve`: pins by name, sorted, and how they connect."""
+
+    pins: Mapping[str, Pin]
+    #: The requested requirements that applied to the target (constraints excluded).
+    requirements: tuple[Requirement, ...]
+    environment: Environment
+    as_of: datetime | None = None
+    #: Requested requirements that were not resolved (marker false, not from the index).
+    skipped: tuple[SkippedRequirement, ...] = ()
+    #: Packages whose dependencies are unknown, with why: pinned releases whose
+    #: metadata could not be read, and requested packages not from the index.
+    unknown: Mapping[str, str] = field(default_factory=dict)
+    #: Things worth knowing that are not errors (an extra a release does not provide, ...).
+    warnings: tuple[str, ...] = ()
+    #: Counters: rounds, backtracks, histories, metadata fetched / cached.
+    stats: Mapping[str, int] = field(default_factory=dict)
+    constraints: tuple[Requirement, ...] = ()
+    _top: dict[str, tuple[Requirement, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pins", MappingProxyType(dict(sorted(self.pins.items()))))
+        object.__setattr__(self, "unknown", MappingProxyType(dict(self.unknown)))
+        object.__setattr__(self, "stats", MappingProxyType(dict(self.stats)))
+
+    @property
+    def target(self) -> Target:
+        return self.environment.target
+
+    def __len__(self) -> int:
+        return len(self.pins)
+
+    def __iter__(self) -> Iterator[Pin]:
+        return iter(self.pins.values())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and canonicalize_name(name) in self.pins
+
+    def __getitem__(self, name: str) -> Pin:
+        return self.pins[canonicalize_name(name)]
+
+    def versions(self) -> dict[str, str]:
+        """``{name: version}`` for every pin."""
+        return {name: pin.version for name, pin in self.pins.items()}
+
+    def top_level(self, name: str) -> tuple[Requirement, ...]:
+        """The requested requirements that pull ``name`` in (directly or through
+        other packages), in file order."""
+        key: str = canonicalize_name(name)
+        hit = self._top.get(key)
+        if hit is not None:
+            return hit
+        seen: set[str] = {key}
+        queue: list[str] = [key]
+        found: dict[int, Requirement] = {}
+        while queue:
+            current = queue.pop()
+            pin = self.pins.get(current)
+            if pin is None:
+                continue
+            for r in pin.requested_by:
+                found[id(r)] = r
+            for parent in pin.required_by:
+                if parent not in seen:
+                    seen.add(parent)
+                    queue.append(parent)
+        order = {id(r): i for i, r in enumerate(self.requirements)}
+        hit = tuple(sorted(found.values(), key=lambda r: order.get(id(r), 1 << 30)))
+        self._top[key] = hit
+        return hit
+
+    @property
+    def label(self) -> str:
+        """``Python 3.11 on linux, as of 2025-01-01``."""
+        text = self.environment.label
+        if self.as_of is not None:
+            text += f", as of {_as_of_text(self.as_of)}"
+        return text
+
+
+def _as_of_text(value: datetime) -> str:
+    if value.time() == time(0, 0) and value.tzinfo is not None and value.utcoffset().total_seconds() == 0:  # type: ignore[union-attr]
+        return value.date().isoformat()
+    return value.isoformat().replace("+00:00", "Z")
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def parse_as_of(value: date | datetime | str | None) -> datetime | None:
+    """An as-of moment (``exclude-newer``) as an aware UTC datetime.
+
+    A date means the start of that day in UTC (as uv's ``--exclude-newer``
+    reads a date); a naive datetime is taken as UTC. Raises ValueError quoting
+    a string that is neither.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                value = date.fromisoformat(text)
+            else:
+                value = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"invalid as-of date {text!r}: expected YYYY-MM-DD or an ISO 8601 date and time") from None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return datetime.combine(value, time(0, 0), tzinfo=UTC)
+
+
+def requirements_from(items: Iterable[RequirementLike], origin: str = "<requirements>") -> list[Requirement]:
+    """Model requirements from PEP 508 strings (model requirements pass through).
+
+    Raises :class:`lockaudit.errors.InvalidSpecifier` quoting a string that is
+    not a valid requirement.
+    """
+    out: list[Requirement] = []
+    for i, item in enumerate(items, 1):
+        if isinstance(item, Requirement):
+            out.append(item)
+            continue
+        try:
+            req = _PkgRequirement(item)
+        except InvalidRequirement as exc:
+            raise InvalidSpecifier(f"invalid requirement {item!r}: {exc}") from None
+        source = Source(SourceKind.URL, req.url) if req.url else INDEX_SOURCE
+        out.append(
+            Requirement(
+                name=canonicalize_name(req.name),
+                raw_name=req.name,
+                specifier=str(req.specifier),
+                pep440=str(req.specifier),
+                origin=Origin(origin, i),
+                extras=frozenset(req.extras),
+                marker=str(req.marker) if req.marker is not None else None,
+                source=source,
+            )
+        )
+    return out
+
+
+def _requirement_text(r: Requirement) -> str:
+    extras = f"[{','.join(sorted(r.extras))}]" if r.extras else ""
+    spec = r.specifier if r.dialect != "pep440" else r.pep440
+    return f"{r.raw_name or r.name}{extras}{spec}"
+
+
+def _roots(
+    requirements: Sequence[Requirement], env: Environment
+) -> tuple[list[ResolverRequirement], list[ResolverRequirement], list[Requirement], list[SkippedRequirement]]:
+    roots: list[ResolverRequirement] = []
+    constraints: list[ResolverRequirement] = []
+    applied: list[Requirement] = []
+    skipped: list[SkippedRequirement] = []
+    for r in requirements:
+        if r.marker and not env.evaluate(r.marker, ""):
+            skipped.append(SkippedRequirement(r, "marker", f"marker {r.marker!r} is false for {env.label}"))
+            continue
+        if not r.source.from_index:
+            where = r.source.location or r.name
+            skipped.append(
+                SkippedRequirement(r, "not-from-index", f"installed from {r.source.kind} ({where}); not resolved")
+            )
+            continue
+        spec = r.pep440
+        try:
+            compile_spec(spec)
+        except InvalidSpecifier as exc:
+            raise InvalidSpecifier(f"{r.origin}: {exc}") from None
+        text = _requirement_text(r)
+        if r.constraint:
+            constraints.append(ResolverRequirement(r.name, spec, source=r, text=text))
+            continue
+        applied.append(r)
+        roots.append(ResolverRequirement(r.name, spec, source=r, text=text))
+        for extra in sorted({canonicalize_name(e) for e in r.extras}):
+            roots.append(ResolverRequirement(r.name, spec, extra, source=r, text=text))
+    return roots, constraints, applied, skipped
+
+
+def _collect(requirements: Inputs) -> tuple[list[Requirement], IndexOptions | None]:
+    if isinstance(requirements, Lockfile):
+        return list(requirements.requirements), requirements.index
+    return requirements_from(requirements), None
+
+
+# --------------------------------------------------------------------------- API
+
+
+def resolve(
+    requirements: Inputs,
+    *,
+    client: IndexClient | None = None,
+    settings: IndexSettings | None = None,
+    cache: Cache | str | None = None,
+    offline: bool = False,
+    target: Target | Environment | None = None,
+    as_of: date | datetime | str | None = None,
+    prereleases: bool | None = None,
+    progress: Progress | None = None,
+    max_rounds: int = DEFAULT_MAX_ROUNDS,
+) -> Resolution:
+    """Resolve ``requirements`` for ``target`` as of ``as_of``.
+
+    ``requirements``: a :class:`~lockaudit.model.Lockfile` from the inputs layer
+    (its declared requirements; constraint lines constrain; its index options
+    and ``--pre`` apply), or model requirements / PEP 508 strings.
+
+    ``client``: an :class:`~lockaudit.index.IndexClient` to use (not closed
+    here); otherwise one is made from ``settings`` (default: flags, environment,
+    the input's index options, pip's configuration), ``cache`` and ``offline``,
+    and closed afterwards.
+
+    ``target``: Python version and platform (default: the running
+    interpreter). ``as_of``: releases and files uploaded later do not exist.
+    ``prereleases``: True allows them everywhere, False nowhere, None follows
+    pip (when a specifier names one, or when nothing else is installable).
+    ``progress(done, total, name)`` is called as packages are fetched and pinned.
+
+    Raises :class:`.ResolutionConflict` (with ``explain()``) when no set of pins
+    works, :class:`.ResolutionTooComplex` after ``max_rounds``, and
+    :class:`lockaudit.errors.InvalidSpecifier` for a requirement that cannot be read.
+    Must not be called from a running event loop: use :func:`resolve_async` there.
+    """
+    return asyncio.run(
+        resolve_async(
+            requirements,
+            client=client,
+            settings=settings,
+            cache=cache,
+            offline=offline,
+            target=target,
+            as_of=as_of,
+            prereleases=prereleases,
+            progress=progress,
+            max_rounds=max_rounds,
+        )
+    )
+
+
+async def resolve_async(
+    requirements: Inputs,
+    *,
+    client: IndexClient | None = None,
+    settings: IndexSettings | None = None,
+    cache: Cache | str | None = None,
+    offline: bool = False,
+    target: Target | Environment | None = None,
+    as_of: date | datetime | str | None = None,
+    prereleases: bool | None = None,
+    progress: Progress | None = None,
+    max_rounds: int = DEFAULT_MAX_ROUNDS,
+) -> Resolution:
+    """:func:`resolve` for callers inside an event loop (same arguments, same result)."""
+    env = target if isinstance(target, Environment) else Environment.for_target(target)
+    moment = parse_as_of(as_of)
+    declared, file_options = _collect(requirements)
+    if prereleases is None and file_options is not None and file_options.pre:
+        prereleases = True
+    own = client is None
+    if client is None:
+        settings = settings or resolve_index_settings(file_options=file_options)
+        client = IndexClient(settings, cache=cache, offline=offline)
+    try:
+        repository = Repository(client, env, as_of=moment, loop=asyncio.get_running_loop(), progress=progress)
+        roots, constraints, applied, skipped = _roots(declared, env)
+        # Resolution builds many small acyclic objects: the cyclic GC only costs here.
+        with paused_gc():
+            await repository.prefetch(roots, constraints, prereleases)
+            resolution = await asyncio.to_thread(
+                _run, repository, env, moment, roots, constraints, applied, skipped, prereleases, progress, max_rounds
+            )
+            # The pins' file lists (hashes), while the client and its cache are open.
+            await repository.load_files((pin.name, pin.version) for pin in resolution)
+        return replace(resolution, stats={**resolution.stats, **repository.stats})
+    finally:
+        if own:
+            await client.aclose()
+
+
+def _run(
+    repository: Repository,
+    env: Environment,
+    as_of: datetime | None,
+    roots: list[ResolverRequirement],
+    constraints: list[ResolverRequirement],
+    applied: list[Requirement],
+    skipped: list[SkippedRequirement],
+    prereleases: bool | None,
+    progress: Progress | None,
+    max_rounds: int,
+) -> Resolution:
+    provider = LockauditProvider(repository, env, prereleases=prereleases, constraints=constraints)
+    for r in roots:
+        provider.first_requirer.setdefault(r.identifier, (r, None))
+    reporter = ProgressReporter(progress)
+    label = env.label + (f", as of {_as_of_text(as_of)}" if as_of else "")
+    try:
+        result = run_resolver(provider, reporter, roots, max_rounds)
+    except ResolutionImpossible as exc:
+        raise _conflict(exc.causes, provider, repository, label) from None
+    except ResolutionTooDeep:
+        raise ResolutionTooComplex(max_rounds, label) from None
+    stats = dict(repository.stats)
+    stats.update(rounds=reporter.rounds, backtracks=reporter.backtracks, rejected=reporter.rejected)
+    return _build(result, provider, repository, env, as_of, applied, skipped, constraints, stats)
+
+
+def _build(
+    result,
+    provider: LockauditProvider,
+    repository: Repository,
+    env: Environment,
+    as_of: datetime | None,
+    applied: list[Requirement],
+    skipped: list[SkippedRequirement],
+    constraints: list[ResolverRequirement],
+    stats: dict[str, int],
+) -> Resolution:
+    mapping: Mapping[str, Candidate] = result.mapping
+    versions: dict[str, str] = {}
+    extras: dict[str, set[str]] = {}
+    requested: dict[str, dict[int, Requirement]] = {}
+    parents: dict[str, set[str]] = {}
+    wanted: dict[str, dict[tuple[str, str], None]] = {}
+    children: dict[str, set[str]] = {}
+    for ident, cand in mapping.items():
+        if ident == PYTHON:
+            continue
+        versions[cand.name] = cand.version
+        extras.setdefault(cand.name, set())
+        if cand.extra:
+            extras[cand.name].add(cand.extra)
+    for ident, cand in mapping.items():
+        if ident == PYTHON:
+            continue
+        name = cand.name
+        for info in result.criteria[ident].information:
+            parent = info.parent
+            req = info.requirement
+            if parent is None:
+                if req.source is not None:
+                    requested.setdefault(name, {})[id(req.source)] = req.source
+                    where = _file_line(req.source.origin) or "requested"
+                else:
+                    where = "requested"
+                wanted.setdefault(name, {})[(where, req.text)] = None
+            elif mapping.get(parent.identifier) == parent and parent.name != name:
+                parents.setdefault(name, set()).add(parent.name)
+                wanted.setdefault(name, {})[(f"{parent.identifier} {parent.version}", req.text)] = None
+        for dep in provider.dependencies_of(cand):
+            if dep.name != name and dep.name != PYTHON and dep.name in versions:
+                children.setdefault(name, set()).add(dep.name)
+    unknown: dict[str, str] = {}
+    for (name, version), reason in provider.unknown.items():
+        if versions.get(name) == version:
+            unknown[name] = reason
+    for s in skipped:
+        if s.kind == "not-from-index":
+            unknown[s.requirement.name] = s.reason
+    warnings = [
+        f"{name} {version} does not provide the extra{'s' if len(missing) > 1 else ''} {', '.join(sorted(missing))}"
+        for (name, version), missing in sorted(provider.missing_extras.items())
+        if versions.get(name) == version
+    ]
+    pins: dict[str, Pin] = {}
+    for name, version in versions.items():
+        project = repository.loaded(name)
+        release = project.release(version) if project is not None else None
+        pins[name] = Pin(
+            name=name,
+            version=version,
+            extras=frozenset(extras[name]),
+            requested_by=tuple(requested.get(name, {}).values()),
+            required_by=tuple(sorted(parents.get(name, ()))),
+            dependencies=tuple(sorted(children.get(name, ()))),
+            wanted=tuple(sorted(wanted.get(name, {}))),
+            dependencies_known=name not in unknown,
+            requires_python=release.requires_python if release else None,
+            yanked=bool(release and release.yanked),
+            yanked_reason=release.yanked_reason if release else None,
+            upload_time=release.upload_time if release else None,
+            index=" ".join(project.history.indexes) if project is not None else None,
+            _project=project,
+        )
+    return Resolution(
+        pins=pins,
+        requirements=tuple(applied),
+        environment=env,
+        as_of=as_of,
+        skipped=tuple(skipped),
+        unknown=unknown,
+        warnings=tuple(warnings),
+        stats=stats,
+        constraints=tuple(c.source for c in constraints if c.source is not None),
+    )
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+def _file_line(origin: Origin | None) -> str | None:
+    """``path:line`` (the column is noise in an explanation)."""
+    if origin is None:
+        return None
+    return f"{origin.path}:{origin.line}" if origin.line is not None else origin.path
+
+
+def _origin_text(req: ResolverRequirement) -> str:
+    where = _file_line(req.source.origin) if req.source is not None else None
+    return f"{req.text} ({where})" if where else req.text
+
+
+def _line_only(origin: Origin | None) -> Origin | None:
+    return Origin(origin.path, origin.line) if origin is not None else None
+
+
+def _chain(provider: LockauditProvider, parent: Candidate) -> list[str]:
+    """From a top-level requirement down to ``parent``: one step per package."""
+    steps: list[str] = []
+    current: Candidate | None = parent
+    seen: set[str] = set()
+    while current is not None and current.identifier not in seen and len(steps) < 50:
+        seen.add(current.identifier)
+        hit = provider.first_requirer.get(current.identifier)
+        if hit is None:
+            break
+        req, grandparent = hit
+        if grandparent is None:
+            steps.append(_origin_text(req))
+            break
+        steps.append(f"{grandparent.name} {grandparent.version} requires {req.text}")
+        current = grandparent
+    steps.reverse()
+    return steps
+
+
+def _root_origin(provider: LockauditProvider, parent: Candidate) -> Origin | None:
+    current: Candidate | None = parent
+    seen: set[str] = set()
+    while current is not None and current.identifier not in seen:
+        seen.add(current.identifier)
+        hit = provider.first_requirer.get(current.identifier)
+        if hit is None:
+            return None
+        req, grandparent = hit
+        if grandparent is None:
+            return req.source.origin if req.source is not None else None
+        current = grandparent
+    return None
+
+
+def _notes(project: Project, skipped: Mapping[str, list[str]]) -> tuple[str, ...]:
+    notes: list[str] = []
+    for reason, versions in skipped.items():
+        for v in versions[:3]:
+            release = project.release(v)
+            if reason == SKIP_PYTHON:
+                rp = release.requires_python if release else None
+                notes.append(f"{v} requires Python {rp}" if rp else f"{v} does not support Python {project.env.python_version}")
+            elif reason == SKIP_YANKED:
+                why = release.yanked_reason if release else None
+                notes.append(f"{v} is yanked" + (f" ({why})" if why else ""))
+            else:
+                notes.append(f"{v} has no file for {project.env.label}")
+        if len(versions) > 3:
+            notes.append(f"{len(versions) - 3} more ({reason})")
+    return tuple(notes)
+
+
+def _conflict(
+    causes: Iterable[Any], provider: LockauditProvider, repository: Repository, environment: str
+) -> ResolutionConflict:
+    out: list[ConflictCause] = []
+    seen: set[tuple[str, str | None]] = set()
+    specs: dict[str, list[str]] = {}
+    for info in causes:
+        req: ResolverRequirement = info.requirement
+        parent: Candidate | None = info.parent
+        key = (req.text, str(parent) if parent else None)
+        if key in seen:
+            continue
+        seen.add(key)
+        specs.setdefault(req.name, []).append(req.specifier)
+        if parent is None:
+            origin = req.source.origin if req.source is not None else None
+            out.append(ConflictCause(req.name, req.text, req.specifier, None, _line_only(origin), (_origin_text(req),)))
+        else:
+            chain = _chain(provider, parent)
+            chain.append(f"{parent.name} {parent.version} requires {req.text}")
+            out.append(
+                ConflictCause(
+                    req.name,
+                    req.text,
+                    req.specifier,
+                    f"{parent.name} {parent.version}",
+                    _line_only(_root_origin(provider, parent)),
+                    tuple(chain),
+                )
+            )
+    for name in list(specs):
+        for c in provider.constraint_requirements.get(name, ()):
+            origin = c.source.origin if c.source is not None else None
+            out.append(
+                ConflictCause(name, c.text, c.specifier, None, _line_only(origin), (_origin_text(c),), constraint=True)
+            )
+    packages: dict[str, PackageAvailability] = {}
+    for name, specifiers in specs.items():
+        if name == PYTHON:
+            packages[name] = PackageAvailability(name, detail=provider.env.python_version)
+            continue
+        project = repository.loaded(name)
+        if project is None:
+            packages[name] = PackageAvailability(name, "unknown", "never fetched")
+            continue
+        if not project.ok:
+            detail = project.history.detail
+            if project.status is FetchStatus.NOT_FOUND:
+                detail = " ".join(project.history.indexes) or detail
+            packages[name] = PackageAvailability(name, str(project.status), detail)
+            continue
+        wanted = specifiers + provider.constraints.get(name, [])
+        listing = project.listing(wanted)
+        skipped = project.skipped(wanted)
+        packages[name] = PackageAvailability(
+            name,
+            versions=len(project.versions),
+            newer_than_as_of=project.newer_than_as_of,
+            admitted=listing.versions[:20],
+            skipped={k: tuple(v) for k, v in skipped.items()},
+            notes=_notes(project, skipped),
+        )
+    return ResolutionConflict(out, packages, environment)
