@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import __version__
 from ..findings import (
@@ -61,6 +61,9 @@ class AuditOptions:
     cache_ttl: float | None = None
     #: Fetch core metadata to compare dependencies (LA012); off for a quick look.
     dependency_changes: bool = True
+    #: Also resolve every project afresh: lock consistency (LA017), transitive
+    #: drift (LA018), unknown dependencies (LA019).
+    resolve: bool = False
 
 
 def _now(policy: Policy) -> dt.datetime:
@@ -180,6 +183,43 @@ def _lock_file_findings(lockfile: Lockfile) -> list[Finding]:
     return out
 
 
+async def _transitive(
+    lockfile: Lockfile, client: IndexClient, ctx: AuditContext, policy: Policy, progress: Progress | None
+) -> list[Finding]:
+    """--resolve: per project, the lock against a fresh resolution of its inputs.
+
+    Top-level requirements are left out of the drift (LA003 covers them); a
+    project without pins has nothing to compare.
+    """
+    from ..resolve.check import check_lock_async  # the resolver loads only when asked for
+
+    projects: dict[str, list] = {}
+    for dep in lockfile.dependencies:
+        projects.setdefault(dep.project, []).append(dep)
+    out: list[Finding] = []
+    for project, deps in projects.items():
+        locked = [p for d in deps for p in d.locked]
+        if not locked:
+            continue
+        inputs = replace(
+            lockfile,
+            requirements=tuple(r for d in deps for r in d.requirements),
+            packages=(),
+            dependencies=(),
+        )
+        result = await check_lock_async(
+            inputs,
+            locked,
+            client=client,
+            target=ctx.targets[0],
+            as_of=policy.as_of,
+            include_direct=False,
+            progress=progress,
+        )
+        out.extend(result.findings)
+    return out
+
+
 def build_report(
     lockfile: Lockfile,
     histories: Mapping[str, ProjectHistory],
@@ -188,6 +228,7 @@ def build_report(
     *,
     index_url: str | None = None,
     facts: list[PackageFacts] | None = None,
+    extra_findings: Iterable[Finding] = (),
 ) -> AuditReport:
     """The report from facts already fetched (pure: no I/O)."""
     ctx = _context(lockfile, policy)
@@ -203,6 +244,7 @@ def build_report(
         if metadata is not None and f.name in metadata:
             findings += dependencies.check(f, *metadata[f.name])
     findings += _lock_file_findings(lockfile)
+    findings += list(extra_findings)
     findings = apply_policy(findings, policy, today=ctx.now.date())
     findings.sort(key=lambda x: (-x.severity.rank, x.package, str(x.code)))
     packages = _merge_reports([_report_for(f) for f in facts])
@@ -274,7 +316,12 @@ async def audit_lockfile(
         if options.dependency_changes and policy.is_enabled(RuleCode.DEPENDENCY_CHANGE):
             # Offline, the cache answers what it has; the rest is reported as unknown.
             metadata = await _metadata_pairs(client, [f for f in facts if _needs_metadata(f)], progress)
-        return build_report(lockfile, histories, policy, metadata, index_url=index_url, facts=facts)
+        transitive: list[Finding] = []
+        if options.resolve:
+            transitive = await _transitive(lockfile, client, ctx, policy, progress)
+        return build_report(
+            lockfile, histories, policy, metadata, index_url=index_url, facts=facts, extra_findings=transitive
+        )
     finally:
         if own:
             await client.aclose()

@@ -62,6 +62,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     pol.add_argument("--allow-unknown", action="store_true", default=None, help="do not exit 3 for unknown packages")
     parser.add_argument("--input-format", help="force the input format of the files named (requirements, pyproject, poetry.lock, ...)")
     parser.add_argument(
+        "--resolve",
+        action="store_true",
+        help="also resolve afresh: lock consistency and transitive drift (LA017-LA019)",
+    )
+    parser.add_argument(
         "--no-dependency-changes",
         action="store_true",
         help="skip fetching core metadata (no LA012 dependency-change findings)",
@@ -121,7 +126,9 @@ def run(args: argparse.Namespace) -> int:
         for path in missing:
             _err(f"lockaudit: error: {path}: no such file or directory")
         return ExitCode.ERROR
-    options = AuditOptions(dependency_changes=not args.no_dependency_changes, **_index_settings(args))
+    options = AuditOptions(
+        dependency_changes=not args.no_dependency_changes, resolve=args.resolve, **_index_settings(args)
+    )
     try:
         with progress_bar(enabled=not args.no_progress and args.quiet == 0) as progress:
             report = audit(args.paths, policy=policy, options=options, format=args.input_format, progress=progress)

@@ -384,3 +384,17 @@ def test_markers_divergence_between_platforms(run):
 def test_index_packages_are_not_reported_as_direct_references(run):
     _, report, _ = run(pair("stable>=1.0\n", "stable==1.0.1\n"))
     assert "LA015" not in codes(report) and "LA013" not in codes(report)
+
+
+def test_resolve_adds_transitive_drift_and_lock_consistency(run):
+    # deps 1.0 needs alpha>=1: the lock keeps alpha 1.0.0, a fresh resolution takes 2.1.0
+    files = pair("deps==1.0\n", "deps==1.0\nalpha==1.0.0\n")
+    _, report, _ = run(files, "--resolve", "--fail-on", "never")
+    drift = finding(report, "LA018", "alpha")
+    assert (drift["data"]["locked"], drift["data"]["fresh"]) == ("1.0.0", "2.1.0")
+    assert "deps" in drift["message"]
+    _, report, _ = run(files, "--fail-on", "never")
+    assert "LA018" not in codes(report)
+    # a lock that misses a dependency is not closed
+    _, report, _ = run(pair("deps==1.0\n", "deps==1.0\n"), "--resolve", "--fail-on", "never")
+    assert "LA017" in codes(report, "alpha")
