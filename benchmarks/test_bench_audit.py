@@ -52,7 +52,13 @@ def corpus_dir(tmp_path_factory):
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "LOCKAUDIT_"))}
+    # As installed: byte-code caches on (some sandboxes turn them off, which
+    # makes every run recompile the package from source).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PIP_", "LOCKAUDIT_")) and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env["PIP_CONFIG_FILE"] = os.devnull
     return env
 

@@ -131,7 +131,12 @@ def _lock_cmd(out: Path, *extra: str) -> list[str]:
 
 
 def _lock_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "LOCKAUDIT_"))}
+    # As installed: byte-code caches on (a sandbox may turn them off).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PIP_", "LOCKAUDIT_")) and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env["PIP_CONFIG_FILE"] = os.devnull
     return env
 
