@@ -19,6 +19,28 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 
 @pytest.fixture(scope="session")
+def corpus_index_url(tmp_path_factory):
+    """A local index in a second process serving the 268 corpus pages (tests/support/corpus_pages.py)."""
+    import subprocess
+
+    from support.corpus_pages import synthetic_pages
+
+    pages = tmp_path_factory.mktemp("pages")
+    synthetic_pages(pages)
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "support" / "index_server.py"), "--projects", str(pages)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield server.stdout.readline().strip()
+    finally:
+        server.stdin.close()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
 def corpus_history() -> dict[str, list[str]]:
     data = json.loads((CORPUS / "release-history.json").read_text())
     return {name: entry["versions"] for name, entry in data.items()}

@@ -17,30 +17,17 @@ from pathlib import Path
 import pytest
 
 from lockaudit.index import DEFAULT_INDEX_URL, IndexSettings, IndexURL, fetch_histories
-from support.corpus_pages import CORPUS, lock_names, synthetic_pages
+from support.corpus_pages import CORPUS, lock_names
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-23"
 
 
 @pytest.fixture(scope="module")
-def index_url(tmp_path_factory):
+def index_url(request):
     if os.environ.get("LOCKAUDIT_BENCH_LIVE") == "1":
-        yield DEFAULT_INDEX_URL
-        return
-    pages = tmp_path_factory.mktemp("pages")
-    synthetic_pages(pages)
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "support" / "index_server.py"), "--projects", str(pages)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        yield server.stdout.readline().strip()
-    finally:
-        server.stdin.close()
-        server.wait(timeout=10)
+        return DEFAULT_INDEX_URL
+    return request.getfixturevalue("corpus_index_url")
 
 
 @pytest.fixture(scope="module")

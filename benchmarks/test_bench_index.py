@@ -14,12 +14,8 @@ run only when asked: ``LOCKAUDIT_BENCH_LIVE=1`` or ``-m live``.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
-import re
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -29,7 +25,6 @@ import pytest
 from lockaudit.index import DEFAULT_INDEX_URL, IndexSettings, IndexURL, fetch_histories
 from lockaudit.index.simple_api import JSON_CONTENT_TYPE
 from support.corpus_pages import lock_names as _lock_names
-from support.corpus_pages import synthetic_pages as _synthetic_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -37,23 +32,10 @@ CONCURRENCY = 8
 
 
 @pytest.fixture(scope="module")
-def local_index(tmp_path_factory):
-    pages = tmp_path_factory.mktemp("pages")
-    _synthetic_pages(pages)
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "support" / "index_server.py"), "--projects", str(pages)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        url = server.stdout.readline().strip()
-        # Render every page once, so that no round measures the server's first render.
-        asyncio.run(_plain_httpx_json(url, [n.lower() for n in _lock_names()]))
-        yield url
-    finally:
-        server.stdin.close()
-        server.wait(timeout=10)
+def local_index(corpus_index_url):
+    # Render every page once, so that no round measures the server's first render.
+    asyncio.run(_plain_httpx_json(corpus_index_url, [n.lower() for n in _lock_names()]))
+    return corpus_index_url
 
 
 def _live_selected(config) -> bool:

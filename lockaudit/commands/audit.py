@@ -18,7 +18,7 @@ from rich.console import Console
 from ..audit.engine import AuditOptions, audit
 from ..audit.policy import Policy, load_policy
 from ..errors import LockauditError, PolicyError
-from ..findings import AuditReport, ExitCode, parse_threshold
+from ..findings import AuditReport, ExitCode
 from ..formats import FORMATS, render
 from ..formats.table import print_report
 from ..progress import progress_bar
