@@ -197,7 +197,7 @@ async def _transitive(
     for dep in lockfile.dependencies:
         projects.setdefault(dep.project, []).append(dep)
     out: list[Finding] = []
-    for project, deps in projects.items():
+    for deps in projects.values():
         locked = [p for d in deps for p in d.locked]
         if not locked:
             continue
