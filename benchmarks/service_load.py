@@ -1,6 +1,6 @@
 """A bounded load test for the HTTP service, from a second process on loopback.
 
-Three commands (``python benchmarks/service_load.py COMMAND --help``):
+Two commands (``python benchmarks/service_load.py COMMAND --help``):
 
 ``load``
     The load generator: a fixed number of requests at a fixed concurrency over
@@ -14,10 +14,6 @@ Three commands (``python benchmarks/service_load.py COMMAND --help``):
     The framework's ceiling: a FastAPI app with one trivial endpoint
     (``GET /ping`` -> ``{"ok": true}``), served by uvicorn exactly as
     ``lockaudit serve`` serves the real app (one worker, no access log).
-``index``
-    The corpus as a local index (its 268 projects, one file per version),
-    for a realistic ``/v1/audit``; prints its URL, serves until stdin closes.
-
 ``benchmarks/test_bench_service.py`` drives them; its results are in
 ``benchmarks/README.md`` ("HTTP service").
 """
@@ -26,9 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -163,30 +157,6 @@ def trivial_app():
     return app
 
 
-def corpus_pages(directory: Path) -> list[str]:
-    """PEP 691 pages of the corpus's 268 projects: the recorded versions, upload
-    times, yanked flags and Requires-Python; one sdist per version with a
-    consistent fake sha256."""
-    data = json.loads((CORPUS / "release-history.json").read_text())
-    for name, entry in data.items():
-        files = []
-        for row in entry["files"]:
-            fn = f"{name.replace('-', '_')}-{row['version']}.tar.gz"
-            files.append(
-                {
-                    "filename": fn,
-                    "hashes": {"sha256": hashlib.sha256(fn.encode()).hexdigest()},
-                    "requires-python": row["requires_python"],
-                    "size": 1000,
-                    "upload-time": row["upload_time"] or "2020-01-01T00:00:00Z",
-                    "yanked": row["yanked"],
-                }
-            )
-        page = {"meta": {"api-version": "1.1"}, "name": name, "versions": entry["versions"], "files": files}
-        (directory / f"{name}.json").write_text(json.dumps(page))
-    return list(data)
-
-
 def match_body(pairs: int = 10, versions: int = 20) -> bytes:
     """A realistic bulk match: ``pairs`` ranges from the corpus input, each against the
     newest ``versions`` releases of its package (real version strings)."""
@@ -217,8 +187,6 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--time-limit", type=float, default=120.0, help="stop after this many seconds (the rest count as errors)")
     trivial = sub.add_parser("trivial", help="serve the trivial FastAPI app (the framework's ceiling)")
     trivial.add_argument("--port", type=int, required=True)
-    index = sub.add_parser("index", help="serve the corpus as a local index until stdin closes")
-    index.add_argument("--pages", type=Path, required=True, help="directory to write the pages into")
     args = parser.parse_args(argv)
 
     if args.command == "load":
@@ -241,18 +209,6 @@ def main(argv: list[str] | None = None) -> int:
 
         uvicorn.run(trivial_app(), host="127.0.0.1", port=args.port, workers=1, access_log=False,
                     log_level="warning", server_header=False, proxy_headers=False)  # fmt: skip
-        return 0
-    if args.command == "index":
-        sys.path.insert(0, str(ROOT / "tests"))
-        from support.index_server import IndexServer, load_projects
-
-        args.pages.mkdir(parents=True, exist_ok=True)
-        corpus_pages(args.pages)
-        server = IndexServer(projects=load_projects(args.pages), metadata={})
-        server.cache_pages = True
-        with server:
-            print(server.url, flush=True)
-            sys.stdin.read()
         return 0
     return 2
 

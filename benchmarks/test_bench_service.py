@@ -3,7 +3,8 @@
 Servers on this machine, each one uvicorn worker with the same settings, pinned
 to one CPU while the load generator has the other (``taskset``):
 ``lockaudit serve`` (SQLite cache, bearer tokens on, JSON access log on)
-against the corpus as a local index, and the framework's ceiling, a trivial
+against the corpus as a local index (the shared ``corpus_index_url``), and the
+framework's ceiling, a trivial
 FastAPI endpoint (``GET /ping`` -> ``{"ok": true}``). A load generator in
 another process (``benchmarks/service_load.py load``) sends a fixed number of
 requests at a fixed concurrency over keep-alive connections and reports
@@ -85,15 +86,12 @@ def _wait(url: str, proc: subprocess.Popen, timeout: float = 30.0) -> None:
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
+def servers(tmp_path_factory, corpus_index_url):
     tmp = tmp_path_factory.mktemp("service-bench")
     env = _env(tmp)
+    index_url = corpus_index_url  # the corpus pages (benchmarks/conftest.py), in another process
     procs: list[subprocess.Popen] = []
     try:
-        index = subprocess.Popen([*_pinned(1), *LOAD, "index", "--pages", str(tmp / "pages")], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, text=True, env=env)  # fmt: skip
-        procs.append(index)
-        index_url = index.stdout.readline().strip()
         service_port, trivial_port = _free_port(), _free_port()
         log = open(tmp / "serve.log", "wb")  # noqa: SIM115 - closed with the process
         service = subprocess.Popen(
@@ -111,8 +109,6 @@ def servers(tmp_path_factory):
         yield {"service": service_url, "trivial": trivial_url, "tmp": tmp}
     finally:
         for proc in reversed(procs):
-            if proc.stdin:
-                proc.stdin.close()
             proc.terminate()
             try:
                 proc.wait(timeout=10)

@@ -1,0 +1,1 @@
+"""One router per topic: audit, check, resolve, versions (and match), health."""

@@ -1,0 +1,263 @@
+"""What the audit, check and resolve routes share: reading uploads safely,
+the policy, the index choice, and answering a report in the format asked for.
+
+Uploaded text is data, never a path: files are read with
+:func:`lockaudit.inputs.load_texts` (``-r``/``-c`` resolved among the uploads
+only, never on disk, ``${VAR}`` expanded from nothing), and an include that
+names anything but another uploaded file is refused with a 422 naming the line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import posixpath
+import tomllib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import Response
+
+from ...audit.policy import Policy
+from ...errors import InputError, PolicyError
+from ...findings import AuditReport
+from ...formats import render
+from ...index import IndexSettings
+from ...inputs import load_texts
+from ...model import Lockfile
+from ..errors import ApiError
+from ..index import IndexPool, RequestStats
+from ..schemas import PolicyIn, UploadedFile
+from ..settings import ServiceSettings
+
+__all__ = [
+    "MEDIA_TYPES",
+    "REPORT_RESPONSES",
+    "choose_format",
+    "choose_index",
+    "load_uploads",
+    "policy_for",
+    "report_response",
+]
+
+#: Report format -> media type of the response.
+MEDIA_TYPES: Mapping[str, str] = {
+    "json": "application/json",
+    "sarif": "application/sarif+json",
+    "junit": "application/xml",
+    "markdown": "text/markdown; charset=utf-8",
+    "github": "text/plain; charset=utf-8",
+}
+#: Accept media type -> report format.
+_ACCEPTED: Mapping[str, str] = {
+    "application/json": "json",
+    "application/sarif+json": "sarif",
+    "application/xml": "junit",
+    "text/xml": "junit",
+    "application/junit+xml": "junit",
+    "text/markdown": "markdown",
+    "text/x-github-annotations": "github",
+    "application/*": "json",
+    "*/*": "json",
+}
+#: Uploads that are read as the policy only, never as dependency files.
+POLICY_ONLY = frozenset({"lockaudit.toml"})
+#: Include problems (see ``lockaudit.inputs.requirements_txt``) that mean "not a file of this request".
+_INCLUDE_CODES = frozenset({"missing-include", "remote-include"})
+
+_REPORT_CONTENT = {
+    "application/json": {"schema": {"$ref": "#/components/schemas/ReportV1"}},
+    "application/sarif+json": {"schema": {"type": "object"}},
+    "application/xml": {"schema": {"type": "string"}},
+    "text/markdown": {"schema": {"type": "string"}},
+    "text/plain": {"schema": {"type": "string"}},
+}
+
+#: The OpenAPI ``responses`` of a route that answers a report.
+REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The report (the CLI's `--format json` document, or SARIF / JUnit / Markdown / GitHub "
+        "annotations by `format` or `Accept`). `X-Lockaudit-Exit-Code` carries the exit code the CLI "
+        "would give; `X-Lockaudit-Index`, `X-Lockaudit-Stale` and `X-Lockaudit-Unknown` report answers "
+        "degraded by an index outage.",
+        "content": _REPORT_CONTENT,
+    },
+}
+
+
+def count_lines(text: str) -> int:
+    return text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+
+
+def check_limits(files: Sequence[UploadedFile], settings: ServiceSettings) -> None:
+    if len(files) > settings.max_files:
+        raise ApiError(
+            413, "too_many_files", f"{len(files)} files; at most {settings.max_files} per request (LOCKAUDIT_MAX_FILES)"
+        )
+    lines = sum(count_lines(f.content) for f in files)
+    if lines > settings.max_lines:
+        raise ApiError(
+            413, "too_many_lines", f"{lines} lines in all; at most {settings.max_lines} per request (LOCKAUDIT_MAX_LINES)"
+        )
+    seen: set[str] = set()
+    for f in files:
+        key = posixpath.normpath(f.name)
+        if key in seen:
+            raise ApiError(422, "duplicate_file", f"{f.name!r} is uploaded twice", details=[{"file": f.name}])
+        seen.add(key)
+
+
+def _include_refusals(lockfile: Lockfile) -> list[dict[str, Any]]:
+    out = []
+    for p in lockfile.problems:
+        if p.code not in _INCLUDE_CODES:
+            continue
+        out.append(
+            {
+                "file": p.path,
+                "line": p.line,
+                "column": p.column,
+                "text": p.text,
+                "reason": p.message,
+            }
+        )
+    return out
+
+
+async def load_uploads(
+    files: Sequence[UploadedFile], settings: ServiceSettings, input_format: str | None
+) -> Lockfile:
+    """The uploads read into one Lockfile; 413/422 for what the service refuses."""
+    if not any(posixpath.basename(f.name) not in POLICY_ONLY for f in files):
+        raise ApiError(422, "no_input", "no dependency file among the uploads (a lockaudit.toml alone is a policy)")
+    check_limits(files, settings)
+    # A lockaudit.toml is the policy (see policy_for), not a dependency file.
+    texts = {f.name: f.content for f in files if posixpath.basename(f.name) not in POLICY_ONLY}
+    try:
+        # Parsing is CPU work: off the event loop, so /healthz and friends stay quick.
+        lockfile = await asyncio.to_thread(load_texts, texts, format=input_format, env={})
+    except InputError as exc:
+        raise ApiError(422, "invalid_input", str(exc)) from None
+    refused = _include_refusals(lockfile)
+    if refused:
+        first = refused[0]
+        where = f"{first['file']}:{first['line']}" if first["line"] else first["file"]
+        raise ApiError(
+            422,
+            "include_refused",
+            f"{where}: {(first['text'] or '').strip()!s}: -r/-c may only name another file of this request "
+            "(absolute paths, '..' out of the upload and URLs are refused)",
+            details=refused,
+        )
+    return lockfile
+
+
+# --------------------------------------------------------------------------- policy
+
+
+def _uploaded_config(files: Sequence[UploadedFile]) -> tuple[dict[str, Any] | None, str | None]:
+    """The ``[tool.lockaudit]`` table (or lockaudit.toml) nearest to the first
+    upload, as :func:`lockaudit.audit.policy.find_config` finds one on disk."""
+    by_name = {posixpath.normpath(f.name): f.content for f in files}
+    directory = posixpath.dirname(posixpath.normpath(files[0].name))
+    while True:
+        for name in ("lockaudit.toml", "pyproject.toml"):
+            path = posixpath.join(directory, name) if directory else name
+            text = by_name.get(path)
+            if text is None:
+                continue
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                if name == "lockaudit.toml":
+                    raise ApiError(422, "invalid_policy", f"{path}: invalid TOML: {exc}") from None
+                continue  # an unreadable pyproject.toml is reported by the inputs layer
+            if name == "lockaudit.toml":
+                return data, path
+            tool = data.get("tool")
+            table = tool.get("lockaudit") if isinstance(tool, dict) else None
+            if table is not None:
+                if not isinstance(table, dict):
+                    raise ApiError(422, "invalid_policy", f"{path}: [tool.lockaudit]: expected a table")
+                return table, path
+        if not directory:
+            return None, None
+        directory = posixpath.dirname(directory)
+
+
+def policy_for(files: Sequence[UploadedFile], requested: PolicyIn | None) -> Policy:
+    """The policy of the uploaded config (if any) with the request's keys on top."""
+    table, source = _uploaded_config(files) if files else (None, None)
+    merged: dict[str, Any] = dict(table or {})
+    if requested is not None:
+        merged.update(requested.to_table())
+        if table is None:
+            source = "request"
+    try:
+        if not merged:
+            return Policy(source=source)
+        return Policy.from_mapping(merged, source or "request")
+    except PolicyError as exc:
+        raise ApiError(422, "invalid_policy", str(exc)) from None
+
+
+# --------------------------------------------------------------------------- index
+
+
+def choose_index(
+    pool: IndexPool,
+    stats: RequestStats,
+    *,
+    index_url: str | None,
+    extra_index_urls: Sequence[str],
+    lockfile: Lockfile | None,
+) -> IndexSettings:
+    """The index settings for a request: the server's, or allow-listed ones the
+    request or its files name. Everything else they name is ignored (and counted)."""
+    primary = index_url
+    extras = list(extra_index_urls)
+    if lockfile is not None:
+        primary = primary or lockfile.index.index_url
+        extras += [u for u in lockfile.index.extra_index_urls if u not in extras]
+    settings, ignored = pool.settings_for(primary, extras)
+    stats.ignored_index_urls.extend(ignored)
+    return settings
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def choose_format(requested: str | None, accept: str | None) -> str:
+    """The report format: the ``format`` field, else the best ``Accept`` match, else json."""
+    if requested:
+        return requested
+    if not accept:
+        return "json"
+    offers: list[tuple[float, int, str]] = []
+    for i, part in enumerate(accept.split(",")):
+        fields = [s.strip() for s in part.split(";")]
+        media = fields[0].lower()
+        q = 1.0
+        for param in fields[1:]:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if media in _ACCEPTED and q > 0:
+            offers.append((-q, i, _ACCEPTED[media]))
+    if not offers:
+        raise ApiError(
+            406,
+            "not_acceptable",
+            "no report format matches Accept; use one of " + ", ".join(sorted(set(_ACCEPTED) - {"*/*", "application/*"})),
+        )
+    return sorted(offers)[0][2]
+
+
+def report_response(report: AuditReport, fmt: str, stats: RequestStats, *, exit_code: int | None = None) -> Response:
+    threshold = report.metadata.policy.fail_on
+    body = render(report, fmt, threshold=threshold)
+    headers = stats.headers()
+    code = int(report.exit_code(threshold)) if exit_code is None else exit_code
+    headers["X-Lockaudit-Exit-Code"] = str(code)
+    return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)

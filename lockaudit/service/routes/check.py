@@ -1,0 +1,142 @@
+"""``POST /v1/check``: ``lockaudit check INPUT --lock LOCK`` over uploaded files.
+
+Is the lock consistent with its inputs and closed (LA017), how would a fresh
+resolution differ (LA018), where are dependencies unknown (LA019)? The
+library's ``check_lock_async``, its report built as the CLI builds it, in the
+audit's formats; ``X-Lockaudit-Exit-Code`` is the CLI's exit code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from types import SimpleNamespace
+
+from fastapi import APIRouter, Request, Response
+
+from ... import __version__
+from ...audit.policy import apply_policy
+from ...commands.check import _packages as check_packages
+from ...commands.check import exit_code as check_exit_code
+from ...commands.lock import select_requirements, target_from_args
+from ...errors import InvalidSpecifier, LockauditError
+from ...findings import AuditReport, PolicySummary, ReportMetadata, Severity, Target, parse_threshold
+from ...formats import render
+from ..deps import LimiterDep, PoolDep, SettingsDep
+from ..errors import ApiError
+from ..index import request_stats
+from ..schemas import CheckRequest, TargetChoice
+from ._inputs import (
+    MEDIA_TYPES,
+    POLICY_ONLY,
+    REPORT_RESPONSES,
+    check_limits,
+    choose_format,
+    choose_index,
+    load_uploads,
+    policy_for,
+)
+from .audit import ERRORS
+
+router = APIRouter(prefix="/v1", tags=["resolve"])
+
+__all__ = ["router", "selection", "target_of", "moment_of"]
+
+
+def selection(body: TargetChoice) -> SimpleNamespace:
+    """The CLI's selection flags, from the request."""
+    return SimpleNamespace(extra=body.extras, group=body.groups, all_extras=body.all_extras, all_groups=body.all_groups)
+
+
+def target_of(body: TargetChoice) -> Target:
+    try:
+        return target_from_args(SimpleNamespace(python=body.python, platform=body.platform))
+    except ValueError as exc:
+        raise ApiError(422, "invalid_target", str(exc)) from None
+
+
+def moment_of(value: str | None) -> dt.datetime | None:
+    from ...resolve import parse_as_of
+
+    try:
+        return parse_as_of(value)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_as_of", str(exc)) from None
+
+
+@router.post(
+    "/check",
+    summary="Check a lock against its inputs",
+    response_class=Response,
+    responses={**REPORT_RESPONSES, **ERRORS, 429: {"description": "Too many resolutions running; retry"}},
+)
+async def check(
+    body: CheckRequest,
+    pool: PoolDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    request: Request,
+) -> Response:
+    """As `lockaudit check INPUT --lock LOCK`: every requirement locked at an admitted
+    version and the lock closed over its releases' dependencies (LA017), what a fresh
+    resolution would change (LA018), releases whose dependencies are unknown
+    (LA019), locked packages the index does not know (LA013). Suppressions and
+    severities of the policy apply; `fail_on` (default: never) makes drift fail.
+    Every uploaded file but the lock (and a `lockaudit.toml`) is an input."""
+    from ...resolve.check import check_lock_async
+
+    fmt = choose_format(body.format, request.headers.get("accept"))
+    try:
+        threshold: Severity | None = parse_threshold(body.fail_on) if body.fail_on else None
+    except ValueError as exc:
+        raise ApiError(422, "invalid_threshold", str(exc)) from None
+    target = target_of(body)
+    moment = moment_of(body.as_of)
+    lock_name = posixpath.normpath(body.lock)
+    lock_files = [f for f in body.files if posixpath.normpath(f.name) == lock_name]
+    if not lock_files:
+        raise ApiError(422, "no_lock", f"{body.lock!r} is not among the uploaded files", details=[{"field": "lock"}])
+    input_files = [f for f in body.files if posixpath.normpath(f.name) != lock_name]
+    if not any(posixpath.basename(f.name) not in POLICY_ONLY for f in input_files):
+        raise ApiError(422, "no_input", "no input file besides the lock")
+    check_limits(body.files, settings)  # all of them, before they are split
+    stats = request_stats()
+    inputs = select_requirements(await load_uploads(input_files, settings, body.input_format), selection(body))
+    lock = await load_uploads(lock_files, settings, body.lock_format)
+    policy = policy_for(input_files, body.policy)
+    client = pool.client(
+        choose_index(pool, stats, index_url=body.index_url, extra_index_urls=body.extra_index_urls, lockfile=inputs)
+    )
+    try:
+        result = await limiter.run_async(
+            lambda: check_lock_async(
+                inputs, lock, client=client, target=target, as_of=body.as_of, prereleases=body.pre, fresh=body.fresh
+            )
+        )
+    except (InvalidSpecifier, ValueError, LockauditError) as exc:
+        raise ApiError(422, "invalid_input", str(exc)) from None
+    findings = apply_policy(result.findings, policy, today=moment.date() if moment else None)
+    report = AuditReport(
+        findings=tuple(findings),
+        packages=tuple(check_packages(result, findings, inputs)),
+        metadata=ReportMetadata(
+            tool_version=__version__,
+            as_of=moment.date() if moment else dt.date.today(),
+            policy=PolicySummary(
+                fail_on=threshold,
+                selected=tuple(policy.enabled_codes()),
+                suppressions=len(policy.suppressions),
+                allow_unknown=body.allow_unknown,
+                source=policy.source,
+            ),
+            targets=(target,),
+            index_url=str(client.indexes[0]) if client.indexes else None,
+            inputs=(*(f.name for f in input_files if posixpath.basename(f.name) not in POLICY_ONLY), body.lock),
+        ),
+        problems=inputs.problems + lock.problems,
+    )
+    # As the CLI: findings are shown against --fail-on, else against high.
+    text = render(report, fmt, threshold=threshold if threshold is not None else Severity.HIGH)
+    headers = stats.headers()
+    headers["X-Lockaudit-Exit-Code"] = str(int(check_exit_code(report, threshold, allow_unknown=body.allow_unknown)))
+    return Response(text, media_type=MEDIA_TYPES[fmt], headers=headers)

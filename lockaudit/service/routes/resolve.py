@@ -1,0 +1,179 @@
+"""``POST /v1/resolve``: ``lockaudit lock INPUT...`` over uploaded files (and/or PEP 508
+strings): the pins a fresh install would take, with provenance, and the lock file
+the CLI would write."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from ...commands.lock import select_requirements
+from ...errors import InvalidSpecifier, LockauditError
+from ...model import Lockfile, Requirement
+from ..deps import LimiterDep, PoolDep, SettingsDep
+from ..errors import ApiError
+from ..index import request_stats
+from ..schemas import ErrorResponse, PinOut, ResolveRequest, ResolveResponse, SkippedOut
+from ._inputs import choose_index, load_uploads
+from .check import moment_of, selection, target_of
+
+router = APIRouter(prefix="/v1", tags=["resolve"])
+
+
+def _requirement_text(r: Requirement) -> str:
+    extras = f"[{','.join(sorted(r.extras))}]" if r.extras else ""
+    marker = f"; {r.marker}" if r.marker else ""
+    return f"{r.raw_name}{extras}{r.specifier}{marker}"
+
+
+def _where(r: Requirement) -> str:
+    return f"{r.origin}: {_requirement_text(r)}"
+
+
+def _command(body: ResolveRequest) -> str:
+    """The ``lockaudit lock`` command line the request stands for (the lock's header)."""
+    parts = ["lockaudit", "lock", *(f.name for f in body.files)]
+    for flag, value in (("--python", body.python), ("--platform", body.platform), ("--as-of", body.as_of)):
+        if value:
+            parts += [flag, value]
+    if body.pre:
+        parts.append("--pre")
+    parts += [f"--extra={e}" for e in body.extras] + [f"--group={g}" for g in body.groups]
+    if body.all_extras:
+        parts.append("--all-extras")
+    if body.all_groups:
+        parts.append("--all-groups")
+    if body.lock_format == "pylock":
+        parts += ["--format", "pylock"]
+    return " ".join(parts)
+
+
+def _input_errors(lockfile: Lockfile) -> None:
+    """As the CLI: a lock is never made from inputs with errors (it exits 2)."""
+    if lockfile.errors:
+        first = lockfile.errors[0]
+        raise ApiError(
+            422,
+            "invalid_input",
+            first.render().splitlines()[0],
+            details=[{"file": p.path, "line": p.line, "column": p.column, "reason": p.message} for p in lockfile.errors],
+        )
+
+
+@router.post(
+    "/resolve",
+    response_model=ResolveResponse,
+    summary="Resolve requirements as a fresh install would",
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string"}}},
+              "description": "The pins (JSON), or the lock file alone with `Accept: text/plain`"},  # fmt: skip
+        400: {"model": ErrorResponse, "description": "Malformed JSON"},
+        401: {"model": ErrorResponse, "description": "Missing or wrong bearer token"},
+        409: {"model": ErrorResponse, "description": "No set of pins satisfies the requirements (the explanation)"},
+        413: {"model": ErrorResponse, "description": "Body, files or lines over the limits"},
+        422: {"model": ErrorResponse, "description": "Invalid request, requirement or include"},
+        429: {"model": ErrorResponse, "description": "Too many resolutions running; retry"},
+        504: {"model": ErrorResponse, "description": "The request took longer than the server's timeout"},
+    },
+)
+async def resolve(
+    body: ResolveRequest, pool: PoolDep, settings: SettingsDep, limiter: LimiterDep, request: Request, response: Response
+):
+    """As `lockaudit lock INPUT...`: the pins a fresh install would take for the target
+    (default: the server's Python and platform), as of a date, from uploaded range
+    files and/or PEP 508 strings; `lock` is the file the CLI writes. With
+    `Accept: text/plain` the answer is that file alone."""
+    from ...resolve import (
+        ResolutionConflict,
+        ResolutionTooComplex,
+        requirements_from,
+        resolve_async,
+        write_pylock,
+        write_requirements,
+    )
+
+    if not body.files and not body.requirements:
+        raise ApiError(422, "nothing_to_resolve", "give files, requirements, or both")
+    if len(body.requirements) > settings.max_lines:
+        raise ApiError(413, "too_many_lines", f"at most {settings.max_lines} requirements (LOCKAUDIT_MAX_LINES)")
+    target = target_of(body)
+    moment_of(body.as_of)
+    stats = request_stats()
+    lockfile = None
+    if body.files:
+        lockfile = await load_uploads(body.files, settings, body.input_format)
+        _input_errors(lockfile)
+        lockfile = select_requirements(lockfile, selection(body))
+    try:
+        extra = requirements_from(body.requirements, origin="<request>")
+    except InvalidSpecifier as exc:
+        raise ApiError(422, "invalid_requirement", str(exc)) from None
+    client = pool.client(
+        choose_index(pool, stats, index_url=body.index_url, extra_index_urls=body.extra_index_urls, lockfile=lockfile)
+    )
+    inputs: Lockfile | list[Requirement]
+    if lockfile is not None and not extra:
+        inputs = lockfile
+    else:
+        inputs = [*(lockfile.requirements if lockfile is not None else ()), *extra]
+    try:
+        resolution = await limiter.run_async(
+            lambda: resolve_async(inputs, client=client, target=target, as_of=body.as_of, prereleases=body.pre)
+        )
+    except ResolutionConflict as exc:
+        raise ApiError(
+            409,
+            "resolution_conflict",
+            exc.explain(),
+            details=[
+                {"package": c.package, "requirement": c.requirement, "required_by": c.required_by,
+                 "origin": str(c.origin) if c.origin else None}
+                for c in exc.causes
+            ],  # fmt: skip
+            headers=stats.headers(),
+        ) from None
+    except ResolutionTooComplex as exc:
+        raise ApiError(409, "resolution_too_complex", exc.explain(), headers=stats.headers()) from None
+    except (InvalidSpecifier, ValueError, LockauditError) as exc:
+        raise ApiError(422, "invalid_input", str(exc)) from None
+    if body.lock_format == "pylock":
+        lock = write_pylock(resolution)
+    else:
+        lock = write_requirements(
+            resolution, hashes=body.hashes, header=body.header, annotate=body.annotate, command=_command(body)
+        )
+    accept = request.headers.get("accept", "")
+    if "text/plain" in accept and "application/json" not in accept:
+        return Response(lock, media_type="text/plain; charset=utf-8", headers=stats.headers())
+    response.headers.update(stats.headers())
+    env = resolution.environment
+    return ResolveResponse(
+        target=resolution.label,
+        python=env.target.python or env.python_version,
+        platform=env.target.platform,
+        as_of=resolution.as_of.isoformat() if resolution.as_of else None,
+        pins=[
+            PinOut(
+                name=p.name,
+                version=p.version,
+                extras=sorted(p.extras),
+                direct=p.direct,
+                requested_by=[_where(r) for r in p.requested_by],
+                required_by=list(p.required_by),
+                dependencies=list(p.dependencies),
+                dependencies_known=p.dependencies_known,
+                requires_python=p.requires_python,
+                yanked=p.yanked,
+                yanked_reason=p.yanked_reason,
+                upload_time=p.upload_time.isoformat() if p.upload_time else None,
+                index=p.index,
+                hashes=list(p.hashes),
+            )
+            for p in resolution
+        ],
+        skipped=[SkippedOut(requirement=_where(s.requirement), kind=s.kind, reason=s.reason) for s in resolution.skipped],
+        unknown=dict(resolution.unknown),
+        warnings=list(resolution.warnings),
+        stats={k: int(v) for k, v in resolution.stats.items()},
+        lock=lock,
+        lock_format=body.lock_format,
+    )
