@@ -34,10 +34,14 @@ UV = _uv()
 pytestmark = pytest.mark.skipif(UV is None, reason="uv is not installed (pip install '.[bench]')")
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+# Cases marked "uv-skip" in cases.toml say why uv cannot take part (it would
+# build an sdist, or needs HTTP HEAD the test server does not answer); they are
+# left out of this comparison, not skipped, and still run in test_cases.py.
+UV_CASES = [c for c in CASES if "uv-skip" not in c]
+
+
+@pytest.mark.parametrize("case", UV_CASES, ids=[c["id"] for c in UV_CASES])
 def test_uv_agrees(case: dict[str, Any], resolve_server, tmp_path: Path) -> None:
-    if "uv-skip" in case:
-        pytest.skip(case["uv-skip"])
     (tmp_path / "requirements.in").write_text("\n".join(case["requirements"]) + "\n")
     cmd = [
         UV, "pip", "compile", str(tmp_path / "requirements.in"),
