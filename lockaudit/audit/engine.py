@@ -174,7 +174,8 @@ def _lock_file_findings(lockfile: Lockfile) -> list[Finding]:
                 code=RuleCode.HASHES,
                 severity=Severity.LOW,
                 package=name,
-                message=f"{name} pins {len(pins)} packages without hashes: a changed or substituted file installs unnoticed",
+                message=f"{name} pins {len(pins)} package{'s' if len(pins) != 1 else ''} without hashes: "
+                "a changed or substituted file installs unnoticed",
                 location=Location(path, pins[0].origin.line),
                 data={"lock": path, "pins": len(pins)},
                 fingerprint=fingerprint_of(RuleCode.HASHES, name, path, "no-hashes"),
