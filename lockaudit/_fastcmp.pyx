@@ -18,7 +18,8 @@ from libc.stdlib cimport free, malloc, qsort, realloc
 from libc.string cimport memcmp, memcpy
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE, PyList_New, PyList_SET_ITEM
-from cpython.ref cimport Py_INCREF
+from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF
+cimport cython
 
 from . import _purecmp
 from ._keys import key_from_version as _key_from_version
@@ -1280,6 +1281,7 @@ cdef inline Py_ssize_t lower_bound(const Key* keys, Py_ssize_t n, const Key* x) 
     return lo
 
 
+@cython.no_gc   # holds only strings (and the invalid items): no cycles to find, nothing to traverse
 cdef class ReleaseHistory:
     """One package's release history, parsed and sorted once.
 
@@ -1293,8 +1295,7 @@ cdef class ReleaseHistory:
     cdef Py_ssize_t _n
     cdef Py_ssize_t _nf
     cdef unsigned char* _arena
-    cdef list _all
-    cdef list _final_list    # built on the first query that needs it
+    cdef PyObject** _strs    # the version strings, ascending (one reference each)
     cdef list _tagged        # lazily: _Indexed strings for the packaging fallback
     cdef readonly tuple invalid
 
@@ -1302,10 +1303,16 @@ cdef class ReleaseHistory:
         self._keys = NULL
         self._finals = NULL
         self._arena = NULL
+        self._strs = NULL
         self._n = 0
         self._nf = 0
 
     def __dealloc__(self):
+        cdef Py_ssize_t i
+        if self._strs != NULL:
+            for i in range(self._n):
+                Py_XDECREF(self._strs[i])
+            free(self._strs)
         free(self._keys)
         free(self._finals)
         free(self._arena)
@@ -1403,11 +1410,13 @@ cdef class ReleaseHistory:
             else:
                 sorted_keys = keys      # already in order: keep the parsed keys as they are
                 keys = NULL
-            self._all = PyList_New(nv)
+            self._strs = <PyObject**>malloc(sizeof(PyObject*) * (nv + 1))
+            if self._strs == NULL:
+                raise MemoryError()
             for i in range(nv):
                 item = <object>PyList_GET_ITEM(items, sorted_keys[i].idx)
                 Py_INCREF(item)
-                PyList_SET_ITEM(self._all, i, item)
+                self._strs[i] = <PyObject*>item
             self._keys = sorted_keys
             sorted_keys = NULL
         finally:
@@ -1420,10 +1429,21 @@ cdef class ReleaseHistory:
 
     # -- plain facts -------------------------------------------------------
 
+    cdef list _strings(self, const Key* keys, bint from_finals, Py_ssize_t a, Py_ssize_t b, list out,
+                       Py_ssize_t at):
+        """Put the strings of positions a..b (of _keys, or of _finals) into out from at."""
+        cdef Py_ssize_t k
+        cdef object item
+        for k in range(a, b):
+            item = <object>self._strs[self._finals[k].idx if from_finals else k]
+            Py_INCREF(item)
+            PyList_SET_ITEM(out, at + k - a, item)
+        return out
+
     @property
     def versions(self):
         """Every valid version, ascending (a new list)."""
-        return list(self._all)
+        return self._strings(self._keys, False, 0, self._n, PyList_New(self._n), 0)
 
     @property
     def invalid_count(self):
@@ -1433,10 +1453,17 @@ cdef class ReleaseHistory:
         return self._n
 
     def __iter__(self):
-        return iter(self._all)
+        return iter(self.versions)
 
     def __getitem__(self, index):
-        return self._all[index]
+        if isinstance(index, slice):
+            return self.versions[index]
+        i = index.__index__()
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError("ReleaseHistory index out of range")
+        return <object>self._strs[i]
 
     def __repr__(self):
         return f"<ReleaseHistory {self._n} versions, {len(self.invalid)} invalid>"
@@ -1478,28 +1505,17 @@ cdef class ReleaseHistory:
         self._nf = nf
         return 0
 
-    cdef list _finals_list(self):
-        cdef Py_ssize_t i
-        cdef object item
-        self._index_finals()
-        if self._final_list is None:
-            self._final_list = PyList_New(self._nf)
-            for i in range(self._nf):
-                item = <object>PyList_GET_ITEM(self._all, self._finals[i].idx)
-                Py_INCREF(item)
-                PyList_SET_ITEM(self._final_list, i, item)
-        return self._final_list
 
     cdef object _fallback_indices(self, CompiledSpec cs, object prereleases):
         if self._tagged is None:
-            self._tagged = [_purecmp._Indexed(i, text) for i, text in enumerate(self._all)]
+            self._tagged = [_purecmp._Indexed(i, text) for i, text in enumerate(self.versions)]
         return [item.index for item in cs._fallback._filter(self._tagged, prereleases)]
 
     cdef object _run(self, CompiledSpec cs, object prereleases, int mode):
         """mode 0: the matching list; 1: the newest match (or None); 2: the count."""
         cdef const Key* keys
         cdef Py_ssize_t n, i, a, b, total = 0, last = -1, first_of_last = 0
-        cdef list source
+        cdef Py_ssize_t at
         cdef list out
         cdef bint use_all
         if cs._fallback is not None:
@@ -1507,13 +1523,13 @@ cdef class ReleaseHistory:
             if mode == 2:
                 return len(indices)
             if mode == 0:
-                return [self._all[i] for i in indices]
+                return [<object>self._strs[<Py_ssize_t>i] for i in indices]
             if not indices:
                 return None
             i = len(indices) - 1
             while i > 0 and key_cmp(&self._keys[<Py_ssize_t>indices[i - 1]], &self._keys[<Py_ssize_t>indices[i]]) == 0:
                 i -= 1
-            return self._all[<Py_ssize_t>indices[i]]
+            return <object>self._strs[<Py_ssize_t>indices[i]]
         if prereleases is None:
             prereleases = cs.prereleases
         use_all = prereleases is True
@@ -1534,7 +1550,6 @@ cdef class ReleaseHistory:
             if total or use_all or prereleases is not None:
                 break
             use_all = True      # PEP 440: pre-releases only when no final matches
-        source = self._all if use_all else self._finals_list()
         if mode == 2:
             return total
         if mode == 1:
@@ -1542,16 +1557,15 @@ cdef class ReleaseHistory:
                 return None
             while last > first_of_last and key_cmp(&keys[last - 1], &keys[last]) == 0:
                 last -= 1       # max() returns the first of equal versions
-            return source[last]
-        out = []
+            return <object>self._strs[last if use_all else self._finals[last].idx]
+        out = PyList_New(total)
+        at = 0
         for i in range(cs._n):
             a = 0 if cs._lo_inf[i] else lower_bound(keys, n, &cs._lo[i])
             b = n if cs._hi_inf[i] else lower_bound(keys, n, &cs._hi[i])
             if b > a:
-                if not out:
-                    out = source[a:b]
-                else:
-                    out.extend(source[a:b])
+                self._strings(keys, not use_all, a, b, out, at)
+                at += b - a
         return out
 
     def filter(self, spec="", prereleases=None, dialect="pep440"):
