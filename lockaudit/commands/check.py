@@ -31,10 +31,6 @@ from ..errors import LockauditError
 from ..findings import (
     AuditReport,
     ExitCode,
-    Finding,
-    Location,
-    PackageReport,
-    PackageStatus,
     PolicySummary,
     ReportMetadata,
     RuleCode,
@@ -48,7 +44,7 @@ from ..inputs import load
 from ..model import Lockfile
 from ..progress import progress_bar
 from ..resolve import parse_as_of
-from ..resolve.check import CheckResult, check_lock_async
+from ..resolve.check import CheckResult, check_lock_async, package_reports
 from . import index_options
 from .lock import (
     add_selection_arguments,
@@ -109,31 +105,6 @@ def exit_code(report: AuditReport, threshold: Severity | None, *, allow_unknown:
     return ExitCode.OK
 
 
-def _packages(result: CheckResult, findings: list[Finding], inputs: Lockfile) -> list[PackageReport]:
-    declared = {r.name: r for r in inputs.requirements if not r.constraint}
-    fresh = result.resolution.versions() if result.resolution is not None else {}
-    unknown = {f.package for f in findings if f.code is RuleCode.LA013}
-    out = []
-    for name in sorted({f.package for f in findings if not f.package.startswith("<")}):
-        req = declared.get(name)
-        locked = result.locked.get(name)
-        out.append(
-            PackageReport(
-                name=name,
-                declared=req.specifier if req else "",
-                declared_pep440=req.pep440 if req else "",
-                dialect=req.dialect if req else "pep440",
-                locked=locked.version if locked else None,
-                fresh=fresh.get(name),
-                status=PackageStatus.UNKNOWN if name in unknown else PackageStatus.OK,
-                origin=Location.from_origin(req.origin) if req else None,
-                lock_origin=Location.from_origin(locked.origin) if locked else None,
-                targets=(),
-            )
-        )
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         threshold = parse_threshold(args.fail_on) if args.fail_on else None
@@ -164,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     findings = apply_policy(result.findings, policy, today=as_of.date() if as_of else None)
     report = AuditReport(
         findings=tuple(findings),
-        packages=tuple(_packages(result, findings, inputs)),
+        packages=tuple(package_reports(result, findings, inputs)),
         metadata=ReportMetadata(
             tool_version=__version__,
             as_of=as_of.date() if as_of else _dt.date.today(),

@@ -32,7 +32,7 @@ from packaging.utils import canonicalize_name
 
 from ..audit.rules.catalog import semver_jump, severity_for_jump
 from ..errors import InvalidSpecifier, InvalidVersion
-from ..findings import Finding, JSONValue, Location, RuleCode, Severity, Target
+from ..findings import Finding, JSONValue, Location, PackageReport, PackageStatus, RuleCode, Severity, Target
 from ..index import IndexClient, IndexSettings, resolve_index_settings
 from ..index.cache import Cache
 from ..model import IndexOptions, LockedPackage, Lockfile, Requirement
@@ -45,7 +45,15 @@ from .reporter import Progress
 from .repository import Repository
 from .resolver import Resolution, parse_as_of, requirements_from, resolve_async
 
-__all__ = ["CheckResult", "check", "check_async", "check_lock_async", "lock_consistency", "transitive_drift"]
+__all__ = [
+    "CheckResult",
+    "check",
+    "check_async",
+    "check_lock_async",
+    "lock_consistency",
+    "package_reports",
+    "transitive_drift",
+]
 
 DependenciesOf = Callable[[str, str], "ReleaseDependencies | None"]
 
@@ -653,3 +661,29 @@ def check(
             progress=progress,
         )
     )
+
+
+def package_reports(result: CheckResult, findings: list[Finding], inputs: Lockfile) -> list[PackageReport]:
+    """One report row per package a check finding names (the CLI and the service show the same)."""
+    declared = {r.name: r for r in inputs.requirements if not r.constraint}
+    fresh = result.resolution.versions() if result.resolution is not None else {}
+    unknown = {f.package for f in findings if f.code is RuleCode.LA013}
+    out = []
+    for name in sorted({f.package for f in findings if not f.package.startswith("<")}):
+        req = declared.get(name)
+        locked = result.locked.get(name)
+        out.append(
+            PackageReport(
+                name=name,
+                declared=req.specifier if req else "",
+                declared_pep440=req.pep440 if req else "",
+                dialect=req.dialect if req else "pep440",
+                locked=locked.version if locked else None,
+                fresh=fresh.get(name),
+                status=PackageStatus.UNKNOWN if name in unknown else PackageStatus.OK,
+                origin=Location.from_origin(req.origin) if req else None,
+                lock_origin=Location.from_origin(locked.origin) if locked else None,
+                targets=(),
+            )
+        )
+    return out

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request, Response
 
 from ... import __version__
 from ...audit.policy import apply_policy
-from ...commands.check import _packages as check_packages
+from ...resolve.check import package_reports as check_packages
 from ...commands.check import exit_code as check_exit_code
 from ...commands.lock import select_requirements, target_from_args
 from ...errors import InvalidSpecifier, LockauditError
