@@ -27,3 +27,12 @@ def test_public_api_uses_the_selected_core():
         "InvalidVersion",
         "InvalidSpecifier",
     }
+
+
+def test_library_calls_stay_callable_after_their_packages_are_imported():
+    import importlib
+
+    importlib.import_module("lockaudit.audit.policy")
+    importlib.import_module("lockaudit.resolve.check")
+    assert callable(lockaudit.audit) and callable(lockaudit.resolve)
+    assert callable(lockaudit.audit_async)
