@@ -78,3 +78,9 @@ def test_import_of_a_bad_file_fails_cleanly(tmp_path):
     bad = tmp_path / "x.gz"
     bad.write_text("nope")
     assert _run(["cache", "--cache", str(tmp_path / "c.sqlite3"), "import", str(bad)])[0] == 2
+
+
+def test_cache_location_may_follow_the_action(tmp_path):
+    db = str(tmp_path / "after.sqlite3")
+    code, text = _run(["cache", "info", "--cache", db])
+    assert code == 0 and db in text

@@ -44,7 +44,9 @@ def check(facts: PackageFacts) -> list[Finding]:
         return out
     if facts.history.status is not FetchStatus.OK:
         why = _WHY.get(facts.history.status, str(facts.history.status))
-        detail = f" ({facts.history.detail})" if facts.history.detail else ""
+        # the index's own words only where they add something to ours
+        plain = facts.history.status in (FetchStatus.NOT_FOUND, FetchStatus.NOT_CACHED)
+        detail = f" ({facts.history.detail})" if facts.history.detail and not plain else ""
         out.append(
             finding(
                 facts,
