@@ -510,7 +510,7 @@ class PackageReport:
 
 
 def redact_url(url: str | None) -> str | None:
-    """``url`` without user, password or token (``https://u:p@host/x`` → ``https://host/x``)."""
+    """``url`` without user, password or token (``https://u:p@host.example/x`` → ``https://host.example/x``)."""
     if not url:
         return url
     parts = urlsplit(url)
