@@ -16,14 +16,16 @@ from ..model import IndexOptions
 __all__ = ["add_index_arguments", "client_from_args", "settings_from_args"]
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {text!r}")
     return value
 
 
-def _seconds(text: str) -> float:
+def seconds(text: str) -> float:
+    """argparse type: a non-negative number of seconds."""
     value = float(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative, not {text!r}")
@@ -56,14 +58,14 @@ def add_index_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGr
     mode.add_argument("--refresh", action="store_true", help="ignore cached release histories, fetch them again")
     group.add_argument(
         "--concurrency",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_CONCURRENCY,
         metavar="N",
         help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})",
     )
     group.add_argument(
         "--cache-ttl",
-        type=_seconds,
+        type=seconds,
         default=DEFAULT_TTL,
         metavar="SECONDS",
         help=f"how long a cached release history is used before it is revalidated (default: {DEFAULT_TTL:.0f})",

@@ -19,24 +19,12 @@ import sys
 import tempfile
 
 from ..index import DEFAULT_TTL
+from .index_options import positive_int as _positive_int
+from .index_options import seconds as _seconds
 
 
 def _err(message: str) -> None:
     print(message, file=sys.stderr)
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {text!r}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, not {text!r}")
-    return value
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
