@@ -43,4 +43,4 @@ bench: setup
 	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,median,mean,rounds
 
 clean:
-	rm -rf build $(VENV) lockaudit/_fastcmp.c lockaudit/_fastcmp*.so
+	rm -rf build $(VENV) lockaudit/_fastcmp.c lockaudit/index/_fastpage.c lockaudit/_fastcmp*.so lockaudit/index/_fastpage*.so

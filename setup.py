@@ -1,4 +1,5 @@
-"""Build the Cython core `lockaudit._fastcmp`.
+"""Build the Cython extensions: the version core `lockaudit._fastcmp` and the
+page loops `lockaudit.index._fastpage`.
 
 A failed C build is an error, never a silent pure-Python install: the test
 suite also fails when the compiled module does not load (see tests/core).
@@ -12,7 +13,12 @@ extensions = [
         "lockaudit._fastcmp",
         ["lockaudit/_fastcmp.pyx"],
         extra_compile_args=["-O3"],
-    )
+    ),
+    Extension(
+        "lockaudit.index._fastpage",
+        ["lockaudit/index/_fastpage.pyx"],
+        extra_compile_args=["-O3"],
+    ),
 ]
 
 setup(

@@ -1,7 +1,9 @@
 """Index client and cache: release histories of the 268 packages of the corpus lock.
 
-Cold: every page fetched and decoded, lockaudit (into a fresh cache) against
-plain httpx + the standard json module, same concurrency, same run. Warm:
+Cold: every page fetched and decoded, lockaudit (into a fresh cache; as it
+runs by default, with a fetch worker process on a machine with two cores or
+more, and in one process) against plain httpx + the standard json module, same
+concurrency (8 requests in flight in all), same run. Warm:
 everything cached and fresh, the whole ``fetch_histories`` call.
 
 The local variants run offline against a server in another process, serving
@@ -76,9 +78,9 @@ def _fresh_cache():
     return (), {"cache": os.path.join(tempfile.mkdtemp(prefix="lockaudit-bench-"), "c.sqlite3")}
 
 
-def _cold(benchmark, index_url, rounds):
+def _cold(benchmark, index_url, rounds, **options):
     names = _lock_names()
-    benchmark.pedantic(lambda cache: _lockaudit(index_url, names, cache), setup=_fresh_cache, rounds=rounds)
+    benchmark.pedantic(lambda cache: _lockaudit(index_url, names, cache, **options), setup=_fresh_cache, rounds=rounds)
 
 
 def _reference(benchmark, index_url, rounds):
@@ -105,6 +107,11 @@ def test_cold_local_lockaudit(benchmark, local_index):
     _cold(benchmark, local_index, rounds=3)
 
 
+@pytest.mark.benchmark(group="index-cold-local")
+def test_cold_local_lockaudit_one_process(benchmark, local_index):
+    _cold(benchmark, local_index, rounds=3, fetch_worker=False)
+
+
 @pytest.mark.benchmark(group="index-warm-local")
 def test_warm_local_lockaudit(benchmark, local_index):
     _warm(benchmark, local_index)
@@ -120,6 +127,12 @@ def test_cold_live_httpx_json(benchmark, live_index):
 @pytest.mark.benchmark(group="index-cold-live")
 def test_cold_live_lockaudit(benchmark, live_index):
     _cold(benchmark, live_index, rounds=3)
+
+
+@pytest.mark.live
+@pytest.mark.benchmark(group="index-cold-live")
+def test_cold_live_lockaudit_one_process(benchmark, live_index):
+    _cold(benchmark, live_index, rounds=3, fetch_worker=False)
 
 
 @pytest.mark.live

@@ -8,8 +8,12 @@ module only chooses among them.
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import importlib
+import os
 import sys
+import threading
 
 from . import __version__
 
@@ -24,6 +28,11 @@ COMMANDS: dict[str, str] = {
     "serve": "serve",
     "demo": "demo",
 }
+
+#: Commands that run once and end. Run as a process of their own (``main()``
+#: without ``argv``), they go without the cyclic GC and end without the
+#: interpreter's teardown: see :func:`_exit_now`.
+ONE_SHOT = frozenset({"audit", "check", "lock"})
 
 
 def _parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -50,6 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args_in or (args_in[0] not in COMMANDS and args_in[0] not in ("-h", "--help", "--version")):
         args_in.insert(0, "audit")
     only = args_in[0] if args_in[0] in COMMANDS else None
+    one_shot = argv is None and only in ONE_SHOT
+    if one_shot:
+        # What these commands import and build lives until they end and holds
+        # few cycles: a collection frees next to nothing, yet walks every
+        # young object (~6 ms over the imports, ~20 ms once after a
+        # 270-package resolution).
+        gc.disable()
     parser = _parser(only)
     args = parser.parse_args(args_in)
     run = getattr(args, "_run", None)
@@ -57,7 +73,30 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(run(args))
+        code = int(run(args))
     except KeyboardInterrupt:
         print("lockaudit: interrupted", file=sys.stderr)
-        return 130
+        code = 130
+    if one_shot:
+        _exit_now(code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    """End the process now, as a normal exit would but without the teardown.
+
+    At exit the interpreter frees every object one by one and runs a last full
+    collection: ~25 ms after a lock, for memory the OS takes back anyway.
+    Output is flushed and atexit handlers run first; if another thread still
+    runs or a flush fails (a closed pipe), this returns and the normal exit
+    does it all (and reports what failed).
+    """
+    if threading.active_count() > 1:
+        return
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code)

@@ -1,7 +1,8 @@
 """Progress on stderr while histories and metadata are fetched (or a resolution runs).
 
 A live bar only when stderr is a terminal; in CI and pipes nothing at all, so
-logs stay quiet. ``NO_COLOR`` is honoured by rich itself.
+logs stay quiet. ``NO_COLOR`` is honoured by rich itself. rich is imported
+only when a bar is shown: a quiet or piped run never pays for it.
 """
 
 from __future__ import annotations
@@ -9,9 +10,6 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 ProgressCallback = Callable[[int, int, str], None]
 
@@ -22,6 +20,9 @@ def progress_bar(enabled: bool = True, *, label: str = "Fetching release histori
     if not enabled or not sys.stderr.isatty():
         yield None
         return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[what]}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as bar:

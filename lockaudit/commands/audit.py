@@ -13,14 +13,11 @@ import argparse
 import os
 import sys
 
-from rich.console import Console
-
 from ..audit.engine import AuditOptions, audit
 from ..audit.policy import Policy, load_policy
 from ..errors import LockauditError, PolicyError
 from ..findings import AuditReport, ExitCode
 from ..formats import FORMATS, render
-from ..formats.table import print_report
 from ..progress import progress_bar
 from . import index_options
 
@@ -142,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
             if args.quiet >= 2:
                 continue
             if fmt == "table":
-                print_report(report, Console(), threshold=threshold)
+                _print_table(report, threshold)
             else:
                 sys.stdout.write(render(report, fmt, threshold=threshold))
         else:
@@ -154,6 +151,15 @@ def run(args: argparse.Namespace) -> int:
             "--allow-unknown accepts that"
         )
     return int(code)
+
+
+def _print_table(report: AuditReport, threshold) -> None:  # type: ignore[no-untyped-def]
+    # rich only here: the other formats and the files written do without it
+    from rich.console import Console
+
+    from ..formats.table import print_report
+
+    print_report(report, Console(), threshold=threshold)
 
 
 def _show_problems(report: AuditReport, *, verbose: int, quiet: int) -> None:

@@ -18,12 +18,9 @@ status is unknown, unless --allow-unknown.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as _dt
 import os
 import sys
-
-from rich.console import Console
 
 from .. import __version__
 from ..audit.policy import apply_policy, load_policy
@@ -39,12 +36,12 @@ from ..findings import (
     parse_threshold,
 )
 from ..formats import FORMATS, render
-from ..formats.table import print_report
 from ..inputs import load
 from ..model import Lockfile
 from ..progress import progress_bar
 from ..resolve import parse_as_of
 from ..resolve.check import CheckResult, check_lock_async, package_reports
+from ..resolve.resolver import run_sync
 from . import index_options
 from .lock import (
     add_selection_arguments,
@@ -128,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     problems = inputs.problems + lock.problems
     try:
         with progress_bar(enabled=not (args.quiet or args.no_progress), label="Checking") as progress:
-            result = asyncio.run(_check(args, inputs, lock, target, progress))
+            result = run_sync(_check(args, inputs, lock, target, progress))
     except LockauditError as exc:
         _err(f"lockaudit: error: {exc}")
         return ExitCode.ERROR
@@ -153,6 +150,10 @@ def run(args: argparse.Namespace) -> int:
         if args.output:
             _write(args.output, render(report, args.format, threshold=display))
         elif args.format == "table":
+            from rich.console import Console  # only for a table on stdout
+
+            from ..formats.table import print_report
+
             print_report(report, Console(), threshold=display)
         else:
             sys.stdout.write(render(report, args.format, threshold=display))

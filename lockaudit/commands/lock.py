@@ -12,7 +12,6 @@ or unreadable input.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import re
 import sys
@@ -20,8 +19,8 @@ from dataclasses import replace
 
 from packaging.utils import canonicalize_name
 
+from .._target import Target
 from ..errors import LockauditError
-from ..findings import Target
 from ..inputs import load
 from ..model import Lockfile
 from ..progress import progress_bar
@@ -32,6 +31,7 @@ from ..resolve import (
     parse_as_of,
     resolve_async,
 )
+from ..resolve.resolver import run_sync
 from ..resolve.writers import write_pylock, write_requirements
 from . import index_options
 
@@ -169,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     lockfile = select_requirements(lockfile, args)
     try:
         with progress_bar(enabled=not (args.quiet or args.no_progress), label="Resolving") as progress:
-            resolution = asyncio.run(_resolve(args, lockfile, target, progress))
+            resolution = run_sync(_resolve(args, lockfile, target, progress))
     except (ResolutionConflict, ResolutionTooComplex) as exc:
         _err(exc.explain())
         return 1

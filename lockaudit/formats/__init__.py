@@ -17,12 +17,12 @@ github     GitHub Actions annotations (:mod:`.github`)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Protocol
 
 from ..findings import AuditReport, Severity
-from . import github, json_format, junit, markdown, sarif, table
 
 __all__ = ["FORMATS", "Renderer", "render"]
 
@@ -31,17 +31,36 @@ class Renderer(Protocol):
     def __call__(self, report: AuditReport, *, threshold: Severity | None) -> str: ...
 
 
-#: Format name -> renderer.
-FORMATS: Mapping[str, Renderer] = MappingProxyType(
-    {
-        "table": table.render,
-        "json": json_format.render,
-        "sarif": sarif.render,
-        "junit": junit.render,
-        "markdown": markdown.render,
-        "github": github.render,
-    }
-)
+class _Renderers(Mapping[str, Renderer]):
+    """Format name -> renderer; each module is imported when its renderer is
+    first asked for (the table's rich costs ~20 ms, and a run writes one or two formats)."""
+
+    _MODULES: Mapping[str, str] = MappingProxyType(
+        {
+            "table": "table",
+            "json": "json_format",
+            "sarif": "sarif",
+            "junit": "junit",
+            "markdown": "markdown",
+            "github": "github",
+        }
+    )
+
+    def __getitem__(self, name: str) -> Renderer:
+        return importlib.import_module(f".{self._MODULES[name]}", __name__).render  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._MODULES)
+
+    def __len__(self) -> int:
+        return len(self._MODULES)
+
+    def __repr__(self) -> str:
+        return f"FORMATS({', '.join(self._MODULES)})"
+
+
+#: Format name -> renderer (read-only).
+FORMATS: Mapping[str, Renderer] = _Renderers()
 
 
 def render(report: AuditReport, format_name: str, *, threshold: Severity | None) -> str:

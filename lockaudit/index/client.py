@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-import httpx
 from packaging.utils import canonicalize_name
 
 from .cache import Cache, CacheEntry, SafeCache, metadata_key, open_cache, page_key
@@ -36,9 +36,19 @@ from .history import (
     status_history,
 )
 from .http import HttpSession, IndexUnreachable, RetryPolicy
-from .metadata import CoreMetadata, MetadataUnavailable, fetch_core_metadata, parse_core_metadata
+from .metadata import (
+    CoreMetadata,
+    MetadataUnavailable,
+    fetch_core_metadata,
+    parse_core_metadata,
+)
 from .settings import IndexSettings, IndexURL, resolve_index_settings
 from .simple_api import ACCEPT, PageFormatError, project_url
+
+if TYPE_CHECKING:
+    import httpx  # annotations only: HttpSession imports it when a request is made
+
+    from .fetch_worker import FetchWorker
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
@@ -49,6 +59,9 @@ __all__ = [
 ]
 
 DEFAULT_CONCURRENCY = 16
+#: Pages with nothing to revalidate before worker processes are worth starting
+#: (a worker's start costs about 0.1 s of a second core).
+MIN_WORKER_PAGES = 24
 #: Seconds a cached project page is used without asking the index again.
 DEFAULT_TTL = 600.0
 
@@ -81,6 +94,7 @@ class IndexClient:
         refresh: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
+        fetch_worker: bool | None = None,
     ) -> None:
         self.settings = settings or resolve_index_settings()
         self.indexes: tuple[IndexURL, ...] = self.settings.indexes
@@ -99,6 +113,14 @@ class IndexClient:
         )
         #: Cache writes waiting for one transaction (see ``_store``).
         self._pending: dict[str, CacheEntry] = {}
+        # Worker processes for large cold fetches (see fetch_worker): None
+        # decides by the cores there are, True asks for at least one. Not with
+        # a caller's own transport (tests, the service's counting transport):
+        # a worker could not use it.
+        self._worker_mode = fetch_worker if fetch_worker is not None or transport is None else False
+        self._workers: list[FetchWorker] = []
+        self._concurrency = max(1, concurrency)
+        self._slots = asyncio.Semaphore(self._concurrency)
 
     async def __aenter__(self) -> IndexClient:
         return self
@@ -108,6 +130,8 @@ class IndexClient:
 
     async def aclose(self) -> None:
         await self._flush()
+        for worker in self._workers:
+            await worker.aclose()
         await self._http.aclose()
         if self._owns_cache:
             self.cache.close()
@@ -156,6 +180,16 @@ class IndexClient:
         if not pending:
             return {n: results[n] for n in wanted}
 
+        if not self._workers and self._worker_mode is not False and not self.offline:
+            plain = sum(
+                1
+                for n in pending
+                for i in self.indexes
+                if (i.url, n) not in answered and _plain_get(entries.get(keys[(i.url, n)]), self.refresh)
+            )
+            if plain >= MIN_WORKER_PAGES:
+                self._start_workers()
+
         async def one(name: str) -> None:
             parts = await asyncio.gather(
                 *(
@@ -170,6 +204,24 @@ class IndexClient:
         finally:
             await self._flush()
         return {n: results[n] for n in wanted}
+
+    def _start_workers(self) -> None:
+        # Imported here: a run that fetches little never needs subprocess & co.
+        from . import fetch_worker
+
+        count = fetch_worker.worker_count()
+        if self._worker_mode:
+            count = max(1, count)
+        # The budget of requests in flight is shared: each worker and this
+        # process get an equal part of it.
+        slots = self._concurrency // (count + 1)
+        if not count or not slots:
+            return
+        for _ in range(count):
+            worker = fetch_worker.FetchWorker(fetch_worker.worker_config(self, slots), slots, queued=slots)
+            worker.start()
+            self._workers.append(worker)
+        self._slots = asyncio.Semaphore(self._concurrency + count * slots)
 
     async def fetch_history(self, name: str) -> ProjectHistory:
         return (await self.fetch_histories([name]))[canonicalize_name(name)]
@@ -190,6 +242,33 @@ class IndexClient:
             return status_history(
                 name, FetchStatus.NOT_CACHED, index=index.url, detail="offline, and no cached release history"
             )
+        key = page_key(index.url, name)
+        if self._workers and _plain_get(entry, self.refresh):
+            # A plain GET: a worker process with room takes it, else this one.
+            # The slots count each worker's queued pages on top of the budget
+            # of requests in flight, so that this process keeps its share.
+            async with self._slots:
+                worker = next((w for w in self._workers if w.has_room), None)
+                answer = await worker.fetch(index.url, name) if worker is not None else None
+                if answer is None:  # full, or gone: fetch it here
+                    answer = (await self._fetch_page(index, name, entry))[:2]
+            history, store = answer
+            if store is not None:
+                await self._store(key, store)
+            return history
+        history, store, touched = await self._fetch_page(index, name, entry)
+        if store is not None:
+            await self._store(key, store)
+        elif touched:
+            await self._store_touch(key, touched)
+        return history
+
+    async def _fetch_page(
+        self, index: IndexURL, name: str, entry: CacheEntry | None
+    ) -> tuple[ProjectHistory, CacheEntry | None, float | None]:
+        """One project page from the index: the history, the cache entry to
+        store (None: nothing to store), and the time to mark a revalidated
+        entry fresh at (a 304)."""
         url = project_url(index.url, name)
         headers = {"Accept": ACCEPT}
         if entry is not None and not self.refresh:
@@ -197,21 +276,19 @@ class IndexClient:
                 headers["If-None-Match"] = entry.etag
             if entry.last_modified:
                 headers["If-Modified-Since"] = entry.last_modified
-        key = page_key(index.url, name)
         try:
             response = await self._http.get(url, headers)
         except IndexUnreachable as exc:
             detail = str(exc)
             if entry is not None:
                 detail += f"; cached data from {_utc(entry.fetched_at):%Y-%m-%d %H:%M} UTC is available with --offline"
-            return status_history(name, FetchStatus.UNREACHABLE, index=index.url, detail=detail)
+            return status_history(name, FetchStatus.UNREACHABLE, index=index.url, detail=detail), None, None
         now = self._clock()
         status = response.status_code
         if status == 304 and entry is not None:
             history = self._decode_entry(entry)
             if history is not None:
-                await self._store_touch(key, now)
-                return replace(history, fetched_at=_utc(now), from_cache=False)
+                return replace(history, fetched_at=_utc(now), from_cache=False), None, now
             # A 304 for an entry we cannot read: ask again without validators.
             response = await self._http.get(url, {"Accept": ACCEPT})
             status = response.status_code
@@ -219,17 +296,13 @@ class IndexClient:
             history = status_history(
                 name, FetchStatus.NOT_FOUND, index=index.url, detail="not on this index", fetched_at=_utc(now)
             )
-            await self._store(key, CacheEntry(encode_history(history), now))
-            return history
+            return history, CacheEntry(encode_history(history), now), None
         if status in (401, 403):
-            return status_history(
-                name,
-                FetchStatus.UNREACHABLE,
-                index=index.url,
-                detail=f"HTTP {status}: the index refused the request (missing or wrong credentials?)",
-            )
+            detail = f"HTTP {status}: the index refused the request (missing or wrong credentials?)"
+            return status_history(name, FetchStatus.UNREACHABLE, index=index.url, detail=detail), None, None
         if not 200 <= status < 300:
-            return status_history(name, FetchStatus.INVALID, index=index.url, detail=f"unexpected HTTP {status}")
+            detail = f"unexpected HTTP {status}"
+            return status_history(name, FetchStatus.INVALID, index=index.url, detail=detail), None, None
         try:
             blob = page_to_blob(
                 response.content,
@@ -240,12 +313,11 @@ class IndexClient:
                 now,
             )
         except PageFormatError as exc:
-            return status_history(name, FetchStatus.INVALID, index=index.url, detail=self._http.redact(str(exc)))
+            detail = self._http.redact(str(exc))
+            return status_history(name, FetchStatus.INVALID, index=index.url, detail=detail), None, None
         history = decode_history(blob, from_cache=False)
-        await self._store(
-            key, CacheEntry(blob, now, response.headers.get("ETag"), response.headers.get("Last-Modified"))
-        )
-        return history
+        store = CacheEntry(blob, now, response.headers.get("ETag"), response.headers.get("Last-Modified"))
+        return history, store, None
 
     async def _store(self, key: str, entry: CacheEntry) -> None:
         # Written in batches, one transaction each, off the event loop (SQLite
@@ -315,6 +387,11 @@ class IndexClient:
             except MetadataUnavailable as exc:
                 last = exc
         raise MetadataUnavailable(str(last))
+
+
+def _plain_get(entry: CacheEntry | None, refresh: bool) -> bool:
+    """True when fetching the page sends no validators (nothing to revalidate)."""
+    return entry is None or refresh or not (entry.etag or entry.last_modified)
 
 
 def _file_rank(f: FileInfo) -> tuple[int, int]:

@@ -29,6 +29,8 @@ from typing import Any, NamedTuple, overload
 
 import orjson
 
+from . import _pageloops
+
 __all__ = [
     "FetchStatus",
     "FileInfo",
@@ -49,7 +51,7 @@ __all__ = [
     "status_history",
 ]
 
-_SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar", ".tbz", ".tar.Z")
+_SDIST_SUFFIXES = _pageloops.impl.SDIST_SUFFIXES
 
 
 def is_wheel(filename: str) -> bool:
@@ -358,36 +360,7 @@ def _summarize(
     url_prefix: str,
     unmatched: int,
 ) -> tuple[dict[str, Any], _Rows]:
-    summaries: list[list[Any]] = []
-    rows: list[FileRow] = []
-    for version, files in groups.items():
-        start = len(rows)
-        rows.extend(files)
-        earliest: str | None = None
-        all_yanked = bool(files)
-        reason: str | None = None
-        wheel = sdist = False
-        rp_counts: dict[str | None, int] = {}
-        for f in files:
-            ut = f[3]
-            if ut is not None and (earliest is None or ut < earliest):
-                earliest = ut
-            y = f[4]
-            if y is False:
-                all_yanked = False
-            elif reason is None and y is not True and y:
-                reason = y
-            fn = f[0]
-            if fn.endswith(".whl"):
-                wheel = True
-            elif fn.endswith(_SDIST_SUFFIXES):
-                sdist = True
-            rp = f[5]
-            rp_counts[rp] = rp_counts.get(rp, 0) + 1
-        requires_python = max(rp_counts, key=rp_counts.__getitem__) if rp_counts else None
-        summaries.append(
-            [version, earliest, all_yanked, reason if all_yanked else None, requires_python, wheel, sdist, start, len(rows)]
-        )
+    summaries, rows = _pageloops.summarize_groups(groups)
     header = _header(name, FetchStatus.OK, _to_iso(fetched_at), (index,), None, api_version, unmatched, url_prefix, summaries)
     return header, _Rows(rows=rows, url_prefix=url_prefix)
 

@@ -18,13 +18,17 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
-
-import httpx
 
 from ..errors import IndexClientError
 from .settings import IndexURL, redact_text
+
+if TYPE_CHECKING:
+    import httpx
+
+# httpx (and the TLS stack under it) is imported when a request is first made:
+# a run answered from the cache alone never loads it.
 
 __all__ = [
     "RetryPolicy",
@@ -93,7 +97,7 @@ class HttpSession:
         self.retry = retry or RetryPolicy()
         self._sem = asyncio.Semaphore(max(1, concurrency))
         self._sleep = sleep
-        self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout, connect=min(10.0, timeout))
+        self._timeout = timeout
         self._concurrency = max(1, concurrency)
         self._transport = transport
         # Made on first use: building the TLS context costs ~20 ms, a warm run needs none.
@@ -105,14 +109,28 @@ class HttpSession:
     @property
     def _client(self) -> httpx.AsyncClient:
         if self._client_ is None:
+            import httpx
+
             n = self._concurrency
+            timeout = self._timeout
+            if not isinstance(timeout, httpx.Timeout):
+                timeout = httpx.Timeout(timeout, connect=min(10.0, timeout))
+            limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+            transport = self._transport
+            if transport is None and not _environment_proxies():
+                # Large pages read in large pieces (see netstream). httpx turns
+                # off proxies from the environment for a transport it is
+                # given, so with a proxy configured its default one stays.
+                from .netstream import http_transport
+
+                transport = http_transport(limits)
             self._client_ = httpx.AsyncClient(
-                timeout=self._timeout,
-                limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
+                timeout=timeout,
+                limits=limits,
                 headers={"User-Agent": USER_AGENT},
                 follow_redirects=True,
-                transport=self._transport,
-                mounts={"file://": FileTransport()},
+                transport=transport,
+                mounts={"file://": _file_transport()()},
             )
         return self._client_
 
@@ -127,6 +145,8 @@ class HttpSession:
         index = self._auth.get((urlsplit(url).hostname or "").lower())
         if index is None or index.auth is None:
             return None
+        import httpx
+
         return httpx.BasicAuth(*index.auth)
 
     async def get(self, url: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
@@ -134,6 +154,8 @@ class HttpSession:
 
         Any final status other than those retried is returned as it is.
         """
+        import httpx
+
         if url.startswith("file:///"):
             url = "file://localhost/" + url[len("file:///") :]  # httpx needs a host
         policy = self.retry
@@ -162,24 +184,56 @@ class HttpSession:
         raise IndexUnreachable(self.redact(f"{_origin(url)} did not answer after {policy.attempts} tries ({last})"))
 
 
+def _environment_proxies() -> bool:
+    """True when the environment names a proxy for HTTP or HTTPS (what httpx honours)."""
+    import urllib.request  # not at import time: it pulls in http.client and email
+
+    proxies = urllib.request.getproxies()
+    return any(proxies.get(k) for k in ("http", "https", "all"))
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
 
 
-class FileTransport(httpx.AsyncBaseTransport):
-    """``file://`` indexes (pip accepts them, and pip.conf files name them):
-    a directory answers with its index.html, a missing path with 404."""
+def _file_transport() -> type[httpx.AsyncBaseTransport]:
+    """:class:`FileTransport`, defined on first use (it subclasses an httpx class)."""
+    cls = globals().get("FileTransport")
+    if cls is not None:
+        return cls
+    from urllib.request import url2pathname
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        path = Path(url2pathname(unquote(urlsplit(str(request.url)).path)))
-        if path.is_dir():
-            path = path / "index.html"
-        try:
-            body = await asyncio.to_thread(path.read_bytes)
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            return httpx.Response(404, request=request)
-        except OSError as exc:
-            raise httpx.ConnectError(str(exc), request=request) from exc
-        ctype = "text/html" if path.suffix in (".html", ".htm") else (mimetypes.guess_type(path.name)[0] or "application/octet-stream")
-        return httpx.Response(200, content=body, headers={"Content-Type": ctype}, request=request)
+    import httpx
+
+    class FileTransport(httpx.AsyncBaseTransport):
+        """``file://`` indexes (pip accepts them, and pip.conf files name them):
+        a directory answers with its index.html, a missing path with 404."""
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            path = Path(url2pathname(unquote(urlsplit(str(request.url)).path)))
+            if path.is_dir():
+                path = path / "index.html"
+            try:
+                body = await asyncio.to_thread(path.read_bytes)
+            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                return httpx.Response(404, request=request)
+            except OSError as exc:
+                raise httpx.ConnectError(str(exc), request=request) from exc
+            ctype = "text/html" if path.suffix in (".html", ".htm") else (mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+            return httpx.Response(200, content=body, headers={"Content-Type": ctype}, request=request)
+
+    FileTransport.__module__ = __name__
+    FileTransport.__qualname__ = "FileTransport"
+    globals()["FileTransport"] = FileTransport
+    return FileTransport
+
+
+#: Defined by :func:`_file_transport` when first asked for (this only declares it).
+FileTransport: type[httpx.AsyncBaseTransport]
+
+
+def __getattr__(name: str) -> Any:  # PEP 562: ``FileTransport`` without importing httpx up front
+    if name == "FileTransport":
+        return _file_transport()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

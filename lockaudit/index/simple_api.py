@@ -25,7 +25,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from ..errors import IndexClientError
-from . import _pypi_simple
+from . import _pageloops, _pypi_simple
 from .history import FileRow, canonical_time
 
 __all__ = [
@@ -119,59 +119,29 @@ def parse_json_page(body: bytes, page_url: str, name: str) -> ParsedPage:
     grouper = _Grouper(canonicalize_name(name), listed)
     groups = grouper.groups
     try:
-        urls = [f["url"] for f in files]
+        urls, absolute = _pageloops.file_urls(files)
         prefix = _url_prefix(urls)
         cut = len(prefix)
-        if not all(u.startswith(("https://", "http://")) for u in urls):
+        if not absolute:
             # Relative URLs (common on private indexes): resolve their shared
             # prefix once; urljoin for each of 200,000 files costs seconds.
-            tails = [u[cut:] for u in urls]
-            if "://" not in prefix and not prefix.startswith("//") and all(_plain_tail(t) for t in tails):
+            tails = None
+            if "://" not in prefix and not prefix.startswith("//"):
+                tails = _pageloops.plain_tails(urls, cut)
+            if tails is not None:
                 prefix, cut = urljoin(page_url, prefix or "./"), 0
                 urls = tails
             else:
                 urls = [urljoin(page_url, u) for u in urls]
                 prefix = _url_prefix(urls)
                 cut = len(prefix)
-        # The hot loop of a cold run (one pass per file): plain dict reads, rows
-        # kept in PEP 691's own shapes, the file name's version looked up in
-        # PEP 700's list before anything slower is tried.
-        for f, url in zip(files, urls, strict=True):
-            fn = f["filename"]
-            tail = url[cut:]
-            if tail.endswith(fn) and (len(tail) == len(fn) or tail[-len(fn) - 1] == "/"):
-                tail = tail[: -len(fn)]
-            ut = f.get("upload-time")
-            if ut is not None and not (len(ut) == 27 and ut[-1] == "Z"):
-                ut = canonical_time(ut)
-            y = f.get("yanked", False)
-            if y is not False and y is not True:
-                y = y if isinstance(y, str) and y else bool(y)
-            md = f.get("core-metadata")
-            if md is None:
-                md = f.get("dist-info-metadata")
-            hashes = f["hashes"]
-            if not isinstance(hashes, dict):
-                raise TypeError("hashes is not a mapping")
-            row = [fn, tail, hashes, ut, y, f.get("requires-python"), f.get("size"), md]
-            group = None
-            if fn.endswith(".whl"):
-                group = groups.get(fn.split("-", 2)[1])
-            elif fn.endswith(".tar.gz"):
-                group = groups.get(fn[:-7].partition("-")[2])
-            if group is None:
-                group = grouper.slow_group(fn)
-                if group is None:
-                    continue
-            group.append(row)
-    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        # The hot loop of a cold run (one pass per file, compiled): rows kept in
+        # PEP 691's own shapes, the file name's version looked up in PEP 700's
+        # list before anything slower is tried.
+        _pageloops.group_files(files, urls, cut, groups, grouper.slow_group, canonical_time)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
         raise PageFormatError(f"a file entry on the JSON project page of {name} is malformed ({exc!r})") from exc
     return ParsedPage(groups, str(api_version), prefix, grouper.unmatched)
-
-
-def _plain_tail(tail: str) -> bool:
-    """True when appending ``tail`` to a directory URL is what urljoin would do."""
-    return not (tail[:1] in ("/", ".", "") or ":" in tail or "/." in tail or "?" in tail or "#" in tail)
 
 
 def _url_prefix(urls: list[str]) -> str:
@@ -302,18 +272,18 @@ def version_from_filename(filename: str, name: str, known: Collection[str] = ())
     rest = stem[i + 1 :] if i != -1 else None
     if rest is not None and (rest in known or (sdist and _valid(rest))):
         return rest
+    if rest is not None and known:
+        # Eggs and installers ("1.0-py2.7", "1.0.win32"): the longest listed
+        # version followed by a separator. Tried before pypi-simple's parser,
+        # whose import (pydantic) costs more than a whole page's decoding.
+        for i in range(len(rest) - 1, 0, -1):
+            if rest[i] in ".-_" and rest[:i] in known:
+                return rest[:i]
+    if rest and ext == ".egg":
+        # {name}-{version}(-py{X.Y}(-{platform})?)?.egg, hyphens escaped in both.
+        return rest.split("-", 1)[0]
     try:
         parsed = _pypi_simple.module().parse_filename(filename, name)[1]
     except _pypi_simple.module().UnparsableFilenameError:
         parsed = None
-    if parsed is not None and (parsed in known or not known):
-        return parsed
-    if rest is not None:
-        # Installers and eggs: the longest listed version followed by a separator.
-        best = None
-        for v in known:
-            if rest.startswith(v) and (len(rest) == len(v) or rest[len(v)] in ".-_") and (best is None or len(v) > len(best)):
-                best = v
-        if best is not None:
-            return best
     return parsed

@@ -8,13 +8,13 @@ in the result. Only a bad argument (an unknown ``format``) raises InputError.
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import partial
 
 from ..model import IndexOptions, InputFile, InputProblem, LockedPackage, Lockfile, Requirement
-from . import pipfile, pipfile_lock, poetry_lock, pylock, pyproject, requirements_txt, uv_lock
 from ._text import decode, read_file
 from .detect import detect_format, is_candidate, normalize_format
 from .pairing import Project, dependencies, group_discovered, group_explicit, split_by_role
@@ -29,17 +29,25 @@ Reader = Callable[[str], tuple[str, list[InputProblem]]]
 _SKIP_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", "__pypackages__"})
 
 
+#: Format -> the module in this package that parses it (imported on first use:
+#: a run reads one or two formats, and the TOML and JSON ones cost imports).
+_MODULES = {
+    "requirements": "requirements_txt",
+    "pip-freeze": "requirements_txt",
+    "pyproject": "pyproject",
+    "poetry.lock": "poetry_lock",
+    "uv.lock": "uv_lock",
+    "pipfile": "pipfile",
+    "pipfile.lock": "pipfile_lock",
+    "pylock": "pylock",
+}
+
+
 def _parser(fmt: str, env: Mapping[str, str] | None, read: Reader) -> Callable[[str, str], Lockfile]:
+    module = importlib.import_module(f".{_MODULES[fmt]}", __package__)
     if fmt in ("requirements", "pip-freeze"):
-        return partial(requirements_txt.parse, env=env, read=read, fmt=fmt)
-    return {
-        "pyproject": pyproject.parse,
-        "poetry.lock": poetry_lock.parse,
-        "uv.lock": uv_lock.parse,
-        "pipfile": pipfile.parse,
-        "pipfile.lock": pipfile_lock.parse,
-        "pylock": pylock.parse,
-    }[fmt]
+        return partial(module.parse, env=env, read=read, fmt=fmt)
+    return module.parse
 
 
 def parse(text: str, path: str, *, format: str | None = None, env: Mapping[str, str] | None = None) -> Lockfile:

@@ -12,15 +12,19 @@ Modules: ``environment`` (target markers, Requires-Python, wheel tags),
 dependency metadata), ``repository`` (batched index access), ``provider`` and
 ``reporter`` (the resolvelib seam), ``resolver``, ``conflicts``, ``writers``,
 ``check``.
+
+``check`` (and what it pulls in: the audit rules, the findings) and
+``writers`` are imported on first use, so ``lockaudit lock`` never loads the
+former.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .check import CheckResult, check, check_async, lock_consistency, transitive_drift
 from .conflicts import (
     ConflictCause,
     PackageAvailability,
@@ -37,7 +41,27 @@ from .resolver import (
     resolve,
     resolve_async,
 )
-from .writers import write_pylock, write_requirements
+
+if TYPE_CHECKING:
+    from .check import (
+        CheckResult,
+        check,
+        check_async,
+        lock_consistency,
+        transitive_drift,
+    )
+    from .writers import write_pylock, write_requirements
+
+#: Public names loaded on first use -> their module.
+_LAZY = {
+    "CheckResult": ".check",
+    "check": ".check",
+    "check_async": ".check",
+    "lock_consistency": ".check",
+    "transitive_drift": ".check",
+    "write_pylock": ".writers",
+    "write_requirements": ".writers",
+}
 
 __all__ = [
     "CheckResult",
@@ -63,6 +87,19 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:  # PEP 562
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
 class _CallablePackage(types.ModuleType):
     """``lockaudit.resolve(...)`` calls :func:`resolve` even when the attribute
     ``lockaudit.resolve`` is this package (it is, once anything imported a
@@ -70,6 +107,14 @@ class _CallablePackage(types.ModuleType):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Resolution:
         return resolve(*args, **kwargs)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Importing the submodule ``lockaudit.resolve.check`` binds it here under
+        # its name; the package's ``check`` stays the function, as when it was
+        # imported up front.
+        if name == "check" and isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.check":
+            value = value.check
+        super().__setattr__(name, value)
 
 
 sys.modules[__name__].__class__ = _CallablePackage

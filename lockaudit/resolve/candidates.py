@@ -19,9 +19,8 @@ version plus the extra's dependencies, as pip does); the target Python by
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import InvalidSpecifier
 from ..index.history import FetchStatus, FileInfo, ProjectHistory, ReleaseInfo
@@ -136,8 +135,7 @@ SKIP_PYTHON: SkipReason = "requires-python"
 SKIP_NO_FILES: SkipReason = "no installable file"
 
 
-@dataclass(frozen=True, slots=True)
-class _Listing:
+class _Listing(NamedTuple):
     """The versions matching a set of specifiers, newest first."""
 
     versions: tuple[str, ...]
@@ -154,10 +152,10 @@ class Project:
         self.history = history
         self.env = env
         self.as_of = as_of
-        releases = history.versions
+        releases: Sequence[ReleaseInfo] = history.versions
         if as_of is not None:
             # Later uploads do not exist yet; without an upload time nothing proves a release did.
-            releases = tuple(r for r in releases if r.upload_time is not None and r.upload_time <= as_of)
+            releases = [r for r in releases if (t := r.upload_time) is not None and t <= as_of]
         self._releases: dict[str, ReleaseInfo] = {r.version: r for r in releases}
         self.newer_than_as_of = len(history.versions) - len(releases)
         self.versions = ReleaseHistory(list(self._releases))
@@ -202,6 +200,19 @@ class Project:
     def set_files(self, version: str, files: tuple[FileInfo, ...]) -> None:
         """The version's files, read from somewhere cheaper than the history's rows."""
         self._files[version] = files
+
+    def files_wanted(self, specifiers: Sequence[str] = (), newest: int = 3) -> list[str]:
+        """Of the ``newest`` versions the specifiers admit, those whose files
+        decide whether they install (no sdist: wheel tags do) and are not set
+        yet. Reading them from a per-release list first (see
+        :meth:`set_files`) spares decoding the whole project's file rows,
+        which a large wheel-only project makes slow."""
+        out: list[str] = []
+        for v in self.listing(specifiers).versions[:newest]:
+            release = self._releases.get(v)
+            if release is not None and not release.has_sdist and release.files and v not in self._files:
+                out.append(v)
+        return out
 
     # -- specifiers -------------------------------------------------------
 

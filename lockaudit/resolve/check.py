@@ -43,7 +43,7 @@ from .environment import Environment
 from .metadata import ReleaseDependencies
 from .reporter import Progress
 from .repository import Repository
-from .resolver import Resolution, parse_as_of, requirements_from, resolve_async
+from .resolver import Resolution, parse_as_of, requirements_from, resolve_async, run_sync
 
 __all__ = [
     "CheckResult",
@@ -645,7 +645,7 @@ def check(
     """Findings about ``lock`` against ``inputs``: LA017 (inconsistent or not
     closed), LA018 (a fresh resolution differs), LA019 (dependencies unknown),
     LA013 (a locked package the index does not know). See the module doc."""
-    return asyncio.run(
+    return run_sync(
         check_async(
             inputs,
             lock,

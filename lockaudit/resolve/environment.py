@@ -30,8 +30,8 @@ from packaging.markers import (
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from .._core import ReleaseHistory
+from .._target import Target
 from ..errors import InvalidSpecifier
-from ..findings import Target
 from ..versions import compile_range
 
 __all__ = ["MACOS_VERSION", "MANYLINUX_GLIBC", "Environment", "Target"]

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from resolvelib import AbstractProvider
-from resolvelib.structs import RequirementInformation
+from resolvelib.structs import IteratorMapping, RequirementInformation
 
 from .candidates import PYTHON, Candidate, ResolverRequirement, is_pinned
 from .environment import Environment
@@ -75,6 +75,8 @@ class LockauditProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         self._python = Candidate(PYTHON, env.python_version)
         self._causes: frozenset[str] = frozenset()
         self._preferences: dict[tuple[str, tuple[str, ...]], tuple[int, int]] = {}
+        #: identifier -> (criterion, its preference key without the cause flag), see _choose.
+        self._ranks: dict[str, tuple[object, tuple[int, int, int, str]]] = {}
 
     # -- identity -------------------------------------------------------------
 
@@ -106,8 +108,40 @@ class LockauditProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
                 identifiers = involved
         # Choose here, in one pass, rather than through one get_preference call
         # per identifier: resolvelib skips the sort when one name is left.
-        best = min(identifiers, key=lambda i: self._preference(i, information[i]))
-        return [best]
+        return [self._choose(identifiers, information)]
+
+    def _choose(self, identifiers: list[str], information: Mapping[str, Iterator[Info]]) -> str:
+        """The identifier :meth:`get_preference` ranks first among ``identifiers``.
+
+        Within one choice the cause flag is the same for all of them (they are
+        narrowed to the identifiers a conflict involved, when there are any),
+        so the rest of the key decides. That rest only changes with the
+        criterion, which resolvelib replaces rather than mutates: it is kept
+        per identifier with the criterion it was computed from. resolvelib
+        hands ``information`` over as a plain view of its criteria; any other
+        mapping is read item by item.
+        """
+        criteria = getattr(information, "_mapping", None)
+        if type(information) is not IteratorMapping or type(criteria) is not dict or information._appends:
+            return min(identifiers, key=lambda i: self._preference(i, information[i]))
+        ranks = self._ranks
+        order = self._order
+        best: tuple[int, int, int, str] | None = None
+        for identifier in identifiers:
+            criterion = criteria[identifier]
+            hit = ranks.get(identifier)
+            if hit is None or hit[0] is not criterion:
+                rank = self._preference(identifier, information[identifier])[2:]
+                hit = ranks[identifier] = (criterion, rank)
+            else:
+                rank = hit[1]
+                if rank[2] != order.get(identifier, 1 << 30):  # pragma: no cover - find_matches ran since
+                    rank = self._preference(identifier, information[identifier])[2:]
+                    ranks[identifier] = (criterion, rank)
+            if best is None or rank < best:
+                best = rank
+        assert best is not None
+        return best[3]
 
     def get_preference(
         self,

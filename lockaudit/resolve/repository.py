@@ -198,10 +198,18 @@ class Repository:
         self.stats["histories"] += len(wanted)
         self._asked.update(wanted)
         histories = await self.client.fetch_histories(wanted)
+        files: list[tuple[str, str]] = []
         for name, history in histories.items():
-            self._projects[name] = Project(history, self.env, self.as_of)
+            project = self._projects[name] = Project(history, self.env, self.as_of)
             if not history.from_cache:
                 self._cold_pages = True
+            elif project.ok:
+                files.extend((name, v) for v in project.files_wanted())
+        if files:
+            # Wheel-only releases are judged by their files: the newest ones
+            # get theirs from the per-release lists (see load_files) now, in
+            # this batch, rather than from the project's whole file rows.
+            self._preload_files(files)
         if self.progress is not None:
             self.progress(len(self._projects), len(self._asked), wanted[-1])
 
@@ -264,6 +272,30 @@ class Repository:
             return md.unknown(f"metadata could not be fetched ({exc})"), False
         return md.from_core_metadata(meta), True
 
+    def _cached_files(
+        self, releases: Iterable[tuple[str, str]]
+    ) -> tuple[dict[str, tuple[Project, str, int]], dict[str, CacheEntry]]:
+        """The cache keys of the releases' file lists (with what to check them
+        against) and the entries the cache has for them."""
+        keyed: dict[str, tuple[Project, str, int]] = {}
+        for name, version in releases:
+            project = self._projects.get(name)
+            release = project.release(version) if project is not None else None
+            if project is not None and release is not None:
+                keyed[files_key(project.history, version)] = (project, version, len(release.files))
+        if not keyed or self.client.refresh:
+            return keyed, {}
+        return keyed, self.client.cache.get_many(list(keyed))
+
+    def _preload_files(self, releases: Iterable[tuple[str, str]]) -> None:
+        """Give projects the cached file lists of these releases, where the cache has them."""
+        keyed, entries = self._cached_files(releases)
+        for key, (project, version, count) in keyed.items():
+            entry = entries.get(key)
+            files = _decode_files(entry.data, version, count) if entry is not None else None
+            if files is not None:
+                project.set_files(version, files)
+
     async def load_files(self, releases: Iterable[tuple[str, str]]) -> None:
         """Give each release's project its file list from the cache, in one batch.
 
@@ -273,16 +305,9 @@ class Repository:
         are cached per release and used while the release has as many files as
         when they were cached (files are immutable; new ones change the count).
         """
-        keyed: dict[str, tuple[Project, str, int]] = {}
-        for name, version in releases:
-            project = self._projects.get(name)
-            release = project.release(version) if project is not None else None
-            if project is not None and release is not None:
-                keyed[files_key(project.history, version)] = (project, version, len(release.files))
+        keyed, entries = self._cached_files(releases)
         if not keyed:
             return
-        cache = self.client.cache
-        entries = {} if self.client.refresh else cache.get_many(list(keyed))
         store: dict[str, CacheEntry] = {}
         now = time.time()
         for key, (project, version, count) in keyed.items():
@@ -295,7 +320,7 @@ class Repository:
             project.set_files(version, files)
         self.stats["file_lists_cached"] += len(keyed) - len(store)
         if store:
-            await asyncio.to_thread(cache.put_many, store)
+            await asyncio.to_thread(self.client.cache.put_many, store)
 
     async def prefetch(
         self,

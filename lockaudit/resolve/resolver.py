@@ -16,19 +16,19 @@ runs in a worker thread while the index client stays on the event loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as _PkgRequirement
 from packaging.utils import canonicalize_name
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 
+from .._target import Target
 from ..errors import InvalidSpecifier
-from ..findings import Target
 from ..index import IndexClient, IndexSettings, resolve_index_settings
 from ..index.cache import Cache
 from ..index.history import FetchStatus, FileInfo, paused_gc
@@ -121,9 +121,11 @@ class Pin:
         """``"sha256:<hex>"`` of every file, sorted (what ``--hash`` lines carry)."""
         out = set()
         for f in self.files:
-            h = f.hash_value("sha256")
-            if h:
-                out.add(f"sha256:{h}")
+            for h in f.hashes:  # the first sha256 of each file, as FileInfo.hash_value finds it
+                if h.startswith("sha256:"):
+                    if len(h) > 7:
+                        out.add(h)
+                    break
         return tuple(sorted(out))
 
     @property
@@ -374,7 +376,7 @@ def resolve(
     :class:`lockaudit.errors.InvalidSpecifier` for a requirement that cannot be read.
     Must not be called from a running event loop: use :func:`resolve_async` there.
     """
-    return asyncio.run(
+    return run_sync(
         resolve_async(
             requirements,
             client=client,
@@ -388,6 +390,32 @@ def resolve(
             max_rounds=max_rounds,
         )
     )
+
+
+_T = TypeVar("_T")
+
+
+class _Box(Generic[_T]):
+    __slots__ = ("value",)
+
+    def __init__(self, value: _T) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<result>"
+
+
+async def _boxed(coro: Coroutine[Any, Any, _T]) -> _Box[_T]:
+    return _Box(await coro)
+
+
+def run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
+    """``asyncio.run(coro)``, less a cost Python 3.11's runner adds: putting
+    its SIGINT handler back, it reads it with ``signal.getsignal``, which
+    formats the handler's repr, the finished main task and its result
+    included. For a resolution that is a 200 kB string, twice (~4 ms): the
+    result travels in a box with a short repr instead."""
+    return asyncio.run(_boxed(coro)).value
 
 
 async def resolve_async(

@@ -21,8 +21,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import tomli_w
-
 from ..index.history import FileInfo
 from .resolver import Pin, Resolution
 
@@ -138,6 +136,7 @@ def write_pylock(
     dependency_groups: Sequence[str] = (),
 ) -> str:
     """The resolution as PEP 751 ``pylock.toml`` text (lock-version 1.0)."""
+    import tomli_w  # only here: a requirements lock does without it
     py = resolution.environment.markers["python_version"]
     doc: dict[str, Any] = {
         "lock-version": "1.0",

@@ -46,6 +46,7 @@ from ..index.cache import SafeCache
 from ..index.client import Progress
 from ..index.history import status_history
 from ..index.metadata import CoreMetadata
+from ..index.netstream import http_transport
 from ..index.settings import redact_url
 from .metrics import Metrics
 from .settings import ServiceSettings
@@ -377,8 +378,9 @@ class IndexPool:
         client = self._clients.get(key)
         if client is None:
             s = self.settings
-            inner = httpx.AsyncHTTPTransport(
-                limits=httpx.Limits(max_connections=s.index_concurrency, max_keepalive_connections=s.index_concurrency)
+            # The client's own transport (asyncio backend, see index/netstream).
+            inner = http_transport(
+                httpx.Limits(max_connections=s.index_concurrency, max_keepalive_connections=s.index_concurrency)
             )
             client = ServiceIndexClient(
                 settings,

@@ -161,3 +161,27 @@ def test_default_location_and_none(tmp_path, monkeypatch):
     assert (tmp_path / "here" / "index-cache.sqlite3").exists()
     assert open_cache("none").get("page a b") is None
     assert open_cache(f"sqlite:///{tmp_path}/x.sqlite3").backend.path == Path(f"{tmp_path}/x.sqlite3")
+
+
+def test_new_sqlite_files_use_large_pages_and_older_ones_keep_theirs(tmp_path):
+    import sqlite3
+
+    from lockaudit.index.cache.sqlite import SQLiteCache
+
+    fresh = SQLiteCache(tmp_path / "new.sqlite3")
+    try:
+        assert fresh._db.execute("PRAGMA page_size").fetchone()[0] == 65536
+        # Checkpoints come every ~4 MB of WAL, not all at once when the cache closes.
+        assert fresh._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 64
+    finally:
+        fresh.close()
+    old_path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old_path) as db:  # a file an earlier lockaudit made
+        db.execute("CREATE TABLE t (x)")
+    old = SQLiteCache(old_path)
+    try:
+        assert old._db.execute("PRAGMA page_size").fetchone()[0] == 4096
+        old.put_many({"page https://i/ x": CacheEntry(b"y" * 300_000, 1.0)})
+        assert old.get_many(["page https://i/ x"])["page https://i/ x"].data == b"y" * 300_000
+    finally:
+        old.close()

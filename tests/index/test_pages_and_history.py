@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,7 +22,11 @@ from lockaudit.index.history import (
     merge_histories,
     status_history,
 )
-from lockaudit.index.simple_api import PageFormatError, parse_project_page, version_from_filename
+from lockaudit.index.simple_api import (
+    PageFormatError,
+    parse_project_page,
+    version_from_filename,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "index" / "projects"
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -117,6 +123,10 @@ def test_unexpected_content_type_is_refused():
         ("joblib-0.8.3_r1-py2.7.egg", ("0.8.3-r1",), "0.8.3_r1"),
         ("weird-name-1.0-1-py3-none-any.whl", (), "1.0"),
         ("readme.txt", (), None),
+        ("pyzmq-14.6.00-py2.7-macosx-10.6-intel.egg", ("14.6.0",), "14.6.00"),
+        ("Babel-0.9.6.win32.exe", ("0.9", "0.9.6"), "0.9.6"),
+        ("billiard-2.7.3.11-py2.5-linux-i686.egg", ("2.7.3", "2.7.3.11"), "2.7.3.11"),
+        ("foo-1.0.linux-x86_64.rpm", ("1.0",), "1.0"),
     ],
 )
 def test_version_from_filename(filename, known, expected):
@@ -200,3 +210,20 @@ def test_encode_decode_round_trip_property(spec):
         assert r.yanked == (bool(rows) and all(row[4] is not False for row in rows))
         times = [row[3] for row in rows if row[3]]
         assert (r.upload_time is None) == (not times)
+
+
+def test_json_pages_never_import_pypi_simple():
+    # Its import (pydantic, BeautifulSoup) costs more than a cold run's decoding;
+    # eggs and installers are told apart without it when PEP 700 lists versions.
+    code = """
+import sys, orjson
+from lockaudit.index.simple_api import parse_project_page
+files = [{"filename": f, "url": "../f/" + f, "hashes": {}} for f in (
+    "x-0.9.6.win32.exe", "x-14.6.00-py2.7-macosx-10.6-intel.egg", "x-1.0.zip", "x-1.0.tar.bz2")]
+page = {"meta": {"api-version": "1.1"}, "name": "x", "versions": ["0.9.6", "14.6.0", "1.0"], "files": files}
+parsed = parse_project_page(orjson.dumps(page), "application/vnd.pypi.simple.v1+json", "http://i/simple/x/", "x")
+assert sum(map(len, parsed.groups.values())) == 4, parsed
+print("pydantic" in sys.modules, "pypi_simple" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

@@ -47,9 +47,18 @@ class SQLiteCache(Cache):
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if self._db.execute("PRAGMA page_count").fetchone()[0] == 0:
+                # A new file: large pages, since a history's blob averages 200 KB
+                # and reading one walks its overflow pages (measured: 57 MB of
+                # histories read in 29 ms instead of 41 ms). Only settable now.
+                self._db.execute("PRAGMA page_size = 65536")
             if self._db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
+            # Checkpoint every ~4 MB of WAL, in the writer's thread while a
+            # fetch goes on, rather than 60 MB at once when the cache closes.
+            page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
+            self._db.execute(f"PRAGMA wal_autocheckpoint = {max(16, (4 << 20) // page_size)}")
             if version != SCHEMA_VERSION:
                 with self._write():
                     if version not in (0, SCHEMA_VERSION):

@@ -1,0 +1,27 @@
+"""Selects the compiled page loops or their pure-Python twin (as ``lockaudit._core``
+does for the version core; ``LOCKAUDIT_NO_EXTENSIONS=1`` forces the pure path)."""
+
+from __future__ import annotations
+
+from .._core import NO_EXTENSIONS
+
+if NO_EXTENSIONS:
+    from . import _purepage as impl
+
+    USING_EXTENSION = False
+else:
+    try:
+        from . import _fastpage as impl  # type: ignore[no-redef]
+
+        USING_EXTENSION = True
+    except ImportError:  # pragma: no cover - a broken build; tests/index fails on it
+        from . import _purepage as impl  # type: ignore[no-redef]
+
+        USING_EXTENSION = False
+
+file_urls = impl.file_urls
+plain_tails = impl.plain_tails
+group_files = impl.group_files
+summarize_groups = impl.summarize_groups
+
+__all__ = ["USING_EXTENSION", "NO_EXTENSIONS", "impl", "file_urls", "plain_tails", "group_files", "summarize_groups"]
