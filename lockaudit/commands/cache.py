@@ -9,7 +9,7 @@ import warnings
 from typing import TextIO
 
 from ..errors import CacheError
-from ..index.cache import CacheUnavailableWarning, describe_cache, export_snapshot, import_snapshot, open_cache
+from ..index.cache import CacheUnavailableWarning, describe_cache, open_cache
 
 __all__ = ["add_parser", "run"]
 
@@ -70,10 +70,15 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         elif action == "clear":
             print(f"removed {cache.clear()} entries", file=out)
         elif action == "export":
+            # gzip & co. are imported only for snapshots
+            from ..index.cache.snapshot import export_snapshot
+
             kinds = ("page",) if args.histories_only else None
             n = export_snapshot(cache, args.path, kinds)
             print(f"wrote {n} entries to {args.path}", file=out)
         elif action == "import":
+            from ..index.cache.snapshot import import_snapshot
+
             try:
                 n = import_snapshot(cache, args.path)
             except CacheError as exc:

@@ -159,3 +159,23 @@ def summarize_groups(dict groups):
             [version, earliest, bool(all_yanked), reason if all_yanked else None, best, bool(wheel), bool(sdist), start, len(rows)]
         )
     return summaries, rows
+
+
+@cython.boundscheck(False)
+@cython.wraparound(False)
+def build_releases(list summaries, table, release_cls, filelist_cls, parse_time):
+    cdef list out = []
+    cdef list s
+    for item in summaries:
+        if type(item) is not list or len(<list>item) != 9:
+            raise ValueError("a release summary is malformed")
+        s = <list>item
+        v = s[0]
+        ut = s[1]
+        out.append(
+            tuple.__new__(
+                release_cls,
+                (v, None if ut is None else parse_time(ut), s[2], s[3], s[4], s[5], s[6], filelist_cls(table, s[7], s[8], v)),
+            )
+        )
+    return tuple(out)

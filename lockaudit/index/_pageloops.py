@@ -23,5 +23,6 @@ file_urls = impl.file_urls
 plain_tails = impl.plain_tails
 group_files = impl.group_files
 summarize_groups = impl.summarize_groups
+build_releases = impl.build_releases
 
-__all__ = ["USING_EXTENSION", "NO_EXTENSIONS", "impl", "file_urls", "plain_tails", "group_files", "summarize_groups"]
+__all__ = ["USING_EXTENSION", "NO_EXTENSIONS", "impl", "file_urls", "plain_tails", "group_files", "summarize_groups", "build_releases"]

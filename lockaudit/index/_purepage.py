@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["file_urls", "plain_tails", "group_files", "summarize_groups", "SDIST_SUFFIXES"]
+__all__ = ["build_releases", "file_urls", "plain_tails", "group_files", "summarize_groups", "SDIST_SUFFIXES"]
 
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar", ".tbz", ".tar.Z")
 #: The sdist extensions tried on the fast path, most common first.
@@ -150,3 +150,21 @@ def summarize_groups(groups: dict[str, list[list[Any]]]) -> tuple[list[list[Any]
             [version, earliest, all_yanked, reason if all_yanked else None, requires_python, wheel, sdist, start, len(rows)]
         )
     return summaries, rows
+
+
+def build_releases(
+    summaries: list[list[Any]],
+    table: Any,
+    release_cls: Callable[..., Any],
+    filelist_cls: Callable[..., Any],
+    parse_time: Callable[[str], Any],
+) -> tuple[Any, ...]:
+    """The releases of a history header's summaries (see ``summarize_groups``),
+    each with its lazily decoded file list."""
+    out = []
+    for s in summaries:
+        if not isinstance(s, list) or len(s) != 9:
+            raise ValueError("a release summary is malformed")
+        v, ut, y, yr, rp, w, sd, a, b = s
+        out.append(release_cls(v, None if ut is None else parse_time(ut), y, yr, rp, w, sd, filelist_cls(table, a, b, v)))
+    return tuple(out)

@@ -33,6 +33,7 @@ from .history import (
     encode_history,
     merge_histories,
     paused_gc,
+    rows_offset,
     status_history,
 )
 from .http import HttpSession, IndexUnreachable, RetryPolicy
@@ -59,6 +60,7 @@ __all__ = [
 ]
 
 DEFAULT_CONCURRENCY = 16
+PAGE_PREFIX = page_key("", "").split(" ", 1)[0] + " "
 #: Pages with nothing to revalidate before worker processes are worth starting
 #: (a worker's start costs about 0.1 s of a second core).
 MIN_WORKER_PAGES = 24
@@ -160,7 +162,9 @@ class IndexClient:
                 progress(done, total, name)
 
         keys = {(i.url, n): page_key(i.url, n) for n in wanted for i in self.indexes}
-        entries = {} if self.refresh else self.cache.get_many(list(keys.values()))
+        # Heads only where the backend keeps file rows apart: they are read
+        # when a caller first looks at a release's files.
+        entries = {} if self.refresh else self.cache.get_many_heads(list(keys.values()))
         now = self._clock()
         # Answers the cache can give at once; the rest go to the network.
         answered: dict[tuple[str, str], ProjectHistory] = {}
@@ -228,7 +232,7 @@ class IndexClient:
 
     def _decode_entry(self, entry: CacheEntry) -> ProjectHistory | None:
         try:
-            history = decode_history(entry.data)
+            history = decode_history(entry.data, rows=entry.tail)
         except HistoryDecodeError:
             return None  # damaged or from another version: refetch, never guess
         return replace(history, fetched_at=_utc(entry.fetched_at), from_cache=True)
@@ -323,6 +327,8 @@ class IndexClient:
         # Written in batches, one transaction each, off the event loop (SQLite
         # and Redis release the GIL while they work); a batch at most every
         # 32 pages, so an interrupted run keeps most of what it fetched.
+        if entry.split is None and key.startswith(PAGE_PREFIX):
+            entry = replace(entry, split=rows_offset(entry.data))
         self._pending[key] = entry
         if len(self._pending) >= 32:
             await self._flush()

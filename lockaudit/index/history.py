@@ -22,7 +22,7 @@ import contextlib
 import enum
 import gc
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, NamedTuple, overload
@@ -43,6 +43,7 @@ __all__ = [
     "merge_histories",
     "encode_history",
     "decode_history",
+    "rows_offset",
     "HistoryDecodeError",
     "is_wheel",
     "is_sdist",
@@ -123,19 +124,44 @@ FileRow = list
 
 
 class _Rows:
-    """The per-file rows of one project, decoded from bytes on first use."""
+    """The per-file rows of one project, decoded from bytes on first use (and
+    read from the cache on first use when it keeps them apart)."""
 
-    __slots__ = ("_raw", "_rows", "url_prefix")
+    __slots__ = ("_raw", "_rows", "_load", "url_prefix")
 
-    def __init__(self, raw: bytes | memoryview | None = None, rows: list[FileRow] | None = None, url_prefix: str = "") -> None:
+    def __init__(
+        self,
+        raw: bytes | memoryview | None = None,
+        rows: list[FileRow] | None = None,
+        url_prefix: str = "",
+        load: Callable[[], bytes | None] | None = None,
+    ) -> None:
         self._raw = raw
         self._rows = rows
+        self._load = load
         self.url_prefix = url_prefix
+
+    def raw(self) -> bytes | memoryview:
+        """The rows' JSON bytes, as stored."""
+        if self._raw is None and self._rows is None and self._load is not None:
+            try:
+                raw = self._load()
+            except Exception as exc:  # whatever the backend raises: the rows are unknown
+                raise HistoryDecodeError(f"the cached file rows could not be read ({exc})") from exc
+            if raw is None:
+                raise HistoryDecodeError(
+                    "the cached release history changed while it was in use (another lockaudit refreshed it); run again"
+                )
+            self._raw, self._load = raw, None
+        if self._raw is not None:
+            return self._raw
+        return orjson.dumps(self._rows)
 
     def rows(self) -> list[FileRow]:
         if self._rows is None:
+            raw = self.raw()
             try:
-                self._rows = orjson.loads(self._raw or b"[]")
+                self._rows = orjson.loads(raw or b"[]")
             except orjson.JSONDecodeError as exc:
                 raise HistoryDecodeError(f"corrupt file rows in a cached release history: {exc}") from exc
             self._raw = None
@@ -390,12 +416,7 @@ def _header(
 
 
 def _from_parts(header: dict[str, Any], table: _Rows, *, from_cache: bool) -> ProjectHistory:
-    versions = tuple(
-        [
-            ReleaseInfo(v, _parse_time(ut), y, yr, rp, w, s, FileList(table, a, b, v))
-            for v, ut, y, yr, rp, w, s, a, b in header["versions"]
-        ]
-    )
+    versions = _pageloops.build_releases(header["versions"], table, ReleaseInfo, FileList, datetime.fromisoformat)
     return ProjectHistory(
         name=header["name"],
         status=FetchStatus(header["status"]),
@@ -525,7 +546,7 @@ def encode_history(history: ProjectHistory) -> bytes:
         # rows not yet decoded are written back as they are.
         table = history.versions[0].files._table  # type: ignore[attr-defined]
         url_prefix = table.url_prefix
-        rows_blob = table._raw if table._rows is None else orjson.dumps(table._rows)
+        rows_blob = table.raw()
         for r in history.versions:
             f = r.files
             summaries.append(_summary(r, f._start, f._stop))  # type: ignore[attr-defined]
@@ -590,10 +611,22 @@ def _row(f: FileInfo) -> FileRow:
     ]
 
 
-def decode_history(data: bytes, *, from_cache: bool = True) -> ProjectHistory:
+def rows_offset(data: bytes) -> int | None:
+    """Where the file rows start in ``encode_history``'s bytes (what a cache
+    may keep apart, see ``CacheEntry.split``), or None for other bytes."""
+    if data[:4] != _MAGIC or len(data) < 8:
+        return None
+    end = 8 + _LEN.unpack_from(data, 4)[0]
+    return end if end <= len(data) else None
+
+
+def decode_history(
+    data: bytes, *, from_cache: bool = True, rows: Callable[[], bytes | None] | None = None
+) -> ProjectHistory:
     """The history ``encode_history`` wrote; raises HistoryDecodeError otherwise.
 
-    File rows stay undecoded until a caller looks at them.
+    File rows stay undecoded until a caller looks at them. ``rows`` loads
+    them when ``data`` stops after the header (a cache's ``get_many_heads``).
     """
     if data[:4] != _MAGIC or len(data) < 8:
         raise HistoryDecodeError("not a lockaudit release history (or one of an older format)")
@@ -604,7 +637,11 @@ def decode_history(data: bytes, *, from_cache: bool = True) -> ProjectHistory:
     view = memoryview(data)
     try:
         header = orjson.loads(view[8:end])
-        return _from_parts(header, _Rows(raw=view[end:], url_prefix=header["url_prefix"]), from_cache=from_cache)
+        if rows is not None and end == len(data):
+            table = _Rows(url_prefix=header["url_prefix"], load=rows)
+        else:
+            table = _Rows(raw=view[end:], url_prefix=header["url_prefix"])
+        return _from_parts(header, table, from_cache=from_cache)
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise HistoryDecodeError(f"corrupt release history: {exc}") from exc
 

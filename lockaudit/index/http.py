@@ -11,9 +11,6 @@ redirect or a file host elsewhere never sees them.
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import mimetypes
-import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,7 +25,8 @@ if TYPE_CHECKING:
     import httpx
 
 # httpx (and the TLS stack under it) is imported when a request is first made:
-# a run answered from the cache alone never loads it.
+# a run answered from the cache alone never loads it. So are email.utils (a
+# Retry-After date), random (backoff jitter) and mimetypes (file:// indexes).
 
 __all__ = [
     "RetryPolicy",
@@ -64,6 +62,8 @@ class RetryPolicy:
             return retry_after
         ceiling = min(self.max_backoff, self.backoff * (2**attempt))
         # Jitter spreads the retries of many concurrent requests apart.
+        import random
+
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
@@ -74,6 +74,8 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     value = value.strip()
     if value.isdigit():
         return float(value)
+    import email.utils
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -202,6 +204,7 @@ def _file_transport() -> type[httpx.AsyncBaseTransport]:
     cls = globals().get("FileTransport")
     if cls is not None:
         return cls
+    import mimetypes
     from urllib.request import url2pathname
 
     import httpx

@@ -14,19 +14,22 @@ file's hash. Parsed with the standard email parser, as the spec says.
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
-import hashlib
 import io
 import re
-import tarfile
-import zipfile
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import IndexClientError
 from .history import FileInfo
 from .http import HttpSession, IndexUnreachable
+
+if TYPE_CHECKING:
+    import zipfile
+
+# The email parser, hashlib, zipfile and tarfile are imported by the functions
+# that use them: a run answered from the cache (metadata files included) never
+# parses, checks or unpacks anything, and they cost several milliseconds.
 
 __all__ = [
     "CoreMetadata",
@@ -60,6 +63,9 @@ class CoreMetadata:
 
 def parse_core_metadata(data: bytes, source: str = "metadata-file") -> CoreMetadata:
     """Core metadata (METADATA / PKG-INFO / .metadata) from its bytes."""
+    import email.parser
+    import email.policy
+
     msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(data, headersonly=True)
     name = msg.get("Name")
     version = msg.get("Version")
@@ -89,7 +95,11 @@ def metadata_url(url: str) -> str:
 
 
 def _check_hashes(data: bytes, hashes: tuple[str, ...] | None, what: str) -> None:
-    for h in hashes or ():
+    if not hashes:
+        return
+    import hashlib
+
+    for h in hashes:
         alg, _, expected = h.partition(":")
         try:
             actual = hashlib.new(alg, data).hexdigest()
@@ -191,6 +201,8 @@ async def _range(http: HttpSession, url: str, spec: str) -> tuple[int, int, byte
 
 
 async def _wheel_metadata_by_ranges(http: HttpSession, file: FileInfo) -> bytes:
+    import zipfile
+
     start, size, data = await _range(http, file.url, f"-{TAIL_BYTES}")
     sparse = _SparseFile(size)
     sparse.add(start, data)
@@ -239,6 +251,9 @@ async def _download(http: HttpSession, file: FileInfo) -> bytes:
 
 
 def _metadata_from_archive(body: bytes, file: FileInfo) -> bytes:
+    import tarfile
+    import zipfile
+
     try:
         if file.is_wheel:
             with zipfile.ZipFile(io.BytesIO(body)) as zf:
@@ -261,6 +276,9 @@ def _metadata_version(text: str | None) -> tuple[int, ...]:
 
 
 def _sdist_pkg_info(body: bytes, filename: str) -> bytes:
+    import tarfile
+    import zipfile
+
     if filename.endswith(".zip"):
         with zipfile.ZipFile(io.BytesIO(body)) as zf:
             names = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith("/PKG-INFO")]

@@ -14,19 +14,23 @@ uses as a cache key is credential-free.
 
 from __future__ import annotations
 
-import configparser
-import netrc
 import os
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
-
 
 from ..model import IndexOptions
 from . import _pypi_simple
+
+if TYPE_CHECKING:
+    import netrc
+
+# configparser is imported only when a pip configuration file is read, and
+# netrc only when there is a netrc file to read.
 
 __all__ = [
     "DEFAULT_INDEX_URL",
@@ -137,6 +141,8 @@ def read_pip_config(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     values: dict[str, str] = {}
     config_file = env.get("PIP_CONFIG_FILE")
     if config_file != os.devnull:
+        import configparser
+
         for path in _pip_config_files(env, config_file):
             parser = configparser.RawConfigParser()
             try:
@@ -234,6 +240,12 @@ def _with_credentials(
 
 
 def _load_netrc(path: str | None) -> netrc.netrc | None:
+    # Where netrc.netrc() looks when given no file; a missing file means no netrc
+    # either way, without importing the module (and shlex under it).
+    if not os.path.exists(path or os.path.join(os.path.expanduser("~"), ".netrc")):
+        return None
+    import netrc
+
     try:
         return netrc.netrc(path) if path else netrc.netrc()
     except (FileNotFoundError, netrc.NetrcParseError, OSError):

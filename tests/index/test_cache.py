@@ -185,3 +185,91 @@ def test_new_sqlite_files_use_large_pages_and_older_ones_keep_theirs(tmp_path):
         assert old.get_many(["page https://i/ x"])["page https://i/ x"].data == b"y" * 300_000
     finally:
         old.close()
+
+
+def _history_blob(name: str, files: int) -> bytes:
+    from datetime import datetime, timezone
+
+    from lockaudit.index.history import build_history_blob
+
+    rows = [[f"{name}-1.0-{i}-py3-none-any.whl", "", {"sha256": f"{i:064x}"}, None, False, None, 10, None] for i in range(files)]
+    return build_history_blob(
+        name, {"1.0": rows}, fetched_at=datetime(2026, 1, 1, tzinfo=timezone.utc), index="https://i/simple/", api_version="1.1"
+    )
+
+
+def test_history_rows_are_kept_apart_and_read_only_when_looked_at(cache, tmp_path):
+    from lockaudit.index.history import decode_history, rows_offset
+
+    blob = _history_blob("demo", 50)
+    key = page_key("https://i/simple/", "demo")
+    cache.put_many({key: CacheEntry(blob, 1.0, split=rows_offset(blob))})
+    whole = cache.get_many([key])[key]
+    assert whole.data == blob  # every backend gives the whole entry back
+    head = cache.get_many_heads([key])[key]
+    if cache.name == "sqlite":
+        assert len(head.data) == rows_offset(blob) and head.tail is not None
+    else:  # Redis keeps entries whole
+        assert head.data == blob and head.tail is None
+    history = decode_history(head.data, rows=head.tail)
+    assert [f.filename for f in history.versions[0].files] == [f"demo-1.0-{i}-py3-none-any.whl" for i in range(50)]
+    # A snapshot carries the rows too.
+    snap = tmp_path / "snap.tar"
+    export_snapshot(cache, snap)
+    other = open_cache(str(tmp_path / "other.sqlite3"))
+    try:
+        import_snapshot(other, snap)
+        assert other.get_many([key])[key].data == blob
+    finally:
+        other.close()
+
+
+def test_rows_of_a_replaced_entry_are_never_joined_to_the_old_head(tmp_path):
+    from lockaudit.index.history import HistoryDecodeError, decode_history, rows_offset
+
+    path = str(tmp_path / "c.sqlite3")
+    key = page_key("https://i/simple/", "demo")
+    cache = open_cache(path)
+    old, new = _history_blob("demo", 3), _history_blob("demo", 7)
+    cache.put_many({key: CacheEntry(old, 1.0, split=rows_offset(old))})
+    head = cache.get_many_heads([key])[key]
+    stale = decode_history(head.data, rows=head.tail)
+    kept = decode_history(head.data, rows=head.tail)
+    assert len(kept.versions[0].files) == 3  # read now: rows of its own generation
+    cache.close()
+    # Rows still load after the cache is closed (a CLI run closes it before the audit looks at files)...
+    again = open_cache(path)
+    head = again.get_many_heads([key])[key]
+    again.close()
+    assert len(decode_history(head.data, rows=head.tail).versions[0].files) == 3
+    again = open_cache(path)
+    # ...but once another writer has replaced the entry, the old head gets no rows rather than wrong ones.
+    again.put_many({key: CacheEntry(new, 2.0, split=rows_offset(new))})
+    again.close()
+    with pytest.raises(HistoryDecodeError, match="changed while it was in use"):
+        list(stale.versions[0].files)
+    assert len(kept.versions[0].files) == 3
+
+
+def test_a_version_1_database_starts_afresh(tmp_path):
+    import sqlite3
+
+    from lockaudit.index.history import rows_offset
+
+    path = tmp_path / "v1.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE entries (key TEXT PRIMARY KEY, kind TEXT NOT NULL, fetched_at REAL NOT NULL,"
+            " etag TEXT, last_modified TEXT, data BLOB NOT NULL)"
+        )
+        db.execute("INSERT INTO entries VALUES ('page https://i/simple/ a', 'page', 1.0, NULL, NULL, ?)", (_history_blob("a", 2),))
+        db.execute("PRAGMA user_version = 1")
+    cache = open_cache(str(path))
+    try:
+        assert cache.get_many(["page https://i/simple/ a"]) == {}  # only a cache: fetched again
+        blob = _history_blob("b", 2)
+        cache.put_many({"page https://i/simple/ b": CacheEntry(blob, 1.0, split=rows_offset(blob))})
+        assert cache.get_many(["page https://i/simple/ b"])["page https://i/simple/ b"].data == blob
+        assert cache.get_many_heads(["page https://i/simple/ b"])["page https://i/simple/ b"].tail is not None
+    finally:
+        cache.close()

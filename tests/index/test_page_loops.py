@@ -155,3 +155,34 @@ def test_rows_keep_pep_691_shapes():
         # Not every file yanked: the version is not, and carries no reason.
         assert summaries == [["1.0", "2024-01-02T03:04:05.000000Z", False, None, ">=3.9", True, True, 0, 2]]
         assert rows == groups["1.0"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(file_entries(), max_size=30), st.lists(st.sampled_from(VERSIONS), unique=True))
+def test_compiled_and_pure_release_building_agree(files, listed):
+    from datetime import datetime
+
+    from lockaudit.index.history import FileList, ReleaseInfo, _Rows
+
+    assert _fastpage is not None
+    result = _run(_purepage, copy.deepcopy(files), listed)
+    if result[0] == "error":
+        return
+    summaries, rows = result[-1]
+    table = _Rows(rows=rows)
+    pure = _purepage.build_releases(summaries, table, ReleaseInfo, FileList, datetime.fromisoformat)
+    fast = _fastpage.build_releases(summaries, table, ReleaseInfo, FileList, datetime.fromisoformat)
+    assert all(type(r) is ReleaseInfo for r in fast)
+    assert [r[:7] for r in fast] == [r[:7] for r in pure]
+    assert [tuple(r.files) for r in fast] == [tuple(r.files) for r in pure]
+
+
+@pytest.mark.parametrize("summary", [["1.0"], "1.0", ["1.0", None, False, None, None, True, False, 0]])
+def test_malformed_summaries_fail_alike(summary):
+    from datetime import datetime
+
+    from lockaudit.index.history import FileList, ReleaseInfo, _Rows
+
+    for impl in (_purepage, _fastpage):
+        with pytest.raises(ValueError, match="malformed"):
+            impl.build_releases([summary], _Rows(rows=[]), ReleaseInfo, FileList, datetime.fromisoformat)

@@ -5,7 +5,12 @@ A lock answered from the cache (``--offline``, or a warm cache within its
 TTL) makes no request, so it must not import the HTTP client (httpx and the
 TLS stack under it); with stderr not a terminal it shows no progress, so no
 rich either; and it never reads the audit's findings. Those imports cost
-about a third of the command's time when they were unconditional.
+about a third of the command's time when they were unconditional. Nor does
+it load what the index layer needs only for other work: the email parser
+(core metadata, Retry-After dates), zipfile/tarfile/hashlib (reading and
+checking downloaded files), the snapshot module with gzip, platformdirs (the
+default cache directory, when ``--cache`` names one), configparser (no pip
+configuration file to read) and netrc (no netrc file).
 
 The one-shot commands also end with ``os._exit`` after flushing (see
 ``lockaudit.cli._exit_now``): the exit code, stdout through a pipe and the
@@ -37,7 +42,24 @@ raise SystemExit(main())
 """
 
 #: Modules that a lock answered from the cache must not load (ssl it gets anyway: asyncio imports it).
-UNWANTED = ("httpx", "httpcore", "rich", "lockaudit.findings", "lockaudit.resolve.check", "lockaudit.audit")
+UNWANTED = (
+    "httpx",
+    "httpcore",
+    "rich",
+    "lockaudit.findings",
+    "lockaudit.resolve.check",
+    "lockaudit.audit",
+    # the index layer's tools for fetching, checking and exporting
+    "email",
+    "zipfile",
+    "tarfile",
+    "gzip",
+    "mimetypes",
+    "lockaudit.index.cache.snapshot",
+    "platformdirs",  # --cache is given
+    "configparser",  # PIP_CONFIG_FILE is os.devnull (see conftest)
+    "netrc",  # NETRC names a missing file
+)
 
 
 @pytest.fixture
@@ -97,3 +119,37 @@ def test_the_quick_exit_keeps_stdout_and_the_exit_code(project, tmp_path: Path, 
     proc, _ = _lockaudit("lock", "conflict.in", "--offline", *project, cwd=tmp_path)
     assert proc.returncode == 1
     assert "util<1.5    requested at conflict.in:2" in proc.stderr
+
+
+# -- what the lazy imports must keep working -----------------------------------
+
+
+def test_the_lazy_names_of_the_cache_package_still_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import platformdirs
+
+    from lockaudit.index import cache
+    from lockaudit.index.cache import export_snapshot, import_snapshot, snapshot
+
+    assert (cache.export_snapshot, cache.import_snapshot) == (snapshot.export_snapshot, snapshot.import_snapshot)
+    assert export_snapshot is snapshot.export_snapshot and import_snapshot is snapshot.import_snapshot
+    with pytest.raises(AttributeError):
+        cache.no_such_name  # noqa: B018
+    assert cache.default_cache_dir({"LOCKAUDIT_CACHE_DIR": str(tmp_path)}) == tmp_path
+    assert cache.default_cache_dir({}) == Path(platformdirs.user_cache_dir("lockaudit"))
+    monkeypatch.delenv("LOCKAUDIT_CACHE_DIR")
+    from lockaudit.index.cache.sqlite import DB_NAME
+
+    assert cache.describe_cache(None) == ("sqlite", str(Path(platformdirs.user_cache_dir("lockaudit")) / DB_NAME))
+
+
+def test_netrc_is_read_from_home_when_there_is_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lockaudit.index.settings import resolve_index_settings
+
+    monkeypatch.delenv("NETRC")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    url = "https://private.example/simple/"
+    assert resolve_index_settings(index_url=url, pip_config={}).index_url.auth is None  # no ~/.netrc
+    (tmp_path / ".netrc").write_text("machine private.example login bob password pw\n")
+    (tmp_path / ".netrc").chmod(0o600)
+    assert resolve_index_settings(index_url=url, pip_config={}).index_url.auth == ("bob", "pw")
+    assert resolve_index_settings(index_url=url, pip_config={}, netrc_file=str(tmp_path / "none")).index_url.auth is None

@@ -4,6 +4,10 @@
 ``sqlite:///PATH``, ``redis://...``, ``none``), else ``LOCKAUDIT_CACHE_DIR``,
 else the user cache directory (platformdirs). Whatever it opens is wrapped in
 ``SafeCache``: a backend that fails warns once and is bypassed.
+
+platformdirs is imported only when that default directory is asked for, and
+the snapshot functions (gzip, base64, tempfile) on first use: a command given
+``--cache`` needs neither.
 """
 
 from __future__ import annotations
@@ -11,8 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-
-import platformdirs
+from typing import TYPE_CHECKING, Any
 
 from .interface import (
     METADATA,
@@ -26,7 +29,9 @@ from .interface import (
     metadata_key,
     page_key,
 )
-from .snapshot import export_snapshot, import_snapshot
+
+if TYPE_CHECKING:
+    from .snapshot import export_snapshot, import_snapshot
 
 __all__ = [
     "Cache",
@@ -47,9 +52,22 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:  # PEP 562: the snapshot module on first use
+    if name in ("export_snapshot", "import_snapshot"):
+        from . import snapshot
+
+        return getattr(snapshot, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
-    return Path(env.get("LOCKAUDIT_CACHE_DIR") or platformdirs.user_cache_dir("lockaudit"))
+    location = env.get("LOCKAUDIT_CACHE_DIR")
+    if not location:
+        import platformdirs
+
+        location = platformdirs.user_cache_dir("lockaudit")
+    return Path(location)
 
 
 def describe_cache(spec: str | None, environ: Mapping[str, str] | None = None) -> tuple[str, str]:

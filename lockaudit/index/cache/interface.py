@@ -11,8 +11,8 @@ from __future__ import annotations
 import abc
 import logging
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 __all__ = [
     "CacheEntry",
@@ -56,6 +56,14 @@ class CacheEntry:
     fetched_at: float
     etag: str | None = None
     last_modified: str | None = None
+    #: Where the data's detachable tail starts, if it has one: a backend may
+    #: keep ``data[split:]`` apart and ``get_many_heads`` may leave it out
+    #: (a release history's file rows: most runs never read them).
+    split: int | None = field(default=None, compare=False)
+    #: Set by ``get_many_heads`` when ``data`` is only the head: loads the
+    #: tail as stored with this head, or None when the entry has since been
+    #: replaced or removed.
+    tail: Callable[[], bytes | None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +90,12 @@ class Cache(abc.ABC):
     @abc.abstractmethod
     def get_many(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
         """The entries found (missing keys are absent from the result)."""
+
+    def get_many_heads(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
+        """Like ``get_many``, but an entry stored with a ``split`` may come back
+        with only its head as ``data`` and its ``tail`` loader set. Backends
+        that keep entries whole return them whole."""
+        return self.get_many(keys)
 
     @abc.abstractmethod
     def put_many(self, entries: Mapping[str, CacheEntry]) -> None: ...
@@ -180,6 +194,9 @@ class SafeCache(Cache):
 
     def get_many(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
         return self._call("get_many", {}, keys)
+
+    def get_many_heads(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
+        return self._call("get_many_heads", {}, keys)
 
     def put_many(self, entries: Mapping[str, CacheEntry]) -> None:
         self._call("put_many", None, entries)

@@ -8,6 +8,7 @@ atomic, never half written.
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import threading
@@ -19,20 +20,31 @@ from .interface import METADATA, PAGE, Cache, CacheEntry, CacheInfo
 __all__ = ["SQLiteCache", "DB_NAME", "ERRORS", "remove_database"]
 
 DB_NAME = "index-cache.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 #: What a broken database raises (SafeCache turns these into one warning).
 ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, OSError)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS entries (
+# An entry put with a split (a history and its file rows) keeps its head in
+# ``entries.data`` and the rest in ``tails``, a table of its own: heads stay
+# small rows packed in few pages, and reading them never touches a tail.
+# ``gen`` tells one stored version of a key from the next, so that a tail is
+# only ever joined to its own head (NULL: the entry has no tail).
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS entries (
     key TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
     fetched_at REAL NOT NULL,
     etag TEXT,
     last_modified TEXT,
+    gen INTEGER,
     data BLOB NOT NULL
-);
-"""
+)""",
+    """CREATE TABLE IF NOT EXISTS tails (
+    key TEXT PRIMARY KEY,
+    gen INTEGER NOT NULL,
+    tail BLOB NOT NULL
+)""",
+)
 
 
 class SQLiteCache(Cache):
@@ -43,6 +55,8 @@ class SQLiteCache(Cache):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # One connection shared by the event loop and worker threads, one at a time.
         self._lock = threading.Lock()
+        self._timeout = timeout
+        self._closed = False
         self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
@@ -64,7 +78,9 @@ class SQLiteCache(Cache):
                     if version not in (0, SCHEMA_VERSION):
                         # An older layout: its entries are only a cache, start afresh.
                         self._db.execute("DROP TABLE IF EXISTS entries")
-                    self._db.execute(_SCHEMA)
+                        self._db.execute("DROP TABLE IF EXISTS tails")
+                    for statement in _SCHEMA:
+                        self._db.execute(statement)
                     self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except BaseException:
             self._db.close()
@@ -94,45 +110,96 @@ class SQLiteCache(Cache):
 
     def get_many(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
         out: dict[str, CacheEntry] = {}
+        for key, fetched_at, etag, last_modified, _, data, tail in self._select(keys, with_tails=True):
+            split = None
+            if tail is not None:
+                split = len(data)
+                data = data + tail
+            out[key] = CacheEntry(bytes(data), fetched_at, etag, last_modified, split)
+        return out
+
+    def get_many_heads(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
+        out: dict[str, CacheEntry] = {}
+        for key, fetched_at, etag, last_modified, gen, data in self._select(keys, with_tails=False):
+            loader = functools.partial(self._load_tail, key, gen) if gen is not None else None
+            out[key] = CacheEntry(bytes(data), fetched_at, etag, last_modified, tail=loader)
+        return out
+
+    def _select(self, keys: Sequence[str], *, with_tails: bool) -> list[tuple]:
         keys = list(dict.fromkeys(keys))
+        rows: list[tuple] = []
         with self._lock:
             for i in range(0, len(keys), 500):
                 chunk = keys[i : i + 500]
                 marks = ",".join("?" * len(chunk))
-                for key, fetched_at, etag, last_modified, data in self._db.execute(
-                    f"SELECT key, fetched_at, etag, last_modified, data FROM entries WHERE key IN ({marks})", chunk
-                ):
-                    out[key] = CacheEntry(bytes(data), fetched_at, etag, last_modified)
-        return out
+                if with_tails:
+                    query = (
+                        "SELECT e.key, e.fetched_at, e.etag, e.last_modified, e.gen, e.data, t.tail FROM entries e"
+                        f" LEFT JOIN tails t ON t.key = e.key AND t.gen = e.gen WHERE e.key IN ({marks})"
+                    )
+                else:
+                    query = f"SELECT key, fetched_at, etag, last_modified, gen, data FROM entries WHERE key IN ({marks})"
+                rows += self._db.execute(query, chunk).fetchall()
+        return rows
+
+    def _load_tail(self, key: str, gen: int | None) -> bytes | None:
+        with self._lock:
+            if self._closed:
+                # The histories outlive the client that read them (a CLI run
+                # closes the cache, then the audit looks at files): reopen.
+                # Read-only: a file removed since (``cache clear``) is not recreated.
+                uri = self.path.resolve().as_uri() + "?mode=ro"
+                self._db = sqlite3.connect(uri, uri=True, timeout=self._timeout, check_same_thread=False)
+                self._closed = False
+            row = self._db.execute("SELECT tail FROM tails WHERE key = ? AND gen = ?", (key, gen)).fetchone()
+        return None if row is None else bytes(row[0])
 
     def put_many(self, entries: Mapping[str, CacheEntry]) -> None:
         if not entries:
             return
+        rows, tails, untailed = [], [], []
+        for k, e in entries.items():
+            data, gen = e.data, None
+            if e.split is not None and 0 < e.split < len(data):
+                view = memoryview(data)  # bound as BLOBs without copying
+                data, gen = view[: e.split], int.from_bytes(os.urandom(8), "little") >> 2
+                tails.append((k, gen, view[e.split :]))
+            else:
+                untailed.append((k,))
+            rows.append((k, k.split(" ", 1)[0], e.fetched_at, e.etag, e.last_modified, gen, data))
         with self._write() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO entries (key, kind, fetched_at, etag, last_modified, data) VALUES (?, ?, ?, ?, ?, ?)",
-                [(k, k.split(" ", 1)[0], e.fetched_at, e.etag, e.last_modified, e.data) for k, e in entries.items()],
+                "INSERT OR REPLACE INTO entries (key, kind, fetched_at, etag, last_modified, gen, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
             )
+            db.executemany("INSERT OR REPLACE INTO tails (key, gen, tail) VALUES (?, ?, ?)", tails)
+            db.executemany("DELETE FROM tails WHERE key = ?", untailed)
 
     def touch(self, key: str, fetched_at: float) -> None:
         with self._write() as db:
             db.execute("UPDATE entries SET fetched_at = ? WHERE key = ?", (fetched_at, key))
 
     def iter_entries(self, kinds: Iterable[str] | None = None) -> Iterator[tuple[str, CacheEntry]]:
-        query = "SELECT key, fetched_at, etag, last_modified, data FROM entries"
+        query = (
+            "SELECT e.key, e.fetched_at, e.etag, e.last_modified, e.data, t.tail FROM entries e"
+            " LEFT JOIN tails t ON t.key = e.key AND t.gen = e.gen"
+        )
         params: list[str] = []
         if kinds is not None:
             params = list(kinds)
-            query += f" WHERE kind IN ({','.join('?' * len(params))})"
+            query += f" WHERE e.kind IN ({','.join('?' * len(params))})"
         with self._lock:
-            rows = self._db.execute(query + " ORDER BY key", params).fetchall()
-        for key, fetched_at, etag, last_modified, data in rows:
-            yield key, CacheEntry(bytes(data), fetched_at, etag, last_modified)
+            rows = self._db.execute(query + " ORDER BY e.key", params).fetchall()
+        for key, fetched_at, etag, last_modified, data, tail in rows:
+            split = len(data) if tail is not None else None
+            yield key, CacheEntry(bytes(data) + bytes(tail or b""), fetched_at, etag, last_modified, split)
 
     def clear(self) -> int:
         with self._write() as db:
             n = db.execute("SELECT COUNT(*) FROM entries").fetchone()[0]
             db.execute("DELETE FROM entries")
+            db.execute("DELETE FROM tails")
         with self._lock:
             self._db.execute("VACUUM")
         return n
@@ -150,6 +217,7 @@ class SQLiteCache(Cache):
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            self._closed = True
 
 
 def remove_database(path: str | os.PathLike[str]) -> bool:
