@@ -61,6 +61,7 @@ __all__ = [
 
 DEFAULT_CONCURRENCY = 16
 PAGE_PREFIX = page_key("", "").split(" ", 1)[0] + " "
+_BATCH_BYTES = 8 << 20
 #: Pages with nothing to revalidate before worker processes are worth starting
 #: (a worker's start costs about 0.1 s of a second core).
 MIN_WORKER_PAGES = 24
@@ -113,8 +114,11 @@ class IndexClient:
             transport=transport,
             credentials={i.url: i for i in self.indexes},
         )
-        #: Cache writes waiting for one transaction (see ``_store``).
+        #: Cache writes waiting for one transaction (see ``_store``), and the
+        #: last write under way (each waits for the one before).
         self._pending: dict[str, CacheEntry] = {}
+        self._pending_bytes = 0
+        self._writing: asyncio.Future[None] | None = None
         # Worker processes for large cold fetches (see fetch_worker): None
         # decides by the cores there are, True asks for at least one. Not with
         # a caller's own transport (tests, the service's counting transport):
@@ -123,6 +127,8 @@ class IndexClient:
         self._workers: list[FetchWorker] = []
         self._concurrency = max(1, concurrency)
         self._slots = asyncio.Semaphore(self._concurrency)
+        #: Plain GETs waiting for one of the slots (see ``_page``).
+        self._queued_pages = 0
 
     async def __aenter__(self) -> IndexClient:
         return self
@@ -251,8 +257,11 @@ class IndexClient:
             # A plain GET: a worker process with room takes it, else this one.
             # The slots count each worker's queued pages on top of the budget
             # of requests in flight, so that this process keeps its share.
+            self._queued_pages += 1
             async with self._slots:
-                worker = next((w for w in self._workers if w.has_room), None)
+                self._queued_pages -= 1
+                more = self._queued_pages > self._concurrency
+                worker = next((w for w in self._workers if w.has_room_now(more)), None)
                 answer = await worker.fetch(index.url, name) if worker is not None else None
                 if answer is None:  # full, or gone: fetch it here
                     answer = (await self._fetch_page(index, name, entry))[:2]
@@ -324,19 +333,36 @@ class IndexClient:
         return history, store, None
 
     async def _store(self, key: str, entry: CacheEntry) -> None:
-        # Written in batches, one transaction each, off the event loop (SQLite
-        # and Redis release the GIL while they work); a batch at most every
-        # 32 pages, so an interrupted run keeps most of what it fetched.
+        # Written in batches, one transaction each, in order, off the event
+        # loop (SQLite and Redis release the GIL while they work) and without
+        # holding up the page that filled the batch: at most every 32 pages or
+        # 8 MB, so that an interrupted run keeps most of what it fetched and
+        # the last write, which a fetch waits for, is small.
         if entry.split is None and key.startswith(PAGE_PREFIX):
             entry = replace(entry, split=rows_offset(entry.data))
         self._pending[key] = entry
-        if len(self._pending) >= 32:
-            await self._flush()
+        self._pending_bytes += len(entry.data)
+        if len(self._pending) >= 32 or self._pending_bytes >= _BATCH_BYTES:
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        batch, self._pending, self._pending_bytes = self._pending, {}, 0
+        before = self._writing
+
+        async def write() -> None:
+            if before is not None:
+                await before
+            await asyncio.to_thread(self.cache.put_many, batch)
+
+        self._writing = asyncio.ensure_future(write())
 
     async def _flush(self) -> None:
+        """Wait until everything stored so far is written."""
         if self._pending:
-            batch, self._pending = self._pending, {}
-            await asyncio.to_thread(self.cache.put_many, batch)
+            self._write_pending()
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            await writing
 
     async def _store_touch(self, key: str, now: float) -> None:
         await asyncio.to_thread(self.cache.touch, key, now)

@@ -107,6 +107,12 @@ class FetchWorker:
     def has_room(self) -> bool:
         return self.gone is None and self._busy < self.capacity
 
+    def has_room_now(self, more_waiting: bool) -> bool:
+        """Room for one more page; pages beyond the worker's own concurrency
+        only while ``more_waiting`` (near the end, a page queued in a worker
+        is a page this process could have been fetching)."""
+        return self.gone is None and self._busy < (self.capacity if more_waiting else self.slots)
+
     def start(self) -> None:
         """Start the process (about 5 ms here; its imports run on its own core)."""
         if self._proc is not None or self.gone is not None:
@@ -216,14 +222,9 @@ class FetchWorker:
             return
         with contextlib.suppress(OSError, ValueError):
             assert proc.stdin is not None
-            proc.stdin.close()  # the child finishes what it holds and exits
-        try:
-            await asyncio.to_thread(proc.wait, 5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            await asyncio.to_thread(proc.wait)
-        if proc.stdout is not None:
-            proc.stdout.close()
+            proc.stdin.close()  # nothing is outstanding: the child exits at once
+        # Its exit (interpreter teardown, ~50 ms) is nothing the client waits for.
+        threading.Thread(target=_reap, args=(proc,), name="lockaudit-fetch-worker-exit", daemon=True).start()
 
 
 def _deadline(config: Mapping[str, Any]) -> float:
@@ -237,6 +238,16 @@ def _deadline(config: Mapping[str, Any]) -> float:
     if retry is None:
         return max(300.0, 4 * per_try)
     return max(300.0, retry.attempts * (per_try + retry.max_backoff + retry.max_retry_after))
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 def _read_exactly(stream: Any, n: int) -> bytearray | None:
