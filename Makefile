@@ -40,7 +40,7 @@ lock:
 	uv pip compile pyproject.toml --all-extras --python-version 3.11 --no-header --annotation-style line -o requirements.txt
 
 bench: setup
-	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,median,mean,rounds
+	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,median,mean,rounds -m ""
 
 clean:
 	rm -rf build $(VENV) lockaudit/_fastcmp.c lockaudit/index/_fastpage.c lockaudit/_fastcmp*.so lockaudit/index/_fastpage*.so

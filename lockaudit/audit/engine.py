@@ -92,34 +92,50 @@ def _needs_metadata(facts: PackageFacts) -> bool:
     )
 
 
-async def _metadata_pairs(
-    client: IndexClient, wanted: list[PackageFacts], progress: Progress | None
-) -> dict[str, tuple[CoreMetadata | None, CoreMetadata | None, str | None]]:
-    """Locked and fresh core metadata per package; errors kept as data."""
-    limit = asyncio.Semaphore(_METADATA_CONCURRENCY)
-    out: dict[str, tuple[CoreMetadata | None, CoreMetadata | None, str | None]] = {}
-    done = 0
+class _MetadataPairs:
+    """Locked and fresh core metadata per package, errors kept as data; each
+    pair is started as soon as its package's facts are known, so that these
+    small requests overlap the page fetches still under way."""
 
-    async def one(facts: PackageFacts) -> None:
-        nonlocal done
+    def __init__(self, client: IndexClient, progress: Progress | None) -> None:
+        self._client = client
+        self._progress = progress
+        self._limit = asyncio.Semaphore(_METADATA_CONCURRENCY)
+        self._tasks: list[asyncio.Future[None]] = []
+        self._started: set[str] = set()
+        self._done = 0
+        self.out: dict[str, tuple[CoreMetadata | None, CoreMetadata | None, str | None]] = {}
+
+    def start(self, facts: PackageFacts) -> None:
+        if facts.name not in self._started:
+            self._started.add(facts.name)
+            self._tasks.append(asyncio.ensure_future(self._one(facts)))
+
+    async def _one(self, facts: PackageFacts) -> None:
         assert facts.history is not None and facts.locked is not None and facts.fresh is not None
         locked_release = facts.release(facts.locked.version)
         locked_version = locked_release.version if locked_release else facts.locked.version
-        async with limit:
+        async with self._limit:
             try:
                 old, new = await asyncio.gather(
-                    client.release_metadata(facts.history, locked_version),
-                    client.release_metadata(facts.history, facts.fresh),
+                    self._client.release_metadata(facts.history, locked_version),
+                    self._client.release_metadata(facts.history, facts.fresh),
                 )
-                out[facts.name] = (old, new, None)
+                self.out[facts.name] = (old, new, None)
             except (MetadataUnavailable, OSError, ValueError) as exc:
-                out[facts.name] = (None, None, str(exc))
-        done += 1
-        if progress is not None:
-            progress(done, len(wanted), f"metadata {facts.name}")
+                self.out[facts.name] = (None, None, str(exc))
+        self._done += 1
+        if self._progress is not None:
+            self._progress(self._done, len(self._tasks), f"metadata {facts.name}")
 
-    await asyncio.gather(*(one(f) for f in wanted))
-    return out
+    async def wait(self) -> dict[str, tuple[CoreMetadata | None, CoreMetadata | None, str | None]]:
+        if self._tasks:
+            await asyncio.gather(*self._tasks)
+        return self.out
+
+    def cancel(self) -> None:
+        for task in self._tasks:
+            task.cancel()
 
 
 def _report_for(facts: PackageFacts) -> PackageReport:
@@ -310,13 +326,38 @@ async def audit_lockfile(
         )
     try:
         index_url = str(client.indexes[0]) if client.indexes else None
-        histories = await client.fetch_histories(_names(lockfile), progress=progress)
         ctx = _context(lockfile, policy)
-        facts = [build_facts(d, histories.get(d.name), ctx) for d in lockfile.dependencies]
-        metadata = None
+        # Offline, the cache answers what it has; the rest is reported as unknown.
+        pairs = None
         if options.dependency_changes and policy.is_enabled(RuleCode.DEPENDENCY_CHANGE):
-            # Offline, the cache answers what it has; the rest is reported as unknown.
-            metadata = await _metadata_pairs(client, [f for f in facts if _needs_metadata(f)], progress)
+            pairs = _MetadataPairs(client, progress)
+        by_name: dict[str, list[int]] = {}
+        for i, d in enumerate(lockfile.dependencies):
+            by_name.setdefault(d.name, []).append(i)
+        early: dict[int, PackageFacts] = {}
+
+        def arrived(name: str, history: ProjectHistory) -> None:
+            # Facts, and the metadata they call for, as each history comes in.
+            for i in by_name.get(name, ()):
+                facts = early[i] = build_facts(lockfile.dependencies[i], history, ctx)
+                if pairs is not None and _needs_metadata(facts):
+                    pairs.start(facts)
+
+        try:
+            histories = await client.fetch_histories(_names(lockfile), progress=progress, on_history=arrived)
+            facts = [
+                early[i] if i in early else build_facts(d, histories.get(d.name), ctx)
+                for i, d in enumerate(lockfile.dependencies)
+            ]
+            if pairs is not None:
+                for f in facts:
+                    if _needs_metadata(f):
+                        pairs.start(f)  # a no-op for those already started
+            metadata = await pairs.wait() if pairs is not None else None
+        except BaseException:
+            if pairs is not None:
+                pairs.cancel()
+            raise
         transitive: list[Finding] = []
         if options.resolve:
             transitive = await _transitive(lockfile, client, ctx, policy, progress)

@@ -152,9 +152,17 @@ class IndexClient:
     # -- release histories -------------------------------------------------
 
     async def fetch_histories(
-        self, names: Iterable[str], progress: Progress | None = None
+        self,
+        names: Iterable[str],
+        progress: Progress | None = None,
+        on_history: Callable[[str, ProjectHistory], None] | None = None,
     ) -> dict[str, ProjectHistory]:
-        """A history (or a status) for every name, keyed by normalized name."""
+        """A history (or a status) for every name, keyed by normalized name.
+
+        ``on_history(name, history)`` is called once per name as soon as its
+        final answer is known, so that a caller can start on it (the audit
+        fetches core metadata) while other pages are still coming.
+        """
         wanted = list(dict.fromkeys(canonicalize_name(n) for n in names))
         total = len(wanted)
         results: dict[str, ProjectHistory] = {}
@@ -164,6 +172,8 @@ class IndexClient:
             nonlocal done
             results[name] = history
             done += 1
+            if on_history is not None:
+                on_history(name, history)
             if progress is not None:
                 progress(done, total, name)
 

@@ -22,7 +22,7 @@ import asyncio
 import contextvars
 import logging
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -235,8 +235,13 @@ class ServiceIndexClient(IndexClient):
         self.last_failure = detail
 
     async def fetch_histories(
-        self, names: Iterable[str], progress: Progress | None = None
+        self,
+        names: Iterable[str],
+        progress: Progress | None = None,
+        on_history: Callable[[str, ProjectHistory], None] | None = None,
     ) -> dict[str, ProjectHistory]:
+        # ``on_history`` sees the final answers only, after failures were
+        # replaced by what the cache holds: called at the end, not streamed.
         stats = current_stats()
         names = list(names)
         if self.index_down:
@@ -263,6 +268,9 @@ class ServiceIndexClient(IndexClient):
                     if cached[n].ok or cached[n].status is FetchStatus.NOT_FOUND:
                         results[n] = cached[n]
         self._account(results, stats)
+        if on_history is not None:
+            for name, history in results.items():
+                on_history(name, history)
         return results
 
     def _account(self, results: Mapping[str, ProjectHistory], stats: RequestStats) -> None:

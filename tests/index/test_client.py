@@ -300,3 +300,21 @@ def test_damaged_cache_entry_is_refetched_not_trusted(make_client, index_server,
     cache.close()
     h = fetch(make_client(), ["six"])["six"]
     assert h.ok and not h.from_cache and index_server.hits("/simple/six/") == 2
+
+
+def test_on_history_sees_every_final_answer_once_as_it_comes(make_client):
+    seen: list[tuple[str, object]] = []
+
+    async def go():
+        async with make_client() as client:
+            await client.fetch_histories(["six"])  # one answer from the cache next time
+            results = await client.fetch_histories(
+                ["six", "iniconfig", "no-such-project"], on_history=lambda n, h: seen.append((n, h))
+            )
+            return results
+
+    results = run(go())
+    assert sorted(n for n, _ in seen) == ["iniconfig", "no-such-project", "six"]
+    assert all(results[n] is h for n, h in seen)
+    assert results["six"].from_cache and results["no-such-project"].status is FetchStatus.NOT_FOUND
+    assert seen[0][0] == "six"  # the cached answer comes first, before any request
