@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 
 from .cache import Cache, CacheEntry, SafeCache, metadata_key, open_cache, page_key
-from .decoding import page_to_blob
 from .history import (
     FetchStatus,
     FileInfo,
@@ -44,7 +43,6 @@ from .metadata import (
     parse_core_metadata,
 )
 from .settings import IndexSettings, IndexURL, resolve_index_settings
-from .simple_api import ACCEPT, PageFormatError, project_url
 
 if TYPE_CHECKING:
     import httpx  # annotations only: HttpSession imports it when a request is made
@@ -292,6 +290,11 @@ class IndexClient:
         """One project page from the index: the history, the cache entry to
         store (None: nothing to store), and the time to mark a revalidated
         entry fresh at (a 304)."""
+        # Page decoding is imported by the first fetch: a run the cache
+        # answers never needs it.
+        from .decoding import page_to_blob
+        from .simple_api import ACCEPT, PageFormatError, project_url
+
         url = project_url(index.url, name)
         headers = {"Accept": ACCEPT}
         if entry is not None and not self.refresh:
