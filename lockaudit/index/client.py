@@ -61,7 +61,7 @@ DEFAULT_CONCURRENCY = 16
 PAGE_PREFIX = page_key("", "").split(" ", 1)[0] + " "
 _BATCH_BYTES = 8 << 20
 #: Pages with nothing to revalidate before worker processes are worth starting
-#: (a worker's start costs about 0.1 s of a second core).
+#: (a worker takes ~0.25 s of a second core to start: interpreter, imports, TLS).
 MIN_WORKER_PAGES = 24
 #: Seconds a cached project page is used without asking the index again.
 DEFAULT_TTL = 600.0

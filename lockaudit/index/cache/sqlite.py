@@ -12,6 +12,7 @@ import functools
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -60,31 +61,53 @@ class SQLiteCache(Cache):
         self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if self._db.execute("PRAGMA page_count").fetchone()[0] == 0:
-                # A new file: large pages, since a history's blob averages 200 KB
-                # and reading one walks its overflow pages (measured: 57 MB of
-                # histories read in 29 ms instead of 41 ms). Only settable now.
-                self._db.execute("PRAGMA page_size = 65536")
-            if self._db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            # Checkpoint every ~4 MB of WAL, in the writer's thread while a
-            # fetch goes on, rather than 60 MB at once when the cache closes.
-            page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
-            self._db.execute(f"PRAGMA wal_autocheckpoint = {max(16, (4 << 20) // page_size)}")
-            if version != SCHEMA_VERSION:
-                with self._write():
-                    if version not in (0, SCHEMA_VERSION):
-                        # An older layout: its entries are only a cache, start afresh.
-                        self._db.execute("DROP TABLE IF EXISTS entries")
-                        self._db.execute("DROP TABLE IF EXISTS tails")
-                    for statement in _SCHEMA:
-                        self._db.execute(statement)
-                    self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            # Several processes opening a new file at once race to switch it
+            # to WAL and create the tables; a switch of journal mode that finds
+            # another connection busy fails at once instead of waiting, so the
+            # set-up is tried again for as long as the busy timeout allows.
+            deadline = time.monotonic() + timeout
+            delay = 0.005
+            while True:
+                try:
+                    self._set_up()
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.2)
         except BaseException:
             self._db.close()
             raise
+
+    def _set_up(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if self._db.execute("PRAGMA page_count").fetchone()[0] == 0:
+            # A new file: large pages, since a history's blob averages 200 KB
+            # and reading one walks its overflow pages (measured: 57 MB of
+            # histories read in 29 ms instead of 41 ms). Only settable now.
+            self._db.execute("PRAGMA page_size = 65536")
+        if self._db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        # Checkpoint every ~4 MB of WAL, in the writer's thread while a fetch
+        # goes on, rather than 60 MB at once when the cache closes.
+        page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
+        self._db.execute(f"PRAGMA wal_autocheckpoint = {max(16, (4 << 20) // page_size)}")
+        if version != SCHEMA_VERSION:
+            with self._write():
+                # Read again under the write lock: another process may have
+                # just set the file up.
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                if version == SCHEMA_VERSION:
+                    return
+                if version != 0:
+                    # An older layout: its entries are only a cache, start afresh.
+                    self._db.execute("DROP TABLE IF EXISTS entries")
+                    self._db.execute("DROP TABLE IF EXISTS tails")
+                for statement in _SCHEMA:
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     class _Tx:
         def __init__(self, cache: SQLiteCache) -> None:
