@@ -61,7 +61,7 @@ def add_index_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGr
         type=positive_int,
         default=DEFAULT_CONCURRENCY,
         metavar="N",
-        help=f"requests in flight at once (default: {DEFAULT_CONCURRENCY})",
+        help=f"requests in flight at once, per host (default: {DEFAULT_CONCURRENCY})",
     )
     group.add_argument(
         "--cache-ttl",

@@ -97,7 +97,9 @@ class HttpSession:
         sleep=asyncio.sleep,
     ) -> None:
         self.retry = retry or RetryPolicy()
-        self._sem = asyncio.Semaphore(max(1, concurrency))
+        #: One budget of requests in flight per host: the files host (core
+        #: metadata, range requests) does not queue behind the index's pages.
+        self._sems: dict[str, asyncio.Semaphore] = {}
         self._sleep = sleep
         self._timeout = timeout
         self._concurrency = max(1, concurrency)
@@ -117,7 +119,8 @@ class HttpSession:
             timeout = self._timeout
             if not isinstance(timeout, httpx.Timeout):
                 timeout = httpx.Timeout(timeout, connect=min(10.0, timeout))
-            limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+            # Room for the index and the file host at full concurrency each.
+            limits = httpx.Limits(max_connections=2 * n, max_keepalive_connections=2 * n)
             transport = self._transport
             if transport is None and not _environment_proxies():
                 # Large pages read in large pieces (see netstream). httpx turns
@@ -135,6 +138,13 @@ class HttpSession:
                 mounts={"file://": _file_transport()()},
             )
         return self._client_
+
+    def _sem_for(self, url: str) -> asyncio.Semaphore:
+        host = urlsplit(url).netloc.rpartition("@")[2].lower()
+        sem = self._sems.get(host)
+        if sem is None:
+            sem = self._sems[host] = asyncio.Semaphore(self._concurrency)
+        return sem
 
     async def aclose(self) -> None:
         if self._client_ is not None:
@@ -166,7 +176,7 @@ class HttpSession:
         for attempt in range(policy.attempts):
             retry_after: float | None = None
             try:
-                async with self._sem:
+                async with self._sem_for(url):
                     response = await self._client.get(url, headers=headers, auth=auth or httpx.USE_CLIENT_DEFAULT)
                 if response.status_code not in RETRY_STATUSES:
                     return response

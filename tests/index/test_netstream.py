@@ -175,3 +175,31 @@ def test_a_proxy_in_the_environment_keeps_httpx_defaults(monkeypatch):
             await session.aclose()
 
     asyncio.run(main())
+
+
+def test_each_host_has_its_own_budget_of_requests(index_server):
+    """The file host (metadata, range requests) never queues behind the index's
+    pages: with one request per host, a slow page does not hold up the other host."""
+    port = index_server.url.split(":")[2].split("/")[0]
+    index_server.script("/simple/six/", [("sleep", 1.5), ("sleep", 1.5)])
+
+    async def main():
+        session = HttpSession(concurrency=1, timeout=10)
+        try:
+            slow = asyncio.ensure_future(session.get(f"http://127.0.0.1:{port}/simple/six/"))
+            await asyncio.sleep(0.2)  # the slow request holds 127.0.0.1's only slot
+            other = await session.get(f"http://localhost:{port}/simple/iniconfig/")
+            assert other.status_code == 200
+            assert not slow.done(), "the second host waited for the first host's request"
+            assert (await slow).status_code == 200
+            # ... while the same host waits its turn.
+            slow = asyncio.ensure_future(session.get(f"http://127.0.0.1:{port}/simple/six/"))
+            await asyncio.sleep(0)
+            same = asyncio.ensure_future(session.get(f"http://127.0.0.1:{port}/simple/iniconfig/"))
+            await asyncio.sleep(0.3)
+            assert not same.done()
+            await asyncio.gather(slow, same)
+        finally:
+            await session.aclose()
+
+    asyncio.run(main())
