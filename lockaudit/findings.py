@@ -59,6 +59,7 @@ __all__ = [
     "PackageStatus",
     "PolicySummary",
     "ReportMetadata",
+    "ReportUnit",
     "RuleCode",
     "Severity",
     "Suppression",
@@ -382,9 +383,14 @@ class TargetResult:
     target: Target
     #: Whether the requirement's markers select it on this target.
     applies: bool = True
-    #: Newest admissible version a fresh install takes there (None: none, or not applicable).
+    #: What a fresh install takes there (None: it does not install it, or unknown).
     fresh: str | None = None
     note: str | None = None
+    #: What the lock installs there (None: the lock does not install it there).
+    locked: str | None = None
+    #: How the two differ there: same, upgrade, downgrade, added, dropped,
+    #: unlocked (no lock), absent (neither installs it), unknown.
+    change: str = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,9 +399,12 @@ class PackageReport:
 
     ``declared`` is the range as written ("" when none), ``declared_pep440`` its
     PEP 440 meaning, ``dialect`` how to read it (pep440, poetry, npm). ``fresh`` is
-    the newest version the range admits today (what a fresh install takes),
-    ``newest`` the newest release overall. ``status`` says whether the package
-    could be audited; ``reason`` says why not (or carries a note).
+    what a fresh install of the project's inputs takes today on the main target
+    (the fresh resolution: direct and transitive alike), ``range_newest`` the
+    newest release the declared range alone admits, ``newest`` the newest
+    release overall. ``status`` says whether the package could be audited;
+    ``reason`` says why not (or carries a note). ``held_by`` says who keeps the
+    fresh version below the newest one: (who, specifier) pairs.
     """
 
     name: str
@@ -412,6 +421,19 @@ class PackageReport:
     targets: tuple[TargetResult, ...] = ()
     #: Where it comes from when not from the index: "url", "path", "vcs" (+ "editable").
     source: str = "index"
+    #: The newest release the declared range admits by itself (main target).
+    range_newest: str | None = None
+    #: How the fresh install differs from the lock on the main target (see TargetResult.change).
+    change: str = "unknown"
+    #: Named by a top-level requirement (else pulled in by other packages).
+    direct: bool = False
+    #: Who keeps the fresh version below the newest: ("celery 5.7.0", "==2.9.0.post0").
+    held_by: tuple[tuple[str, str], ...] = ()
+    #: The top-level requirements that pull it in (transitive packages).
+    pulled_in_by: tuple[str, ...] = ()
+    #: The project (its label) and the lock (its path) this row belongs to.
+    project: str | None = None
+    lock: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", PackageStatus(self.status))
@@ -466,8 +488,24 @@ class PolicySummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportUnit:
+    """One project (and lock) of a run: the targets it was judged for, and why those."""
+
+    project: str
+    lock: str | None
+    targets: tuple[Target, ...]
+    #: Where the targets came from ("the lowest Python requires-python >=3.11 admits", ...).
+    targets_from: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ReportMetadata:
-    """How the audit ran. ``index_url`` is stored with any credentials removed."""
+    """How the audit ran. ``index_url`` is stored with any credentials removed.
+
+    ``as_of`` is the last day the audit's moment includes; ``cutoff`` the
+    moment itself when ``--as-of`` set one (releases uploaded from then on do
+    not exist), None when the audit ran at the real time.
+    """
 
     tool_version: str
     as_of: _dt.date
@@ -475,6 +513,8 @@ class ReportMetadata:
     targets: tuple[Target, ...] = ()
     index_url: str | None = None
     inputs: tuple[str, ...] = ()
+    cutoff: _dt.datetime | None = None
+    units: tuple[ReportUnit, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index_url", redact_url(self.index_url))

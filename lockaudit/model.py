@@ -23,6 +23,7 @@ __all__ = [
     "Dependency",
     "InputFile",
     "Lockfile",
+    "PythonScope",
     "Role",
 ]
 
@@ -200,6 +201,30 @@ class Dependency:
 
 
 @dataclass(frozen=True, slots=True)
+class PythonScope:
+    """What a file says about the environments it is for (all optional).
+
+    ``requires_python`` is the project's supported range (PEP 621
+    ``requires-python``, Poetry's ``python``, Pipfile's ``[requires]``, a lock's
+    own ``requires-python``); ``python`` the one Python a single-environment
+    lock was made with (pip-compile's header, ``uv pip compile
+    --python-version``); ``platform`` its platform when the file says
+    (``--python-platform``); ``markers`` the environments a universal lock was
+    split into (uv.lock ``resolution-markers``, pylock ``environments``);
+    ``universal`` whether the lock covers every environment (entries carry
+    markers) rather than the one it was made on. ``source`` says where each
+    came from, for messages.
+    """
+
+    requires_python: str | None = None
+    python: str | None = None
+    platform: str | None = None
+    markers: tuple[str, ...] = ()
+    universal: bool = False
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class InputFile:
     """One file that was read, how it was read and what it was paired with."""
 
@@ -215,6 +240,8 @@ class InputFile:
     included_by: str | None = None
     #: Included with -c: its lines are constraints.
     constraint: bool = False
+    #: What the file says about the environments it is for (None: nothing).
+    scope: PythonScope | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +264,9 @@ class Lockfile:
     inputs: tuple[InputFile, ...] = ()
     #: PEP 735 ``{include-group = ...}`` edges: (group, included group).
     group_includes: tuple[tuple[str, str], ...] = ()
+    #: What a single parsed file says about its environments (its parser sets
+    #: it; a paired result carries it on each :class:`InputFile` instead).
+    scope: PythonScope | None = None
 
     @property
     def errors(self) -> tuple[InputProblem, ...]:

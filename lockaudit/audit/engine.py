@@ -1,9 +1,11 @@
-"""The audit: inputs -> release histories -> facts -> findings -> one report.
+"""The audit: inputs -> release histories -> fresh installs -> facts -> findings -> one report.
 
 ``audit()`` (and its async twin) is the one library call the CLI and the HTTP
 service both make, so the same input gives the same findings through both. It
-fetches every package's history once for the whole run (monorepos), computes
-each package's facts, runs the rule families and applies the policy.
+fetches every package's history once for the whole run (monorepos), resolves
+each project's inputs afresh for each of its targets (what a fresh install
+takes, direct and transitive alike: :mod:`.units`), computes each package's
+facts, runs the rule families and applies the policy.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from .. import __version__
+from ..as_of import as_of_day
 from ..findings import (
     AuditReport,
     Finding,
@@ -22,6 +25,7 @@ from ..findings import (
     PackageReport,
     PackageStatus,
     ReportMetadata,
+    ReportUnit,
     RuleCode,
     Severity,
     Target,
@@ -30,22 +34,19 @@ from ..findings import (
     redact_url,
 )
 from ..index.client import IndexClient
-from ..index.history import ProjectHistory
-from ..index.metadata import CoreMetadata, MetadataUnavailable
 from ..index.settings import IndexSettings, resolve_index_settings
 from ..inputs import load, load_texts
 from ..model import Lockfile
-from .facts import AuditContext, PackageFacts, build_facts
+from ..resolve.fresh import FreshInstall
+from .facts import AuditContext, PackageFacts
 from .policy import Policy, apply_policy, load_policy
 from .rules import availability, constraints, dependencies, drift, environment, releases
+from .units import UnitResult, audit_units
 
 __all__ = ["AuditOptions", "audit", "audit_async", "audit_lockfile", "build_report"]
 
 #: Progress callback: (done, total, what) while histories and metadata are fetched.
 Progress = Callable[[int, int, str], None]
-
-#: How many metadata pairs are fetched at once for LA012.
-_METADATA_CONCURRENCY = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +60,21 @@ class AuditOptions:
     refresh: bool = False
     concurrency: int = 16
     cache_ttl: float | None = None
-    #: Fetch core metadata to compare dependencies (LA012); off for a quick look.
+    #: Compare the dependencies of locked and fresh releases (LA012).
     dependency_changes: bool = True
-    #: Also resolve every project afresh: lock consistency (LA017), transitive
-    #: drift (LA018), unknown dependencies (LA019).
+    #: Kept for compatibility: every audit now resolves afresh (lock
+    #: consistency LA017, transitive drift LA018, unknown dependencies LA019).
     resolve: bool = False
 
 
-def _now(policy: Policy) -> dt.datetime:
-    if policy.as_of is not None:
-        # --as-of DATE: everything uploaded by the end of that day exists.
-        return dt.datetime.combine(policy.as_of, dt.time(23, 59, 59), tzinfo=dt.timezone.utc)
-    return dt.datetime.now(dt.timezone.utc)
+def _context(lockfile: Lockfile, policy: Policy) -> AuditContext:
+    cutoff = policy.as_of
+    return AuditContext(
+        now=cutoff if cutoff is not None else dt.datetime.now(dt.UTC),
+        cutoff=cutoff,
+        prereleases=True if lockfile.index.pre else None,
+        cooldown=policy.cooldown,
+    )
 
 
 def _names(lockfile: Lockfile) -> list[str]:
@@ -81,65 +85,10 @@ def _names(lockfile: Lockfile) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _needs_metadata(facts: PackageFacts) -> bool:
-    return (
-        facts.known
-        and facts.locked is not None
-        and bool(facts.locked.version)
-        and facts.fresh is not None
-        and facts.fresh != facts.locked.version
-        and facts.release(facts.locked.version) is not None
-    )
-
-
-class _MetadataPairs:
-    """Locked and fresh core metadata per package, errors kept as data; each
-    pair is started as soon as its package's facts are known, so that these
-    small requests overlap the page fetches still under way."""
-
-    def __init__(self, client: IndexClient, progress: Progress | None) -> None:
-        self._client = client
-        self._progress = progress
-        self._limit = asyncio.Semaphore(_METADATA_CONCURRENCY)
-        self._tasks: list[asyncio.Future[None]] = []
-        self._started: set[str] = set()
-        self._done = 0
-        self.out: dict[str, tuple[CoreMetadata | None, CoreMetadata | None, str | None]] = {}
-
-    def start(self, facts: PackageFacts) -> None:
-        if facts.name not in self._started:
-            self._started.add(facts.name)
-            self._tasks.append(asyncio.ensure_future(self._one(facts)))
-
-    async def _one(self, facts: PackageFacts) -> None:
-        assert facts.history is not None and facts.locked is not None and facts.fresh is not None
-        locked_release = facts.release(facts.locked.version)
-        locked_version = locked_release.version if locked_release else facts.locked.version
-        async with self._limit:
-            try:
-                old, new = await asyncio.gather(
-                    self._client.release_metadata(facts.history, locked_version),
-                    self._client.release_metadata(facts.history, facts.fresh),
-                )
-                self.out[facts.name] = (old, new, None)
-            except (MetadataUnavailable, OSError, ValueError) as exc:
-                self.out[facts.name] = (None, None, str(exc))
-        self._done += 1
-        if self._progress is not None:
-            self._progress(self._done, len(self._tasks), f"metadata {facts.name}")
-
-    async def wait(self) -> dict[str, tuple[CoreMetadata | None, CoreMetadata | None, str | None]]:
-        if self._tasks:
-            await asyncio.gather(*self._tasks)
-        return self.out
-
-    def cancel(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-
-
 def _report_for(facts: PackageFacts) -> PackageReport:
     req = facts.requirements[0] if facts.requirements else (facts.direct[0] if facts.direct else None)
+    main = facts.main
+    unknown_fresh = facts.fresh_unknown
     if facts.direct and not facts.requirements:
         status, reason = PackageStatus.NOT_FROM_INDEX, f"from {facts.direct[0].source.kind}"
     elif facts.locked is not None and not facts.locked.source.from_index and not facts.requirements:
@@ -149,6 +98,10 @@ def _report_for(facts: PackageFacts) -> PackageReport:
         reason = str(facts.history.status) if facts.history is not None else "not fetched"
         if facts.history is not None and facts.history.detail:
             reason += f": {facts.history.detail}"
+    elif unknown_fresh is not None:
+        status, reason = PackageStatus.UNKNOWN, f"what a fresh install takes is unknown: {unknown_fresh}"
+    elif facts.dependencies_unknown is not None:
+        status, reason = PackageStatus.UNKNOWN, f"its dependencies are unknown: {facts.dependencies_unknown}"
     else:
         status, reason = PackageStatus.OK, None
     source = "index"
@@ -168,8 +121,24 @@ def _report_for(facts: PackageFacts) -> PackageReport:
         reason=reason,
         origin=Location.from_origin(req.origin) if req is not None else None,
         lock_origin=Location.from_origin(facts.locked.origin) if facts.locked is not None else None,
-        targets=tuple(TargetResult(v.target, v.applies, v.fresh) for v in facts.targets),
+        targets=tuple(
+            TargetResult(
+                v.target,
+                v.applies,
+                v.fresh,
+                locked=v.locked.version if v.locked is not None and v.locked.version else None,
+                change=v.change,
+            )
+            for v in facts.targets
+        ),
         source=source,
+        range_newest=facts.range_newest,
+        change=main.change if main is not None else "unknown",
+        direct=bool(facts.requirements or facts.direct) or (main is not None and main.direct),
+        held_by=main.held_by if main is not None else (),
+        pulled_in_by=main.pulled_in_by if main is not None else (),
+        project=facts.project,
+        lock=facts.lock,
     )
 
 
@@ -200,99 +169,100 @@ def _lock_file_findings(lockfile: Lockfile) -> list[Finding]:
     return out
 
 
-async def _transitive(
-    lockfile: Lockfile, client: IndexClient, ctx: AuditContext, policy: Policy, progress: Progress | None
+def _package_findings(
+    facts: PackageFacts, ctx: AuditContext, install: Mapping[Target, FreshInstall], dependency_changes: bool
 ) -> list[Finding]:
-    """--resolve: per project, the lock against a fresh resolution of its inputs.
-
-    Top-level requirements are left out of the drift (LA003 covers them); a
-    project without pins has nothing to compare.
-    """
-    from ..resolve.check import check_lock_async  # the resolver loads only when asked for
-
-    projects: dict[str, list] = {}
-    for dep in lockfile.dependencies:
-        projects.setdefault(dep.project, []).append(dep)
-    out: list[Finding] = []
-    for deps in projects.values():
-        locked = [p for d in deps for p in d.locked]
-        if not locked:
-            continue
-        inputs = replace(
-            lockfile,
-            requirements=tuple(r for d in deps for r in d.requirements),
-            packages=(),
-            dependencies=(),
-        )
-        result = await check_lock_async(
-            inputs,
-            locked,
-            client=client,
-            target=ctx.targets[0],
-            as_of=policy.as_of,
-            include_direct=False,
-            progress=progress,
-        )
-        out.extend(result.findings)
-    return out
+    findings: list[Finding] = []
+    findings += availability.check(facts)
+    findings += constraints.check(facts)
+    findings += drift.check(facts, ctx)
+    findings += releases.check(facts)
+    findings += environment.check(facts)
+    main = facts.main
+    if (
+        dependency_changes
+        and facts.known
+        and main is not None
+        and main.change in ("upgrade", "downgrade")
+        and main.locked is not None
+        and main.fresh is not None
+    ):
+        fi = install.get(main.target)
+        if fi is not None:
+            # The resolver keyed metadata by the index's spelling of a version.
+            old = facts.release(main.locked.version)
+            findings += dependencies.check(
+                facts,
+                fi.dependencies_of(facts.name, old.version if old is not None else main.locked.version),
+                fi.dependencies_of(facts.name, main.fresh),
+            )
+    return findings
 
 
 def build_report(
     lockfile: Lockfile,
-    histories: Mapping[str, ProjectHistory],
     policy: Policy,
-    metadata: Mapping[str, tuple[CoreMetadata | None, CoreMetadata | None, str | None]] | None = None,
+    units: Sequence[UnitResult],
     *,
     index_url: str | None = None,
-    facts: list[PackageFacts] | None = None,
     extra_findings: Iterable[Finding] = (),
+    dependency_changes: bool = True,
 ) -> AuditReport:
-    """The report from facts already fetched (pure: no I/O)."""
+    """The report from the units' facts and fresh installs (pure: no I/O)."""
     ctx = _context(lockfile, policy)
-    if facts is None:
-        facts = [build_facts(d, histories.get(d.name), ctx) for d in lockfile.dependencies]
     findings: list[Finding] = []
-    for f in facts:
-        findings += availability.check(f)
-        findings += constraints.check(f)
-        findings += drift.check(f, ctx)
-        findings += releases.check(f)
-        findings += environment.check(f)
-        if metadata is not None and f.name in metadata:
-            findings += dependencies.check(f, *metadata[f.name])
+    reports: list[PackageReport] = []
+    compare = dependency_changes and policy.is_enabled(RuleCode.DEPENDENCY_CHANGE)
+    for unit in units:
+        # A package the lock lacks although a locked release requires it: LA017
+        # says so; that a fresh install adds it is the same news.
+        missing = {
+            f.package for f in unit.findings if f.code is RuleCode.LA017 and str(f.data.get("kind", "")).startswith("missing")
+        }
+        for f in unit.facts:
+            found = _package_findings(f, ctx, unit.installs, compare)
+            if f.name in missing:
+                found = [x for x in found if not (x.code is RuleCode.LA018 and x.data.get("change") == "added")]
+            findings += found
+            reports.append(_report_for(f))
+        findings += unit.findings
     findings += _lock_file_findings(lockfile)
     findings += list(extra_findings)
-    findings = apply_policy(findings, policy, today=ctx.now.date())
+    findings = _unique(findings)
+    findings = apply_policy(findings, policy, today=as_of_day(ctx.cutoff))
     findings.sort(key=lambda x: (-x.severity.rank, x.package, str(x.code)))
-    packages = _merge_reports([_report_for(f) for f in facts])
+    packages = _merge_reports(reports)
+    targets = tuple(dict.fromkeys(t for u in units for t in u.installs)) or tuple(policy.targets)
     metadata_out = ReportMetadata(
         tool_version=__version__,
-        as_of=ctx.now.date(),
+        as_of=as_of_day(ctx.cutoff),
         policy=policy.summary(),
-        targets=ctx.targets,
+        targets=targets,
         index_url=redact_url(index_url),
         inputs=tuple(lockfile.files),
+        cutoff=ctx.cutoff,
+        units=tuple(
+            ReportUnit(u.unit.project, u.unit.lock, tuple(u.installs), u.targets_from) for u in units
+        ),
     )
     return AuditReport(findings=tuple(findings), packages=packages, metadata=metadata_out, problems=lockfile.problems)
 
 
+def _unique(findings: list[Finding]) -> list[Finding]:
+    """One finding per fingerprint (a lock finding seen on every target is one finding)."""
+    seen: dict[str, Finding] = {}
+    for f in findings:
+        seen.setdefault(f.fingerprint, f)
+    return list(seen.values())
+
+
 def _merge_reports(reports: list[PackageReport]) -> tuple[PackageReport, ...]:
-    """One row per package and declaring file (a monorepo repeats names across projects)."""
-    seen: dict[tuple[str, str | None, str | None], PackageReport] = {}
+    """One row per package and unit (a monorepo repeats names across projects)."""
+    seen: dict[tuple[str, str | None, str | None, str | None], PackageReport] = {}
     for r in reports:
-        key = (r.name, r.origin.path if r.origin else None, r.lock_origin.path if r.lock_origin else None)
+        key = (r.name, r.project, r.lock, r.origin.path if r.origin else None)
         seen.setdefault(key, r)
     return tuple(seen.values())
-
-
-def _context(lockfile: Lockfile, policy: Policy) -> AuditContext:
-    return AuditContext(
-        now=_now(policy),
-        targets=policy.targets or (Target(),),
-        prereleases=True if lockfile.index.pre else None,
-        cooldown=policy.cooldown,
-        as_of=policy.as_of is not None,
-    )
 
 
 async def audit_lockfile(
@@ -328,41 +298,10 @@ async def audit_lockfile(
         index_url = str(client.indexes[0]) if client.indexes else None
         ctx = _context(lockfile, policy)
         # Offline, the cache answers what it has; the rest is reported as unknown.
-        pairs = None
-        if options.dependency_changes and policy.is_enabled(RuleCode.DEPENDENCY_CHANGE):
-            pairs = _MetadataPairs(client, progress)
-        by_name: dict[str, list[int]] = {}
-        for i, d in enumerate(lockfile.dependencies):
-            by_name.setdefault(d.name, []).append(i)
-        early: dict[int, PackageFacts] = {}
-
-        def arrived(name: str, history: ProjectHistory) -> None:
-            # Facts, and the metadata they call for, as each history comes in.
-            for i in by_name.get(name, ()):
-                facts = early[i] = build_facts(lockfile.dependencies[i], history, ctx)
-                if pairs is not None and _needs_metadata(facts):
-                    pairs.start(facts)
-
-        try:
-            histories = await client.fetch_histories(_names(lockfile), progress=progress, on_history=arrived)
-            facts = [
-                early[i] if i in early else build_facts(d, histories.get(d.name), ctx)
-                for i, d in enumerate(lockfile.dependencies)
-            ]
-            if pairs is not None:
-                for f in facts:
-                    if _needs_metadata(f):
-                        pairs.start(f)  # a no-op for those already started
-            metadata = await pairs.wait() if pairs is not None else None
-        except BaseException:
-            if pairs is not None:
-                pairs.cancel()
-            raise
-        transitive: list[Finding] = []
-        if options.resolve:
-            transitive = await _transitive(lockfile, client, ctx, policy, progress)
+        histories = await client.fetch_histories(_names(lockfile), progress=progress)
+        units = await audit_units(lockfile, client, policy, ctx, histories, progress=progress)
         return build_report(
-            lockfile, histories, policy, metadata, index_url=index_url, facts=facts, extra_findings=transitive
+            lockfile, policy, units, index_url=index_url, dependency_changes=options.dependency_changes
         )
     finally:
         if own:

@@ -12,7 +12,7 @@ by command-line flags through :meth:`Policy.merged_with`. Example::
     cooldown = "3d"              # days as a number, or "7d", "36h", "2w"
     python = ["3.11", "3.12"]    # target environments: every python x platform combination
     platform = ["linux", "darwin"]
-    as-of = 2025-01-31           # audit as if today were this date
+    as-of = 2025-01-31           # audit as if it were the end of this day (UTC), or a time: 2025-01-31T12:00:00Z
     allow-unknown = false
 
     [tool.lockaudit.severity]    # change a rule's severity
@@ -57,6 +57,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from ..as_of import as_of_day, parse_as_of
 from ..errors import PolicyError
 from ..findings import (
     Finding,
@@ -129,7 +130,8 @@ class Policy:
     python: tuple[str, ...] = ()
     platform: tuple[str, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
-    as_of: _dt.date | None = None
+    #: The as-of cutoff (see :mod:`lockaudit.as_of`): later uploads do not exist.
+    as_of: _dt.datetime | None = None
     allow_unknown: bool = False
     #: The file it was read from, if any.
     source: str | None = None
@@ -189,7 +191,7 @@ class Policy:
             elif name == "cooldown":
                 value = loader.cooldown(value, key)
             elif name == "as_of":
-                value = loader.date(value, key)
+                value = loader.moment(value, key)
             elif name == "allow_unknown":
                 value = loader.boolean(value, key)
             elif name in ("python", "platform"):
@@ -255,8 +257,8 @@ class Policy:
         return self.fail_on
 
     def today(self) -> _dt.date:
-        """``as_of`` if set, else today's date."""
-        return self.as_of or _dt.date.today()
+        """The last day ``as_of`` includes if set, else today's date (UTC)."""
+        return as_of_day(self.as_of)
 
     def summary(self) -> PolicySummary:
         """The plain-data summary an :class:`~lockaudit.findings.AuditReport` carries."""
@@ -385,6 +387,18 @@ class _Loader:
             return parse_cooldown(value)
         except ValueError:
             raise self.fail(key, "a number of days or a duration such as '7d', '36h' or '2w'", value) from None
+
+    def moment(self, value: object, key: str) -> _dt.datetime:
+        """An as-of value: a TOML date or datetime, or a string of either."""
+        if isinstance(value, (str, _dt.date)):  # datetime is a date too
+            try:
+                cutoff = parse_as_of(value)
+            except ValueError:
+                pass
+            else:
+                assert cutoff is not None
+                return cutoff
+        raise self.fail(key, "a date such as 2026-12-31 or a time such as 2026-12-31T12:00:00Z", value)
 
     def date(self, value: object, key: str) -> _dt.date:
         if isinstance(value, _dt.datetime):
@@ -568,7 +582,7 @@ class _Loader:
         if "suppress" in table:
             kwargs["suppressions"] = self.suppressions(table["suppress"], "suppress")
         if "as-of" in table:
-            kwargs["as_of"] = self.date(table["as-of"], "as-of")
+            kwargs["as_of"] = self.moment(table["as-of"], "as-of")
         if "allow-unknown" in table:
             kwargs["allow_unknown"] = self.boolean(table["allow-unknown"], "allow-unknown")
         return Policy(**kwargs)

@@ -1,7 +1,9 @@
 """``lockaudit [PATH ...]``: audit dependency files (the main job).
 
-For every requirement: the declared range, the locked version, what a fresh
-install takes today, the newest release, and findings with stable rule codes.
+For every package, direct and transitive: the declared range, the locked
+version, what a fresh install takes today (the fresh resolution of the
+project's inputs on each of its target environments), the newest release, and
+findings with stable rule codes.
 Exit codes: 0 nothing at or above the threshold, 1 findings at or above it,
 2 bad usage or unreadable input, 3 unknowns (index unreachable, package
 missing) unless --allow-unknown.
@@ -13,6 +15,7 @@ import argparse
 import os
 import sys
 
+from ..as_of import AS_OF_HELP
 from ..audit.engine import AuditOptions, audit
 from ..audit.policy import Policy, load_policy
 from ..errors import LockauditError, PolicyError
@@ -53,15 +56,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     pol.add_argument("--extend-select", help="codes to enable on top of the selection")
     pol.add_argument("--ignore", help="codes to disable")
     pol.add_argument("--cooldown", help="how old a release must be before it is trusted (e.g. 7d, 36h)")
-    pol.add_argument("--python", action="append", help="target Python (repeatable), e.g. 3.11")
-    pol.add_argument("--platform", action="append", help="target platform (repeatable): linux, darwin, windows")
-    pol.add_argument("--as-of", help="audit as if it were this date (YYYY-MM-DD): later releases do not exist")
+    pol.add_argument(
+        "--python",
+        action="append",
+        help="target Python (repeatable), e.g. 3.11 (default: what each project says: a lock's Python, the "
+        "environments a universal lock was split into, the lowest Python requires-python admits; else this interpreter)",
+    )
+    pol.add_argument(
+        "--platform", action="append", help="target platform (repeatable): linux, darwin, windows (default: this machine)"
+    )
+    pol.add_argument("--as-of", metavar="WHEN", help="audit " + AS_OF_HELP)
     pol.add_argument("--allow-unknown", action="store_true", default=None, help="do not exit 3 for unknown packages")
     parser.add_argument("--input-format", help="force the input format of the files named (requirements, pyproject, poetry.lock, ...)")
     parser.add_argument(
         "--resolve",
         action="store_true",
-        help="also resolve afresh: lock consistency and transitive drift (LA017-LA019)",
+        help="kept for compatibility: every audit resolves afresh (what a fresh install takes, "
+        "lock consistency and transitive drift, LA017-LA019)",
     )
     parser.add_argument(
         "--no-dependency-changes",

@@ -1,8 +1,12 @@
 """``lockaudit check INPUT --lock LOCK``: is the lock consistent with its inputs?
 
-For one target environment (``--python``, ``--platform``; default: this
-interpreter): LA017 when the lock does not satisfy the inputs or is not closed
-(a locked release's dependency missing, or locked at a version its dependents
+On each target environment of the project (``--python``, ``--platform``;
+default: what the project says, as the audit reads it: the lock's Python,
+the environments a universal lock was split into, the lowest Python
+requires-python admits, else this interpreter), with the groups and extras
+the lock was made from unless ``--extra``/``--group`` say otherwise: LA017
+when the lock does not satisfy the inputs or is not closed (a locked
+release's dependency missing, or locked at a version its dependents
 exclude), LA018 for each pin a fresh resolution today (or ``--as-of``) would
 change, with its semver size and the top-level requirement that pulls it in,
 LA019 where dependencies are unknown, LA013 where the index does not know a
@@ -18,29 +22,18 @@ status is unknown, unless --allow-unknown.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import os
 import sys
 
-from .. import __version__
-from ..audit.policy import apply_policy, load_policy
+from ..as_of import parse_as_of
+from ..audit.lock_check import check_exit_code, check_lock_report, default_selection
+from ..audit.policy import load_policy
 from ..errors import LockauditError
-from ..findings import (
-    AuditReport,
-    ExitCode,
-    PolicySummary,
-    ReportMetadata,
-    RuleCode,
-    Severity,
-    Target,
-    parse_threshold,
-)
+from ..findings import ExitCode, Severity, parse_threshold
 from ..formats import FORMATS, render
 from ..inputs import load
 from ..model import Lockfile
 from ..progress import progress_bar
-from ..resolve import parse_as_of
-from ..resolve.check import CheckResult, check_lock_async, package_reports
 from ..resolve.resolver import run_sync
 from . import index_options
 from .lock import (
@@ -88,25 +81,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-def exit_code(report: AuditReport, threshold: Severity | None, *, allow_unknown: bool = False) -> ExitCode:
-    """2 input errors; 1 an inconsistent lock or drift at/above ``threshold``; 3 unknowns; else 0."""
-    if report.errors:
-        return ExitCode.ERROR
-    for f in report.active:
-        if f.code is RuleCode.LA017 and f.severity >= Severity.HIGH:
-            return ExitCode.FINDINGS
-        if f.code is not RuleCode.LA017 and report.is_blocking(f, threshold):
-            return ExitCode.FINDINGS
-    if not allow_unknown and any(f.code is RuleCode.LA013 for f in report.active):
-        return ExitCode.UNKNOWN
-    return ExitCode.OK
+#: Kept for callers of the former name; the library's :func:`check_exit_code` decides.
+exit_code = check_exit_code
+
+
+def _selection_given(args: argparse.Namespace) -> bool:
+    return bool(args.extra or args.group or args.all_extras or args.all_groups)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         threshold = parse_threshold(args.fail_on) if args.fail_on else None
-        target: Target = target_from_args(args)
-        as_of = parse_as_of(args.as_of)
+        parse_as_of(args.as_of)
+        if args.python or args.platform:
+            target_from_args(args)  # a bad value fails before anything is read
         policy = load_policy(args.config) if args.config else load_policy(start=args.input)
     except (ValueError, LockauditError) as exc:
         _err(f"lockaudit: error: {exc}")
@@ -117,32 +105,19 @@ def run(args: argparse.Namespace) -> int:
             _err(f"lockaudit: error: {path}: no such file or directory")
         return ExitCode.ERROR
     try:
-        inputs = select_requirements(load(args.input, format=args.input_format), args)
+        inputs = load(args.input, format=args.input_format)
         lock = load(args.lock, format=args.lock_format)
     except LockauditError as exc:
         _err(f"lockaudit: error: {exc}")
         return ExitCode.ERROR
-    problems = inputs.problems + lock.problems
+    # Groups and extras: what the flags name, else what the lock was made from.
+    inputs = select_requirements(inputs, args) if _selection_given(args) else default_selection(inputs, lock)
     try:
         with progress_bar(enabled=not (args.quiet or args.no_progress), label="Checking") as progress:
-            result = run_sync(_check(args, inputs, lock, target, progress))
+            report, results = run_sync(_check(args, inputs, lock, policy, threshold, progress))
     except LockauditError as exc:
         _err(f"lockaudit: error: {exc}")
         return ExitCode.ERROR
-    findings = apply_policy(result.findings, policy, today=as_of.date() if as_of else None)
-    report = AuditReport(
-        findings=tuple(findings),
-        packages=tuple(package_reports(result, findings, inputs)),
-        metadata=ReportMetadata(
-            tool_version=__version__,
-            as_of=as_of.date() if as_of else _dt.date.today(),
-            policy=PolicySummary(fail_on=threshold, selected=tuple(policy.enabled_codes()), suppressions=len(policy.suppressions), allow_unknown=args.allow_unknown, source=policy.source),
-            targets=(target,),
-            index_url=args.index_url,
-            inputs=(args.input, args.lock),
-        ),
-        problems=problems,
-    )
     for problem in report.errors:
         _err(problem.render())
     if args.quiet < 2:
@@ -157,21 +132,27 @@ def run(args: argparse.Namespace) -> int:
             print_report(report, Console(), threshold=display)
         else:
             sys.stdout.write(render(report, args.format, threshold=display))
-        if result.conflict is not None and args.quiet == 0:
-            _err(result.conflict.explain())
-    return int(exit_code(report, threshold, allow_unknown=args.allow_unknown))
+        if args.quiet == 0:
+            for result in results:
+                if result.conflict is not None:
+                    _err(result.conflict.explain())
+    return int(check_exit_code(report, threshold, allow_unknown=args.allow_unknown))
 
 
-async def _check(args: argparse.Namespace, inputs: Lockfile, lock: Lockfile, target: Target, progress) -> CheckResult:  # type: ignore[no-untyped-def]
+async def _check(args: argparse.Namespace, inputs: Lockfile, lock: Lockfile, policy, threshold, progress):  # type: ignore[no-untyped-def]
     async with index_options.client_from_args(args, inputs.index) as client:
-        return await check_lock_async(
+        return await check_lock_report(
             inputs,
             lock,
             client=client,
-            target=target,
+            policy=policy,
+            threshold=threshold,
+            python=[args.python] if args.python else (),
+            platform=[args.platform] if args.platform else (),
             as_of=args.as_of,
             prereleases=args.pre,
             fresh=not args.no_fresh,
+            allow_unknown=args.allow_unknown,
             progress=progress,
         )
 

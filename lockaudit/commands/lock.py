@@ -6,7 +6,9 @@ named ``pylock*.toml``: a PEP 751 lock) for one target environment
 (``--python``, ``--platform``; default: this interpreter), optionally as of a
 date (``--as-of``: later uploads do not exist). Exit codes: 0 written, 1 the
 requirements cannot be resolved (the explanation goes to stderr), 2 bad usage
-or unreadable input.
+or unreadable input, 3 some release's dependencies are unknown (offline without
+cached metadata, an sdist without reliable metadata): nothing is written unless
+``--allow-unknown``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import replace
 from packaging.utils import canonicalize_name
 
 from .._target import Target
+from ..as_of import AS_OF_HELP
 from ..errors import LockauditError
 from ..inputs import load
 from ..model import Lockfile
@@ -33,6 +36,7 @@ from ..resolve import (
 )
 from ..resolve.resolver import run_sync
 from ..resolve.writers import write_pylock, write_requirements
+from ..targets import project_targets
 from . import index_options
 
 __all__ = ["add_parser", "add_selection_arguments", "add_target_arguments", "run", "select_requirements", "target_from_args"]
@@ -47,17 +51,18 @@ def _err(message: str) -> None:
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     """``--python``, ``--platform``, ``--as-of``, ``--pre`` (shared with ``check``)."""
     group = parser.add_argument_group("target environment")
-    group.add_argument("--python", metavar="X.Y", help="target Python version, e.g. 3.11 (default: this interpreter)")
+    group.add_argument(
+        "--python",
+        metavar="X.Y",
+        help="target Python version, e.g. 3.11 (default: what the project says: a lock's Python, "
+        "else the lowest Python requires-python admits, else this interpreter)",
+    )
     group.add_argument(
         "--platform",
         metavar="NAME",
         help="target platform: linux, darwin (macos) or windows (default: this machine)",
     )
-    group.add_argument(
-        "--as-of",
-        metavar="DATE",
-        help="resolve as if it were this date (YYYY-MM-DD or an ISO 8601 time, UTC): later uploads do not exist",
-    )
+    group.add_argument("--as-of", metavar="WHEN", help=AS_OF_HELP)
     group.add_argument("--pre", action="store_true", default=None, help="allow pre-releases everywhere")
 
 
@@ -73,6 +78,17 @@ def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
 
 def target_from_args(args: argparse.Namespace) -> Target:
     return Target(args.python, args.platform)
+
+
+def project_target(lockfile: Lockfile, args: argparse.Namespace) -> tuple[Target, str]:
+    """The one target a lock is made for: the flags, else what the project says
+    (the first of its targets, as the audit reads them), and why."""
+    choice = project_targets(
+        lockfile.inputs,
+        python=[args.python] if args.python else (),
+        platform=[args.platform] if args.platform else (),
+    )
+    return choice.targets[0], choice.reason
 
 
 def select_requirements(lockfile: Lockfile, args: argparse.Namespace) -> Lockfile:
@@ -111,6 +127,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     out.add_argument("--no-annotate", action="store_true", help="leave out the '# via' lines")
     out.add_argument("--no-header", action="store_true", help="leave out the header comment")
     out.add_argument("-q", "--quiet", action="store_true", help="no progress, no summary")
+    out.add_argument(
+        "--allow-unknown",
+        action="store_true",
+        help="write the lock even when some release's dependencies are unknown (offline without cached "
+        "metadata, an sdist without reliable metadata); they are listed in its header",
+    )
     out.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     add_target_arguments(parser)
     add_selection_arguments(parser)
@@ -147,7 +169,7 @@ async def _resolve(args: argparse.Namespace, lockfile: Lockfile, target: Target,
 def run(args: argparse.Namespace) -> int:
     fmt = args.format or ("pylock" if args.output and _PYLOCK_NAME.match(os.path.basename(args.output)) else "requirements")
     try:
-        target = target_from_args(args)
+        target_from_args(args)  # a bad value fails before anything is read
         parse_as_of(args.as_of)
     except ValueError as exc:
         _err(f"lockaudit: error: {exc}")
@@ -167,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
     if lockfile.errors:
         return 2
     lockfile = select_requirements(lockfile, args)
+    target, _why = project_target(lockfile, args)
     try:
         with progress_bar(enabled=not (args.quiet or args.no_progress), label="Resolving") as progress:
             resolution = run_sync(_resolve(args, lockfile, target, progress))
@@ -176,6 +199,19 @@ def run(args: argparse.Namespace) -> int:
     except LockauditError as exc:
         _err(f"lockaudit: error: {exc}")
         return 2
+    incomplete = _incomplete(resolution)
+    if incomplete and not args.allow_unknown:
+        # As uv does: a lock that silently misses what an unknown release needs is worse than none.
+        for name, reason in incomplete:
+            pin = resolution.pins.get(name)
+            what = f"{name} {pin.version}" if pin is not None else name
+            _err(f"lockaudit: error: the dependencies of {what} are unknown ({reason})")
+        _err(
+            f"lockaudit: error: the lock would be incomplete ({len(incomplete)} release"
+            f"{'s' if len(incomplete) != 1 else ''} with unknown dependencies); nothing was written. "
+            "Run with the index reachable, or pass --allow-unknown to write it anyway"
+        )
+        return 3
     relative_to = os.path.dirname(os.path.abspath(args.output)) if args.output else os.getcwd()
     if fmt == "pylock":
         text = write_pylock(resolution)
@@ -200,6 +236,13 @@ def run(args: argparse.Namespace) -> int:
         if args.output:
             _err(f"lockaudit: {len(resolution)} packages for {resolution.label} written to {args.output}")
     return 0
+
+
+def _incomplete(resolution: Resolution) -> list[tuple[str, str]]:
+    """Pinned releases whose dependencies are unknown (requested URL/path/VCS
+    references are the user's own, written as given: not counted)."""
+    direct = {s.requirement.name for s in resolution.skipped if s.kind == "not-from-index"}
+    return [(n, r) for n, r in sorted(resolution.unknown.items()) if n not in direct]
 
 
 def _write(path: str, text: str) -> None:

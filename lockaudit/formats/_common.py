@@ -85,13 +85,32 @@ def newest_text(pkg: PackageReport) -> str:
     return pkg.newest or "-"
 
 
+def held_note(pkg: PackageReport) -> str | None:
+    """What keeps a fresh install below the newest release, when something does:
+    "newest 4.0.0, held at 2.9.0.post0 by celery 5.7.0 ==2.9.0.post0"."""
+    if not pkg.held_by or not pkg.fresh or not pkg.newest:
+        return None
+    who = "; ".join(f"{by} {spec}" for by, spec in pkg.held_by[:3])
+    more = f" and {len(pkg.held_by) - 3} more" if len(pkg.held_by) > 3 else ""
+    return f"newest {pkg.newest}, held at {pkg.fresh} by {who}{more}"
+
+
+def change_note(pkg: PackageReport) -> str | None:
+    """A package only one side has: "a fresh install adds it" / "... no longer installs it"."""
+    if pkg.change == "added":
+        return "not in the lock: a fresh install adds it"
+    if pkg.change == "dropped":
+        return "a fresh install no longer installs it"
+    return None
+
+
 def status_note(pkg: PackageReport) -> str | None:
-    """A short note for packages that could not be audited."""
+    """A short note for packages that could not be audited, or that a fresh install adds, drops or holds back."""
     if pkg.status is PackageStatus.UNKNOWN:
         return "unknown" + (f": {pkg.reason}" if pkg.reason else "")
     if pkg.status is PackageStatus.NOT_FROM_INDEX:
         return f"not from the index ({pkg.source})" + (f": {pkg.reason}" if pkg.reason else "")
-    return pkg.reason
+    return pkg.reason or change_note(pkg) or held_note(pkg)
 
 
 def summary_line(report: AuditReport, threshold: Severity | None) -> str:

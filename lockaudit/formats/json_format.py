@@ -53,6 +53,8 @@ def _target_result(result: TargetResult) -> dict[str, Any]:
         "applies": result.applies,
         "fresh": result.fresh,
         "note": result.note,
+        "locked": result.locked,
+        "change": result.change,
     }
 
 
@@ -72,6 +74,13 @@ def _package(pkg: PackageReport, report: AuditReport) -> dict[str, Any]:
         "lock_origin": _location(pkg.lock_origin),
         "targets": [_target_result(r) for r in pkg.targets],
         "findings": [f.fingerprint for f in report.findings_for(pkg)],
+        "range_newest": pkg.range_newest,
+        "change": pkg.change,
+        "direct": pkg.direct,
+        "held_by": [{"by": who, "requirement": spec} for who, spec in pkg.held_by],
+        "pulled_in_by": list(pkg.pulled_in_by),
+        "project": pkg.project,
+        "lock": pkg.lock,
     }
 
 
@@ -111,6 +120,16 @@ def to_document(report: AuditReport, *, threshold: Severity | None) -> dict[str,
         "index_url": meta.index_url,
         "inputs": list(meta.inputs),
         "targets": [_target(t) for t in meta.targets],
+        "cutoff": meta.cutoff.isoformat().replace("+00:00", "Z") if meta.cutoff else None,
+        "units": [
+            {
+                "project": u.project,
+                "lock": u.lock,
+                "targets": [_target(t) for t in u.targets],
+                "targets_from": u.targets_from,
+            }
+            for u in meta.units
+        ],
         "threshold": threshold_name(threshold),
         "policy": {
             "fail_on": threshold_name(policy.fail_on),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from ..model import IndexOptions, InputProblem, LockedPackage, Lockfile, Requirement
+from ..model import IndexOptions, InputProblem, LockedPackage, Lockfile, PythonScope, Requirement
 
 __all__ = ["check_duplicates", "single_file"]
 
@@ -89,6 +89,7 @@ def single_file(
     index: IndexOptions | None = None,
     group_includes: tuple[tuple[str, str], ...] = (),
     line_text: LineText | None = None,
+    scope: PythonScope | None = None,
 ) -> Lockfile:
     """The Lockfile of one parsed file (before pairing), duplicates reported."""
     requirements = tuple(requirements)
@@ -101,4 +102,5 @@ def single_file(
         problems=tuple(problems) + tuple(dups),
         formats=((path, fmt),),
         group_includes=group_includes,
+        scope=scope,
     )

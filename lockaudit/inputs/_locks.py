@@ -8,11 +8,11 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from ..model import LockedPackage, Lockfile, Origin
+from ..model import LockedPackage, Lockfile, Origin, PythonScope
 from . import _build
 from ._toml import TomlIndex, load_toml
 
-__all__ = ["parse_packages", "earliest"]
+__all__ = ["earliest", "parse_packages", "string_list"]
 
 #: Builds a pin from one entry, its canonical name, version and origin; may add
 #: problems through the index. None skips the entry (after reporting why).
@@ -28,6 +28,7 @@ def parse_packages(
     *,
     version_required: bool = True,
     check: Callable[[dict[str, Any], TomlIndex, list], None] | None = None,
+    scope: Callable[[dict[str, Any]], PythonScope | None] | None = None,
 ) -> Lockfile:
     doc, problem = load_toml(text, path)
     if doc is None:
@@ -62,7 +63,15 @@ def parse_packages(
         pin = read_entry(entry, canonicalize_name(name), version, at, idx, problems)
         if pin is not None:
             packages.append(pin)
-    return _build.single_file(path, fmt, (), packages, problems, line_text=lambda _p, line: idx.line_text(line))
+    return _build.single_file(
+        path,
+        fmt,
+        (),
+        packages,
+        problems,
+        line_text=lambda _p, line: idx.line_text(line),
+        scope=scope(doc) if scope is not None else None,
+    )
 
 
 def _utc(value: Any) -> datetime | None:
@@ -93,3 +102,8 @@ def hash_list(files: Any, key: str = "hash") -> tuple[str, ...]:
         if isinstance(f, dict) and isinstance(f.get(key), str):
             out.append(f[key])
     return tuple(out)
+
+
+def string_list(value: Any) -> tuple[str, ...]:
+    """The strings of a TOML array (anything else: none)."""
+    return tuple(v for v in value if isinstance(v, str) and v.strip()) if isinstance(value, list) else ()

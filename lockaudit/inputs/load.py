@@ -231,7 +231,7 @@ def _assemble(
         pins: dict[LockedPackage, None] = {}
         for path, fmt, role in project.files:
             lf = parsed[path]
-            inputs.append(InputFile(path, fmt, role, project.label))
+            inputs.append(InputFile(path, fmt, role, project.label, scope=lf.scope))
             inputs.extend(replace(f, role=role, project=project.label) for f in lf.inputs)
             files.update(dict.fromkeys(lf.files))
             formats.update(dict.fromkeys(lf.formats))

@@ -7,6 +7,7 @@ Versions are PEP 440 specifiers (``"*"`` is any version). A table may add
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from ..model import IndexOptions, InputProblem, Lockfile, Origin, Requirement, Source, SourceKind
+from ..model import IndexOptions, InputProblem, Lockfile, Origin, PythonScope, Requirement, Source, SourceKind
 from . import _build
 from ._pep508 import SpecError, convert, redact
 from ._toml import TomlIndex, load_toml
@@ -105,8 +106,29 @@ def parse(text: str, path: str) -> Lockfile:
         named=named,
     )
     return _build.single_file(
-        path, "pipfile", requirements, (), problems, index, line_text=lambda _p, line: idx.line_text(line)
+        path,
+        "pipfile",
+        requirements,
+        (),
+        problems,
+        index,
+        line_text=lambda _p, line: idx.line_text(line),
+        scope=requires_scope(doc.get("requires"), "[requires] in the Pipfile"),
     )
+
+
+def requires_scope(requires: Any, source: str) -> PythonScope | None:
+    """pipenv's ``[requires]`` (Pipfile) / ``_meta.requires`` (Pipfile.lock):
+    the one Python the environment uses, ``python_full_version`` or ``python_version``."""
+    if not isinstance(requires, dict):
+        return None
+    for key in ("python_full_version", "python_version"):
+        value = requires.get(key)
+        if isinstance(value, str) and re.fullmatch(r"\d+\.\d+(\.\d+)?", value.strip()):
+            version = value.strip()
+            spec = f"=={version}" if version.count(".") == 2 else f"=={version}.*"
+            return PythonScope(requires_python=spec, python=version, source=f"{key} in {source}")
+    return None
 
 
 def _host(url: str) -> str:

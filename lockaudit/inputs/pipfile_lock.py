@@ -15,9 +15,9 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from ..model import IndexOptions, InputProblem, LockedPackage, Lockfile, Origin, Source, SourceKind
+from ..model import IndexOptions, InputProblem, LockedPackage, Lockfile, Origin, PythonScope, Source, SourceKind
 from . import _build
-from .pipfile import source_of
+from .pipfile import requires_scope, source_of
 
 __all__ = ["parse"]
 
@@ -103,6 +103,9 @@ def parse(text: str, path: str) -> Lockfile:
         extra_index_urls=tuple(url for _, url in named[1:]),
         named=named,
     )
+    scope = requires_scope(meta.get("requires"), "_meta.requires in the Pipfile.lock")
+    if any(p.marker for p in pins.values()):
+        scope = replace(scope or PythonScope(), universal=True)
     return _build.single_file(
         path,
         "pipfile.lock",
@@ -111,6 +114,7 @@ def parse(text: str, path: str) -> Lockfile:
         problems,
         index,
         line_text=lambda _p, line: pos.line_text(line),
+        scope=scope,
     )
 
 

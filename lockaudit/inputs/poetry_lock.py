@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import LockedPackage, Lockfile, Origin, Source, SourceKind
+from ..model import LockedPackage, Lockfile, Origin, PythonScope, Source, SourceKind
+from ..ranges import range_alternatives
 from ._locks import hash_list, parse_packages
 from ._pep508 import redact
 from ._toml import TomlIndex
@@ -75,4 +76,16 @@ def parse(text: str, path: str) -> Lockfile:
             groups=tuple(g for g in groups if isinstance(g, str)),
         )
 
-    return parse_packages(text, path, "poetry.lock", "package", entry, check=check)
+    def scope(doc: dict[str, Any]) -> PythonScope:
+        # Poetry locks every environment the project supports: entries carry markers.
+        meta = doc.get("metadata")
+        python = meta.get("python-versions") if isinstance(meta, dict) else None
+        requires = None
+        if isinstance(python, str) and python.strip() and python.strip() != "*":
+            try:
+                requires = " || ".join(range_alternatives(python, "poetry"))
+            except ValueError:
+                requires = None
+        return PythonScope(requires_python=requires, universal=True, source="python-versions in the poetry.lock")
+
+    return parse_packages(text, path, "poetry.lock", "package", entry, check=check, scope=scope)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import LockedPackage, Lockfile, Origin, Source, SourceKind
-from ._locks import earliest, parse_packages
+from ..model import LockedPackage, Lockfile, Origin, PythonScope, Source, SourceKind
+from ._locks import earliest, parse_packages, string_list
 from ._pep508 import redact
 from ._toml import TomlIndex
 
@@ -91,4 +91,20 @@ def parse(text: str, path: str) -> Lockfile:
             locked_at=earliest([f.get("upload-time") for f in files]),
         )
 
-    return parse_packages(text, path, "pylock", "packages", entry, version_required=False, check=check)
+    def scope(doc: dict[str, Any]) -> PythonScope | None:
+        requires = doc.get("requires-python")
+        requires = requires.strip() if isinstance(requires, str) and requires.strip() else None
+        markers = string_list(doc.get("environments"))
+        packages = doc.get("packages")
+        universal = bool(markers) or (
+            isinstance(packages, list) and any(isinstance(p, dict) and p.get("marker") for p in packages)
+        )
+        if requires is None and not markers and not universal:
+            return None
+        return PythonScope(
+            requires_python=requires, markers=markers, universal=universal, source="requires-python in the pylock.toml"
+        )
+
+    return parse_packages(
+        text, path, "pylock", "packages", entry, version_required=False, check=check, scope=scope
+    )

@@ -18,7 +18,7 @@ from packaging.specifiers import InvalidSpecifier, Specifier
 from packaging.utils import canonicalize_name
 
 from ..errors import InvalidRange
-from ..model import IndexOptions, InputProblem, Lockfile, Origin, Requirement, Source, SourceKind
+from ..model import IndexOptions, InputProblem, Lockfile, Origin, PythonScope, Requirement, Source, SourceKind
 from ..ranges import range_alternatives
 from . import _build
 from ._pep508 import SpecError, from_pep508, redact
@@ -383,7 +383,31 @@ def parse(text: str, path: str) -> Lockfile:
         index,
         group_includes=tuple(r.includes),
         line_text=lambda _p, line: r.idx.line_text(line),
+        scope=_scope(project, poetry),
     )
+
+
+def _scope(project: Any, poetry: dict[str, Any]) -> PythonScope | None:
+    """The supported Pythons: PEP 621 ``requires-python``, else Poetry's ``python``.
+
+    An unreadable value is left out here (the audit then falls back to the
+    lock's or the running Python); the resolver reports it where it matters.
+    """
+    if isinstance(project, dict) and isinstance(project.get("requires-python"), str):
+        text = project["requires-python"].strip()
+        if text:
+            return PythonScope(requires_python=text, source="requires-python in [project]")
+    deps = poetry.get("dependencies")
+    python = deps.get("python") if isinstance(deps, dict) else None
+    if isinstance(python, str) and python.strip():
+        try:
+            alternatives = range_alternatives(python, "poetry")
+        except ValueError:
+            return None
+        return PythonScope(
+            requires_python=" || ".join(alternatives), source="python in [tool.poetry.dependencies]"
+        )
+    return None
 
 
 def _check_includes(r: _Reader, groups: Mapping[str, Any]) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import LockedPackage, Lockfile, Origin, Source, SourceKind
-from ._locks import earliest, parse_packages
+from ..model import LockedPackage, Lockfile, Origin, PythonScope, Source, SourceKind
+from ._locks import earliest, parse_packages, string_list
 from ._pep508 import redact
 from ._toml import TomlIndex
 
@@ -81,4 +81,15 @@ def parse(text: str, path: str) -> Lockfile:
             locked_at=earliest([f.get("upload-time") for f in files]),
         )
 
-    return parse_packages(text, path, "uv.lock", "package", entry, version_required=False, check=check)
+    def scope(doc: dict[str, Any]) -> PythonScope:
+        requires = doc.get("requires-python")
+        return PythonScope(
+            requires_python=requires.strip() if isinstance(requires, str) and requires.strip() else None,
+            markers=string_list(doc.get("resolution-markers")),
+            universal=True,
+            source="requires-python in the uv.lock",
+        )
+
+    return parse_packages(
+        text, path, "uv.lock", "package", entry, version_required=False, check=check, scope=scope
+    )

@@ -22,6 +22,9 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
+from packaging.version import InvalidVersion, Version
+
+from ..as_of import exists_at
 from ..errors import InvalidSpecifier
 from ..index.history import FetchStatus, FileInfo, ProjectHistory, ReleaseInfo
 from ..model import Requirement
@@ -110,6 +113,13 @@ class ResolverRequirement:
         return self.text
 
 
+def _version_or_none(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
 def compile_spec(specifier: str) -> CompiledSpec:
     """A specifier string compiled by the core; ``a || b`` is a union."""
     if " || " in specifier:
@@ -155,7 +165,7 @@ class Project:
         releases: Sequence[ReleaseInfo] = history.versions
         if as_of is not None:
             # Later uploads do not exist yet; without an upload time nothing proves a release did.
-            releases = [r for r in releases if (t := r.upload_time) is not None and t <= as_of]
+            releases = [r for r in releases if exists_at(r.upload_time, as_of)]
         self._releases: dict[str, ReleaseInfo] = {r.version: r for r in releases}
         self.newer_than_as_of = len(history.versions) - len(releases)
         self.versions = ReleaseHistory(list(self._releases))
@@ -179,6 +189,22 @@ class Project:
     def release(self, version: str) -> ReleaseInfo | None:
         return self._releases.get(version)
 
+    def spelling(self, version: str) -> str | None:
+        """The index's spelling of a version a lock may write otherwise
+        (``4.2.0`` for ``4.2``, ``2020.07.28`` for ``2020.7.28``), or None when
+        the index has no such release (as of the date)."""
+        if version in self._releases:
+            return version
+        try:
+            matches = self.versions.filter(compile_range(f"=={version}"), prereleases=True)
+        except (InvalidSpecifier, ValueError):
+            return None
+        wanted = _version_or_none(version)
+        for text in matches:
+            if wanted is not None and _version_or_none(text) == wanted:
+                return text
+        return None
+
     def is_final(self, version: str) -> bool:
         if self._finals is None:
             self._finals = frozenset(self.versions.filter("", prereleases=False))
@@ -195,7 +221,7 @@ class Project:
         if self.as_of is None:
             return files
         as_of = self.as_of
-        return tuple(f for f in files if f.upload_time is None or f.upload_time <= as_of)
+        return tuple(f for f in files if exists_at(f.upload_time, as_of))
 
     def set_files(self, version: str, files: tuple[FileInfo, ...]) -> None:
         """The version's files, read from somewhere cheaper than the history's rows."""

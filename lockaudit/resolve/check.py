@@ -30,23 +30,24 @@ from datetime import date, datetime
 
 from packaging.utils import canonicalize_name
 
-from ..audit.rules.catalog import semver_jump, severity_for_jump
 from ..errors import InvalidSpecifier, InvalidVersion
 from ..findings import Finding, JSONValue, Location, PackageReport, PackageStatus, RuleCode, Severity, Target
 from ..index import IndexClient, IndexSettings, resolve_index_settings
 from ..index.cache import Cache
 from ..model import IndexOptions, LockedPackage, Lockfile, Requirement
+from ..semver import semver_jump, severity_for_jump
 from ..versions import ReleaseHistory
 from .candidates import compile_spec
 from .conflicts import ResolutionConflict, ResolutionTooComplex
 from .environment import Environment
+from .fresh import GRAPH_LOCKS, FreshInstall, applicable_locked, fresh_install_async
 from .metadata import ReleaseDependencies
 from .reporter import Progress
-from .repository import Repository
-from .resolver import Resolution, parse_as_of, requirements_from, resolve_async, run_sync
+from .resolver import Resolution, parse_as_of, requirements_from, run_sync
 
 __all__ = [
     "CheckResult",
+    "applicable_locked",
     "check",
     "check_async",
     "check_lock_async",
@@ -69,6 +70,8 @@ class CheckResult:
     conflict: ResolutionConflict | ResolutionTooComplex | None = None
     #: The lock entries that apply to the target, by name.
     locked: Mapping[str, LockedPackage] = field(default_factory=dict)
+    #: The fresh install set against the lock, package by package.
+    install: FreshInstall | None = None
 
     @property
     def consistent(self) -> bool:
@@ -100,17 +103,6 @@ def satisfies(version: str, specifier: str) -> bool:
             _satisfies_cache.clear()
         _satisfies_cache[key] = hit
     return hit
-
-
-def applicable_locked(locked: Iterable[LockedPackage], env: Environment) -> dict[str, LockedPackage]:
-    """The lock entries that install in ``env``, by normalized name (the first
-    one when a lock has several for one name)."""
-    out: dict[str, LockedPackage] = {}
-    for pkg in locked:
-        if pkg.marker and not env.evaluate(pkg.marker, ""):
-            continue
-        out.setdefault(canonicalize_name(pkg.name), pkg)
-    return out
 
 
 def _loc(origin) -> Location | None:  # type: ignore[no-untyped-def]
@@ -540,6 +532,7 @@ async def check_lock_async(
     fresh: bool = True,
     include_direct: bool = True,
     progress: Progress | None = None,
+    dependencies: dict[tuple[str, str], ReleaseDependencies] | None = None,
 ) -> CheckResult:
     """Check ``lock`` against ``inputs`` for ``target`` (see the module doc).
 
@@ -547,75 +540,66 @@ async def check_lock_async(
     PEP 508 strings); ``lock``: a Lockfile with the pins (or LockedPackages).
     ``fresh`` False skips the fresh resolution (no LA018). ``as_of`` applies to
     the fresh resolution only; the lock's own versions are looked up whatever
-    their date. Index arguments are :func:`~lockaudit.resolve.resolve`'s.
+    their date. Index arguments are :func:`~lockaudit.resolve.resolve`'s;
+    ``dependencies`` a map of release dependencies shared by several checks.
     """
     env = target if isinstance(target, Environment) else Environment.for_target(target)
     parse_as_of(as_of)  # a bad date fails before any fetch
     declared, file_options = _declared(inputs)
     packages = _packages(lock)
-    locked = applicable_locked(packages, env)
+    lock_format = lock.formats[0][1] if isinstance(lock, Lockfile) and lock.formats else None
     own = client is None
     if client is None:
         settings = settings or resolve_index_settings(file_options=file_options)
         client = IndexClient(settings, cache=cache, offline=offline)
     try:
-        repository = Repository(client, env, loop=asyncio.get_running_loop())
-        from_index = {n: p for n, p in locked.items() if p.source.from_index and p.version}
-        await repository.load_histories(from_index)
-        unavailable: dict[str, str] = {}
-        for name in from_index:
-            project = repository.loaded(name)
-            if project is not None and not project.ok:
-                unavailable[name] = (
-                    "not found on the index" if str(project.status) == "not_found" else f"index answer: {project.status}"
-                ) + (f" ({project.history.detail})" if project.history.detail and str(project.status) != "not_found" else "")
-        await repository.load_dependencies(
-            (n, p.version) for n, p in from_index.items() if n not in unavailable
+        install = await fresh_install_async(
+            inputs if isinstance(inputs, Lockfile) else declared,
+            packages,
+            client=client,
+            target=env,
+            as_of=as_of,
+            prereleases=prereleases,
+            resolve=fresh,
+            flat=lock_format not in GRAPH_LOCKS,
+            progress=progress,
+            dependencies=dependencies,
         )
-
-        def dependencies_of(name: str, version: str) -> ReleaseDependencies | None:
-            project = repository.loaded(name)
-            if project is None or project.release(version) is None:
-                return None
-            return repository.known_dependencies(name, version)
-
-        findings, lock_top = lock_consistency(declared, locked, env, dependencies_of, unavailable=unavailable)
-        resolution: Resolution | None = None
-        conflict: ResolutionConflict | ResolutionTooComplex | None = None
-        if fresh:
-            try:
-                resolution = await resolve_async(
-                    inputs if isinstance(inputs, Lockfile) else declared,
-                    client=client,
-                    target=env,
-                    as_of=as_of,
-                    prereleases=prereleases,
-                    progress=progress,
+        findings = list(install.lock_findings)
+        if install.conflict is not None:
+            findings.append(_conflict_finding(install.conflict))
+        elif install.resolution is not None:
+            findings.extend(
+                transitive_drift(
+                    install.resolution, install.locked, include_direct=include_direct, lock_top=install.lock_top
                 )
-            except (ResolutionConflict, ResolutionTooComplex) as exc:
-                conflict = exc
-                findings.append(_conflict_finding(exc))
-            else:
-                findings.extend(transitive_drift(resolution, locked, include_direct=include_direct, lock_top=lock_top))
-                reported = {f.package for f in findings if f.code is RuleCode.LA019}
-                for name, reason in sorted(resolution.unknown.items()):
-                    pin = resolution.pins.get(name)
-                    if name in reported or pin is None:
-                        continue
-                    findings.append(
-                        Finding(
-                            RuleCode.LA019,
-                            Severity.INFO,
-                            name,
-                            f"the dependencies of {pin.version} are unknown ({reason}); a fresh resolution cannot see below it",
-                            version=pin.version,
-                            data={"kind": "dependencies-unknown", "fresh": pin.version, "reason": reason},
-                        )
-                    )
-        return CheckResult(tuple(findings), env, resolution, conflict, locked)
+            )
+            findings.extend(_unknown_below(install.resolution, findings))
+        return CheckResult(tuple(findings), env, install.resolution, install.conflict, install.locked, install)
     finally:
         if own:
             await client.aclose()
+
+
+def _unknown_below(resolution: Resolution, findings: Sequence[Finding]) -> list[Finding]:
+    """LA019 for each fresh pin whose dependencies are unknown (once per package)."""
+    reported = {f.package for f in findings if f.code is RuleCode.LA019}
+    out = []
+    for name, reason in sorted(resolution.unknown.items()):
+        pin = resolution.pins.get(name)
+        if name in reported or pin is None:
+            continue
+        out.append(
+            Finding(
+                RuleCode.LA019,
+                Severity.INFO,
+                name,
+                f"the dependencies of {pin.version} are unknown ({reason}); a fresh resolution cannot see below it",
+                version=pin.version,
+                data={"kind": "dependencies-unknown", "fresh": pin.version, "reason": reason},
+            )
+        )
+    return out
 
 
 async def check_async(

@@ -33,12 +33,16 @@ from typing import Any
 from resolvelib import AbstractProvider
 from resolvelib.structs import IteratorMapping, RequirementInformation
 
+from ..index.history import FetchStatus
 from .candidates import PYTHON, Candidate, ResolverRequirement, is_pinned
 from .environment import Environment
 from .metadata import ReleaseDependencies
 from .repository import Repository
 
-__all__ = ["LockauditProvider"]
+__all__ = ["UNAVAILABLE", "LockauditProvider"]
+
+#: History statuses a partial resolution goes around (see ``partial``).
+UNAVAILABLE = frozenset({FetchStatus.NOT_FOUND, FetchStatus.UNREACHABLE, FetchStatus.INVALID, FetchStatus.NOT_CACHED})
 
 Info = RequirementInformation[ResolverRequirement, Candidate]
 
@@ -53,10 +57,14 @@ class LockauditProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         *,
         prereleases: bool | None = None,
         constraints: Sequence[ResolverRequirement] = (),
+        partial: bool = False,
     ) -> None:
         self.repository = repository
         self.env = env
         self.prereleases = prereleases
+        #: Leave out dependencies on projects whose history could not be had
+        #: (the release that needs one has unknown dependencies) instead of failing.
+        self.partial = partial
         #: Constraint specifiers by project (they narrow candidates, never add a package).
         self.constraints: dict[str, list[str]] = {}
         #: The constraint requirements themselves (with their file:line), for explanations.
@@ -228,10 +236,26 @@ class LockauditProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
             out.append(ResolverRequirement(name, f"=={version}", text=f"{name}=={version}"))
         out.extend(self.requirements_of(deps, name, version, extra))
         self.repository.ensure_histories({r.name for r in out if r.name != PYTHON})
+        if self.partial:
+            out = self._available(out, name, version)
         for r in out:
             self.first_requirer.setdefault(r.identifier, (r, candidate))
         self._deps[key] = out
         return out
+
+    def _available(self, reqs: list[ResolverRequirement], name: str, version: str) -> list[ResolverRequirement]:
+        """``reqs`` without those on projects whose history could not be had;
+        the release that needs one has unknown dependencies."""
+        kept: list[ResolverRequirement] = []
+        for r in reqs:
+            project = self.repository.loaded(r.name) if r.name != PYTHON else None
+            if project is not None and project.status in UNAVAILABLE:
+                self.unknown[(name, version)] = (
+                    f"it depends on {r.name}, whose release history could not be had ({project.status.value})"
+                )
+                continue
+            kept.append(r)
+        return kept
 
     def requirements_of(
         self, deps: ReleaseDependencies, name: str, version: str, extra: str | None

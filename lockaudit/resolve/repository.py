@@ -164,6 +164,8 @@ class Repository:
         as_of: datetime | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
         progress: Progress | None = None,
+        dependencies: dict[tuple[str, str], md.ReleaseDependencies] | None = None,
+        histories: dict[str, ProjectHistory] | None = None,
     ) -> None:
         self.client = client
         self.env = env
@@ -171,7 +173,11 @@ class Repository:
         self.loop = loop
         self.progress = progress
         self._projects: dict[str, Project] = {}
-        self._deps: dict[tuple[str, str], md.ReleaseDependencies] = {}
+        # Release dependencies do not depend on the environment or the date:
+        # callers that resolve several times in one run share one map.
+        self._deps: dict[tuple[str, str], md.ReleaseDependencies] = {} if dependencies is None else dependencies
+        # Likewise the release histories already read in this run (by normalized name).
+        self._histories: dict[str, ProjectHistory] = {} if histories is None else histories
         #: Counters for benchmarks and reports.
         self.stats: dict[str, int] = defaultdict(int)
         # Whether loads went to the index (then prefetching stops batching).
@@ -194,10 +200,15 @@ class Repository:
         wanted = [n for n in dict.fromkeys(canonicalize_name(n) for n in names) if n not in self._projects]
         if not wanted:
             return
-        self.stats["history_batches"] += 1
-        self.stats["histories"] += len(wanted)
         self._asked.update(wanted)
-        histories = await self.client.fetch_histories(wanted)
+        histories = {n: self._histories[n] for n in wanted if n in self._histories}
+        missing = [n for n in wanted if n not in histories]
+        if missing:
+            self.stats["history_batches"] += 1
+            self.stats["histories"] += len(missing)
+            fetched = await self.client.fetch_histories(missing)
+            self._histories.update(fetched)
+            histories.update(fetched)
         files: list[tuple[str, str]] = []
         for name, history in histories.items():
             project = self._projects[name] = Project(history, self.env, self.as_of)

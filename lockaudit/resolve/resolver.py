@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
@@ -28,10 +28,11 @@ from packaging.utils import canonicalize_name
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 
 from .._target import Target
+from ..as_of import as_of_label, parse_as_of
 from ..errors import InvalidSpecifier
 from ..index import IndexClient, IndexSettings, resolve_index_settings
 from ..index.cache import Cache
-from ..index.history import FetchStatus, FileInfo, paused_gc
+from ..index.history import FetchStatus, FileInfo, ProjectHistory, paused_gc
 from ..model import (
     INDEX_SOURCE,
     IndexOptions,
@@ -58,7 +59,8 @@ from .conflicts import (
     ResolutionTooComplex,
 )
 from .environment import Environment
-from .provider import LockauditProvider
+from .metadata import ReleaseDependencies
+from .provider import UNAVAILABLE, LockauditProvider
 from .reporter import Progress, ProgressReporter
 from .repository import Repository
 
@@ -101,6 +103,9 @@ class Pin:
     #: Every requirement on it, with who states it: ``("web 2.0", "util>=1.5")``,
     #: ``("requirements.in:3", "util<2")`` for a requested one.
     wanted: tuple[tuple[str, str], ...] = ()
+    #: The same, with each requirement's PEP 440 specifier (``("web 2.0", ">=1.5")``):
+    #: what says which versions it may take.
+    wanted_specifiers: tuple[tuple[str, str], ...] = ()
     #: False when its metadata could not be read (see ``Resolution.unknown``).
     dependencies_known: bool = True
     requires_python: str | None = None
@@ -144,7 +149,8 @@ class SkippedRequirement:
     """A requested requirement the resolution did not resolve, and why."""
 
     requirement: Requirement
-    #: "marker" (does not apply to the target) or "not-from-index" (URL, path, VCS).
+    #: "marker" (does not apply to the target), "not-from-index" (URL, path, VCS)
+    #: or "unavailable" (its history could not be had; a partial resolution only).
     kind: str
     reason: str
 
@@ -226,40 +232,11 @@ class Resolution:
         """``Python 3.11 on linux, as of 2025-01-01``."""
         text = self.environment.label
         if self.as_of is not None:
-            text += f", as of {_as_of_text(self.as_of)}"
+            text += f", as of {as_of_label(self.as_of)}"
         return text
 
 
-def _as_of_text(value: datetime) -> str:
-    if value.time() == time(0, 0) and value.tzinfo is not None and value.utcoffset().total_seconds() == 0:  # type: ignore[union-attr]
-        return value.date().isoformat()
-    return value.isoformat().replace("+00:00", "Z")
-
-
 # --------------------------------------------------------------------------- inputs
-
-
-def parse_as_of(value: date | datetime | str | None) -> datetime | None:
-    """An as-of moment (``exclude-newer``) as an aware UTC datetime.
-
-    A date means the start of that day in UTC (as uv's ``--exclude-newer``
-    reads a date); a naive datetime is taken as UTC. Raises ValueError quoting
-    a string that is neither.
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            if len(text) == 10:
-                value = date.fromisoformat(text)
-            else:
-                value = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"invalid as-of date {text!r}: expected YYYY-MM-DD or an ISO 8601 date and time") from None
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return datetime.combine(value, time(0, 0), tzinfo=UTC)
 
 
 def requirements_from(items: Iterable[RequirementLike], origin: str = "<requirements>") -> list[Requirement]:
@@ -330,6 +307,25 @@ def _roots(
         for extra in sorted({canonicalize_name(e) for e in r.extras}):
             roots.append(ResolverRequirement(r.name, spec, extra, source=r, text=text))
     return roots, constraints, applied, skipped
+
+
+def _available_roots(
+    repository: Repository, roots: list[ResolverRequirement], skipped: list[SkippedRequirement]
+) -> tuple[list[ResolverRequirement], list[SkippedRequirement]]:
+    """Roots whose project's history could be had; the others become skipped ("unavailable")."""
+    kept: list[ResolverRequirement] = []
+    out = list(skipped)
+    seen: set[int] = set()
+    for r in roots:
+        project = repository.loaded(r.name)
+        if project is None or project.status not in UNAVAILABLE:
+            kept.append(r)
+            continue
+        if r.source is not None and id(r.source) not in seen:
+            seen.add(id(r.source))
+            reason = f"its release history could not be had ({project.status.value})"
+            out.append(SkippedRequirement(r.source, "unavailable", reason))
+    return kept, out
 
 
 def _collect(requirements: Inputs) -> tuple[list[Requirement], IndexOptions | None]:
@@ -430,8 +426,22 @@ async def resolve_async(
     prereleases: bool | None = None,
     progress: Progress | None = None,
     max_rounds: int = DEFAULT_MAX_ROUNDS,
+    dependencies: dict[tuple[str, str], ReleaseDependencies] | None = None,
+    histories: dict[str, ProjectHistory] | None = None,
+    partial: bool = False,
 ) -> Resolution:
-    """:func:`resolve` for callers inside an event loop (same arguments, same result)."""
+    """:func:`resolve` for callers inside an event loop (same arguments, same result).
+
+    ``partial`` True resolves around projects whose release history could
+    not be had (not found, unreachable, offline): they are left out, listed
+    in ``Resolution.unknown`` with the releases that need them, instead of
+    failing the whole resolution (what an audit wants; a lock must not).
+
+    ``dependencies`` and ``histories``: release dependencies (by name and
+    version) and release histories (by normalized name) already read in this
+    run, shared with the caller (read and filled): several resolutions of one
+    run then read each only once.
+    """
     env = target if isinstance(target, Environment) else Environment.for_target(target)
     moment = parse_as_of(as_of)
     declared, file_options = _collect(requirements)
@@ -442,13 +452,34 @@ async def resolve_async(
         settings = settings or resolve_index_settings(file_options=file_options)
         client = IndexClient(settings, cache=cache, offline=offline)
     try:
-        repository = Repository(client, env, as_of=moment, loop=asyncio.get_running_loop(), progress=progress)
+        repository = Repository(
+            client,
+            env,
+            as_of=moment,
+            loop=asyncio.get_running_loop(),
+            progress=progress,
+            dependencies=dependencies,
+            histories=histories,
+        )
         roots, constraints, applied, skipped = _roots(declared, env)
         # Resolution builds many small acyclic objects: the cyclic GC only costs here.
         with paused_gc():
             await repository.prefetch(roots, constraints, prereleases)
+            if partial:
+                roots, skipped = _available_roots(repository, roots, skipped)
             resolution = await asyncio.to_thread(
-                _run, repository, env, moment, roots, constraints, applied, skipped, prereleases, progress, max_rounds
+                _run,
+                repository,
+                env,
+                moment,
+                roots,
+                constraints,
+                applied,
+                skipped,
+                prereleases,
+                progress,
+                max_rounds,
+                partial,
             )
             # The pins' file lists (hashes), while the client and its cache are open.
             await repository.load_files((pin.name, pin.version) for pin in resolution)
@@ -469,12 +500,13 @@ def _run(
     prereleases: bool | None,
     progress: Progress | None,
     max_rounds: int,
+    partial: bool = False,
 ) -> Resolution:
-    provider = LockauditProvider(repository, env, prereleases=prereleases, constraints=constraints)
+    provider = LockauditProvider(repository, env, prereleases=prereleases, constraints=constraints, partial=partial)
     for r in roots:
         provider.first_requirer.setdefault(r.identifier, (r, None))
     reporter = ProgressReporter(progress)
-    label = env.label + (f", as of {_as_of_text(as_of)}" if as_of else "")
+    label = env.label + (f", as of {as_of_label(as_of)}" if as_of else "")
     try:
         result = run_resolver(provider, reporter, roots, max_rounds)
     except ResolutionImpossible as exc:
@@ -503,6 +535,7 @@ def _build(
     requested: dict[str, dict[int, Requirement]] = {}
     parents: dict[str, set[str]] = {}
     wanted: dict[str, dict[tuple[str, str], None]] = {}
+    specifiers: dict[str, dict[tuple[str, str], None]] = {}
     children: dict[str, set[str]] = {}
     for ident, cand in mapping.items():
         if ident == PYTHON:
@@ -525,9 +558,12 @@ def _build(
                 else:
                     where = "requested"
                 wanted.setdefault(name, {})[(where, req.text)] = None
+                specifiers.setdefault(name, {})[(where, req.specifier)] = None
             elif mapping.get(parent.identifier) == parent and parent.name != name:
                 parents.setdefault(name, set()).add(parent.name)
-                wanted.setdefault(name, {})[(f"{parent.identifier} {parent.version}", req.text)] = None
+                who = f"{parent.identifier} {parent.version}"
+                wanted.setdefault(name, {})[(who, req.text)] = None
+                specifiers.setdefault(name, {})[(who, req.specifier)] = None
         for dep in provider.dependencies_of(cand):
             if dep.name != name and dep.name != PYTHON and dep.name in versions:
                 children.setdefault(name, set()).add(dep.name)
@@ -536,7 +572,7 @@ def _build(
         if versions.get(name) == version:
             unknown[name] = reason
     for s in skipped:
-        if s.kind == "not-from-index":
+        if s.kind in ("not-from-index", "unavailable"):
             unknown[s.requirement.name] = s.reason
     warnings = [
         f"{name} {version} does not provide the extra{'s' if len(missing) > 1 else ''} {', '.join(sorted(missing))}"
@@ -555,6 +591,7 @@ def _build(
             required_by=tuple(sorted(parents.get(name, ()))),
             dependencies=tuple(sorted(children.get(name, ()))),
             wanted=tuple(sorted(wanted.get(name, {}))),
+            wanted_specifiers=tuple(sorted(specifiers.get(name, {}))),
             dependencies_known=name not in unknown,
             requires_python=release.requires_python if release else None,
             yanked=bool(release and release.yanked),

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..as_of import AS_OF_HELP
 from ..inputs.detect import FORMATS as INPUT_FORMATS
 
 __all__ = [
@@ -128,7 +129,7 @@ class PolicyIn(_Model):
     python: list[str] | None = None
     platform: list[str] | None = None
     suppress: list[SuppressionIn] | None = None
-    as_of: str | None = Field(default=None, alias="as-of", description="Audit as if it were this date (YYYY-MM-DD)")
+    as_of: str | None = Field(default=None, alias="as-of", description="Audit " + AS_OF_HELP)
     allow_unknown: bool | None = Field(default=None, alias="allow-unknown")
 
     def to_table(self) -> dict[str, Any]:
@@ -161,13 +162,13 @@ class TargetChoice(IndexChoice):
     ``lockaudit check`` take them (``--python``, ``--platform``, ``--as-of``, ``--pre``,
     ``--extra``, ``--all-extras``, ``--group``, ``--all-groups``, ``--input-format``)."""
 
-    python: str | None = Field(default=None, max_length=16, description="Target Python, e.g. `3.11` (default: the server's)")
+    python: str | None = Field(default=None, max_length=16, description="Target Python, e.g. `3.11` (default: what the project says, else the server's)")
     platform: str | None = Field(
-        default=None, max_length=16, description="Target platform: linux, darwin (macos) or windows (default: the server's)"
+        default=None,
+        max_length=16,
+        description="Target platform: linux, darwin (macos) or windows (default: the project's, else the server's)",
     )
-    as_of: str | None = Field(
-        default=None, max_length=64, description="Resolve as if it were this date (YYYY-MM-DD or ISO 8601, UTC)"
-    )
+    as_of: str | None = Field(default=None, max_length=64, description="Resolve " + AS_OF_HELP)
     pre: bool | None = Field(default=None, description="Allow pre-releases everywhere")
     extras: list[str] = Field(default_factory=list, max_length=256, description="Optional-dependency extras to include")
     all_extras: bool = False

@@ -105,7 +105,8 @@ def test_load_full_pyproject(tmp_path: Path) -> None:
     assert p.severity_for("LA008", "flask", Severity.LOW) is Severity.INFO
     assert p.severity_for("LA003", "django", Severity.HIGH) is Severity.LOW
     assert p.severity_for("LA003", "flask", Severity.HIGH) is Severity.HIGH
-    assert p.as_of == dt.date(2025, 1, 31) and p.today() == dt.date(2025, 1, 31)
+    # A date is the whole of that UTC day: the cutoff is the next midnight.
+    assert p.as_of == dt.datetime(2025, 2, 1, tzinfo=dt.UTC) and p.today() == dt.date(2025, 1, 31)
     assert p.allow_unknown is True
     assert p.targets == (
         Target("3.11", "linux"),
@@ -306,7 +307,7 @@ def test_merged_with_overrides() -> None:
     assert p.enabled_codes() == codes(*(f"LA00{i}" for i in range(4, 10)), "LA013")
     assert p.cooldown == dt.timedelta(weeks=2)
     assert p.targets == (Target("3.12", "linux"), Target("3.13", "linux"))
-    assert p.as_of == dt.date(2025, 2, 1) and p.allow_unknown
+    assert p.as_of == dt.datetime(2025, 2, 2, tzinfo=dt.UTC) and p.allow_unknown
     assert p.severity_for("LA008", None, Severity.LOW) is Severity.INFO
     assert base.fail_on is Severity.HIGH  # unchanged
     assert base.merged_with(select=["LA010"]).enabled_codes() == codes("LA010")

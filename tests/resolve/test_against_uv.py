@@ -55,11 +55,12 @@ def test_uv_agrees(case: dict[str, Any], resolve_server, tmp_path: Path) -> None
         (tmp_path / "constraints.txt").write_text("\n".join(case["constraints"]) + "\n")
         cmd += ["--constraint", str(tmp_path / "constraints.txt")]
     if case.get("as-of"):
-        cmd += ["--exclude-newer", f"{case['as-of']}T00:00:00Z"]
+        # The same text for both: a bare date is the whole of that day (UTC here, uv's local time).
+        cmd += ["--exclude-newer", case["as-of"]]
     if case.get("prereleases") is not None:
         cmd += ["--prerelease", "allow" if case["prereleases"] else "disallow"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
-    env.update(UV_NO_CONFIG="1", UV_PYTHON_DOWNLOADS="never")
+    env.update(UV_NO_CONFIG="1", UV_PYTHON_DOWNLOADS="never", TZ="UTC")
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env, timeout=120)
     if "conflict" in case:
         assert proc.returncode != 0, proc.stdout

@@ -71,7 +71,7 @@ def test_lock_bad_usage_exits_2(cli, capsys: pytest.CaptureFixture[str]) -> None
     assert cli("lock", "missing.in") == 2
     Path("requirements.in").write_text("web\n")
     assert cli("lock", "requirements.in", "--as-of", "someday") == 2
-    assert "invalid as-of date 'someday'" in capsys.readouterr().err
+    assert "invalid as-of value 'someday'" in capsys.readouterr().err
 
 
 def test_check_consistent_lock_exits_0(cli, capsys: pytest.CaptureFixture[str]) -> None:

@@ -115,9 +115,11 @@ def test_top_level_api_is_callable() -> None:
 
 
 def test_as_of_parsing() -> None:
-    assert parse_as_of("2024-06-01") == datetime(2024, 6, 1, tzinfo=UTC)
-    assert parse_as_of(date(2024, 6, 1)) == datetime(2024, 6, 1, tzinfo=UTC)
+    # A date is the whole of that UTC day: the cutoff is the next midnight (exclusive).
+    assert parse_as_of("2024-06-01") == datetime(2024, 6, 2, tzinfo=UTC)
+    assert parse_as_of(date(2024, 6, 1)) == datetime(2024, 6, 2, tzinfo=UTC)
     assert parse_as_of("2024-06-01T12:30:00Z") == datetime(2024, 6, 1, 12, 30, tzinfo=UTC)
+    assert parse_as_of("2024-06-01T14:30:00+02:00") == datetime(2024, 6, 1, 12, 30, tzinfo=UTC)
     assert parse_as_of(datetime(2024, 6, 1, 8)) == datetime(2024, 6, 1, 8, tzinfo=UTC)
     assert parse_as_of(None) is None
     with pytest.raises(ValueError, match="'yesterday'"):

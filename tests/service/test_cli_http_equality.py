@@ -61,7 +61,7 @@ def _comparable(report: dict, root: str = "") -> dict:
     ]
     packages = [
         {
-            k: (_strip(v, root) if k in ("origin", "lock_origin") else v)
+            k: (_strip(v, root) if k in ("origin", "lock_origin") else _unprefixed(v, root))
             for k, v in p.items()
             if k != "findings"  # fingerprints hash the path
         }

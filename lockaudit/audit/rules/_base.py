@@ -26,8 +26,14 @@ def finding(
     if req is None and facts.direct:
         req = facts.direct[0]
     location = Location.from_origin(req.origin) if req is not None else None
-    lock_location = Location.from_origin(facts.locked.origin) if facts.locked is not None else None
+    if facts.locked is not None:
+        lock_location = Location.from_origin(facts.locked.origin)
+    else:
+        # A package only a fresh install has belongs to the lock it is missing from.
+        lock_location = Location(facts.lock) if facts.lock else None
     path = (location or lock_location).path if (location or lock_location) else None
+    # Facts belong to a unit (project and lock): the same package in two locks is two findings.
+    unit = (facts.lock,) if facts.lock and location is not None and facts.lock != location.path else ()
     return Finding(
         code=code,
         severity=severity or CATALOG[code].default_severity,
@@ -36,6 +42,6 @@ def finding(
         location=location,
         lock_location=lock_location,
         data=dict(data or {}),
-        fingerprint=fingerprint_of(code, facts.name, path, *extra),
+        fingerprint=fingerprint_of(code, facts.name, path, *unit, *extra),
         version=version if version is not None else (facts.locked.version if facts.locked else None),
     )

@@ -3,7 +3,8 @@
 Used by ``lockaudit explain CODE`` and for the SARIF rule metadata. Codes are
 stable: a code keeps its meaning forever, new rules get new codes.
 
-Also :func:`semver_jump`, the size rule LA003 uses to grade drift.
+:func:`semver_jump` and :func:`severity_for_jump` (how drift is graded) live
+in :mod:`lockaudit.semver` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -11,13 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
 
-from packaging.version import InvalidVersion as _PackagingInvalidVersion
-from packaging.version import Version
-
-from ...errors import InvalidVersion
 from ...findings import RuleCode, Severity
+from ...semver import Jump, semver_jump, severity_for_jump
 
 __all__ = ["CATALOG", "Jump", "Rule", "explain", "get_rule", "semver_jump", "severity_for_jump"]
 
@@ -360,52 +357,3 @@ def get_rule(code: str | RuleCode) -> Rule:
 def explain(code: str | RuleCode) -> str:
     """The text ``lockaudit explain CODE`` shows."""
     return get_rule(code).help_text()
-
-
-# --------------------------------------------------------------------------- semver size
-
-Jump = Literal["none", "patch", "minor", "major"]
-
-
-def _parse(text: str) -> Version:
-    try:
-        return Version(text)
-    except _PackagingInvalidVersion:
-        raise InvalidVersion(f"invalid version: {text!r}") from None
-
-
-def semver_jump(old: str, new: str) -> Jump:
-    """The size of the move from ``old`` to ``new``, as LA003 grades drift.
-
-    - ``"none"``: ``new`` is not newer than ``old``;
-    - ``"major"``: the epoch changes, the major number changes, or on 0.x the
-      minor number changes (0.4 -> 0.5);
-    - ``"minor"``: the minor number changes;
-    - ``"patch"``: anything smaller: the patch or a later release part, or only
-      the pre-, post-, dev- or local part.
-
-    Missing release parts count as 0 (1.2 == 1.2.0). Raises
-    :class:`lockaudit.errors.InvalidVersion` for an invalid version.
-    """
-    a, b = _parse(old), _parse(new)
-    if b <= a:
-        return "none"
-    if a.epoch != b.epoch:
-        return "major"
-    ra = a.release + (0,) * (3 - len(a.release))
-    rb = b.release + (0,) * (3 - len(b.release))
-    if ra[0] != rb[0]:
-        return "major"
-    if ra[1] != rb[1]:
-        return "major" if ra[0] == 0 else "minor"
-    return "patch"
-
-
-_JUMP_SEVERITY: Mapping[str, Severity] = MappingProxyType(
-    {"none": Severity.INFO, "patch": Severity.LOW, "minor": Severity.MEDIUM, "major": Severity.HIGH}
-)
-
-
-def severity_for_jump(jump: Jump) -> Severity:
-    """LA003's severity for a jump: patch low, minor medium, major high (none: info)."""
-    return _JUMP_SEVERITY[jump]

@@ -1,12 +1,14 @@
-"""LA012: the release a fresh install takes declares other dependencies than the locked one."""
+"""LA012: the release a fresh install takes declares other dependencies than the locked one.
+
+Both sides come from the releases' core metadata as the resolver read it (one
+read per release for the whole run), for the same unit (project and lock):
+a package in two locks is compared with each lock's own pin.
+"""
 
 from __future__ import annotations
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
 from ...findings import Finding, RuleCode, Severity
-from ...index.metadata import CoreMetadata
+from ...resolve.metadata import ReleaseDependencies
 from ..facts import PackageFacts
 from ._base import finding
 
@@ -15,27 +17,23 @@ from ._base import finding
 _SHOWN = 4
 
 
-def _requirements(md: CoreMetadata) -> dict[str, str]:
+def _requirements(deps: ReleaseDependencies) -> dict[str, str]:
     """What a plain install pulls in: name[extras] (marker) -> specifier.
 
     Dependencies behind an ``extra == ...`` marker only install when someone
     asks for that extra, so they are left out of the comparison.
     """
     out: dict[str, str] = {}
-    for line in md.requires_dist:
-        try:
-            req = Requirement(line)
-        except InvalidRequirement:
+    for dep in deps.dependencies:
+        marker = dep.marker or ""
+        if dep.only_extra is not None or "extra" in marker:
             continue
-        marker = str(req.marker) if req.marker is not None else ""
-        if "extra" in marker:
-            continue
-        key = canonicalize_name(req.name)
-        if req.extras:
-            key += "[" + ",".join(sorted(req.extras)) + "]"
+        key = dep.name
+        if dep.extras:
+            key += "[" + ",".join(sorted(dep.extras)) + "]"
         if marker:
             key += f" ({marker})"
-        out[key] = str(req.specifier)
+        out[key] = dep.specifier
     return out
 
 
@@ -45,13 +43,16 @@ def _listed(items: list[str]) -> str:
 
 
 def check(
-    facts: PackageFacts, old: CoreMetadata | None, new: CoreMetadata | None, error: str | None = None
+    facts: PackageFacts,
+    old: ReleaseDependencies | None,
+    new: ReleaseDependencies | None,
 ) -> list[Finding]:
     locked = facts.locked.version if facts.locked else None
     fresh = facts.fresh
     if not locked or not fresh:
         return []
-    if old is None or new is None:
+    if old is None or new is None or not old.known or not new.known:
+        error = next((d.reason for d in (old, new) if d is not None and not d.known), None)
         return [
             finding(
                 facts,

@@ -14,13 +14,10 @@ from types import SimpleNamespace
 
 from fastapi import APIRouter, Request, Response
 
-from ... import __version__
-from ...audit.policy import apply_policy
-from ...resolve.check import package_reports as check_packages
-from ...commands.check import exit_code as check_exit_code
+from ...audit.lock_check import check_exit_code, check_lock_report, default_selection
 from ...commands.lock import select_requirements, target_from_args
 from ...errors import InvalidSpecifier, LockauditError
-from ...findings import AuditReport, PolicySummary, ReportMetadata, Severity, Target, parse_threshold
+from ...findings import Severity, Target, parse_threshold
 from ...formats import render
 from ..deps import LimiterDep, PoolDep, SettingsDep
 from ..errors import ApiError
@@ -82,16 +79,17 @@ async def check(
     resolution would change (LA018), releases whose dependencies are unknown
     (LA019), locked packages the index does not know (LA013). Suppressions and
     severities of the policy apply; `fail_on` (default: never) makes drift fail.
-    Every uploaded file but the lock (and a `lockaudit.toml`) is an input."""
-    from ...resolve.check import check_lock_async
+    Every uploaded file but the lock (and a `lockaudit.toml`) is an input. The
+    targets are the CLI's: `python`/`platform` if given, else what the project
+    says; groups and extras default to what the lock was made from."""
 
     fmt = choose_format(body.format, request.headers.get("accept"))
     try:
         threshold: Severity | None = parse_threshold(body.fail_on) if body.fail_on else None
     except ValueError as exc:
         raise ApiError(422, "invalid_threshold", str(exc)) from None
-    target = target_of(body)
-    moment = moment_of(body.as_of)
+    target_of(body)  # a bad target is a 422 before anything is read
+    moment_of(body.as_of)
     lock_name = posixpath.normpath(body.lock)
     lock_files = [f for f in body.files if posixpath.normpath(f.name) == lock_name]
     if not lock_files:
@@ -101,40 +99,35 @@ async def check(
         raise ApiError(422, "no_input", "no input file besides the lock")
     check_limits(body.files, settings)  # all of them, before they are split
     stats = request_stats()
-    inputs = select_requirements(await load_uploads(input_files, settings, body.input_format), selection(body))
+    inputs = await load_uploads(input_files, settings, body.input_format)
     lock = await load_uploads(lock_files, settings, body.lock_format)
+    chosen = selection(body)
+    if chosen.extra or chosen.group or chosen.all_extras or chosen.all_groups:
+        inputs = select_requirements(inputs, chosen)
+    else:
+        inputs = default_selection(inputs, lock)
     policy = policy_for(input_files, body.policy)
     client = pool.client(
         choose_index(pool, stats, index_url=body.index_url, extra_index_urls=body.extra_index_urls, lockfile=inputs)
     )
     try:
-        result = await limiter.run_async(
-            lambda: check_lock_async(
-                inputs, lock, client=client, target=target, as_of=body.as_of, prereleases=body.pre, fresh=body.fresh
+        report, _ = await limiter.run_async(
+            lambda: check_lock_report(
+                inputs,
+                lock,
+                client=client,
+                policy=policy,
+                threshold=threshold,
+                python=[body.python] if body.python else (),
+                platform=[body.platform] if body.platform else (),
+                as_of=body.as_of,
+                prereleases=body.pre,
+                fresh=body.fresh,
+                allow_unknown=body.allow_unknown,
             )
         )
     except (InvalidSpecifier, ValueError, LockauditError) as exc:
         raise ApiError(422, "invalid_input", str(exc)) from None
-    findings = apply_policy(result.findings, policy, today=moment.date() if moment else None)
-    report = AuditReport(
-        findings=tuple(findings),
-        packages=tuple(check_packages(result, findings, inputs)),
-        metadata=ReportMetadata(
-            tool_version=__version__,
-            as_of=moment.date() if moment else dt.date.today(),
-            policy=PolicySummary(
-                fail_on=threshold,
-                selected=tuple(policy.enabled_codes()),
-                suppressions=len(policy.suppressions),
-                allow_unknown=body.allow_unknown,
-                source=policy.source,
-            ),
-            targets=(target,),
-            index_url=str(client.indexes[0]) if client.indexes else None,
-            inputs=(*(f.name for f in input_files if posixpath.basename(f.name) not in POLICY_ONLY), body.lock),
-        ),
-        problems=inputs.problems + lock.problems,
-    )
     # As the CLI: findings are shown against --fail-on, else against high.
     text = render(report, fmt, threshold=threshold if threshold is not None else Severity.HIGH)
     headers = stats.headers()

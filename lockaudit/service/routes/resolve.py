@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from ...commands.lock import select_requirements
 from ...errors import InvalidSpecifier, LockauditError
 from ...model import Lockfile, Requirement
+from ...targets import project_targets
 from ..deps import LimiterDep, PoolDep, SettingsDep
 from ..errors import ApiError
 from ..index import request_stats
@@ -103,6 +104,12 @@ async def resolve(
         lockfile = await load_uploads(body.files, settings, body.input_format)
         _input_errors(lockfile)
         lockfile = select_requirements(lockfile, selection(body))
+        # As `lockaudit lock`: what the flags leave open, the project says.
+        target = project_targets(
+            lockfile.inputs,
+            python=[body.python] if body.python else (),
+            platform=[body.platform] if body.platform else (),
+        ).targets[0]
     try:
         extra = requirements_from(body.requirements, origin="<request>")
     except InvalidSpecifier as exc:

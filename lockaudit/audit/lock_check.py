@@ -1,0 +1,196 @@
+"""``check``'s library call: a lock against its inputs, on every target, as one report.
+
+The CLI's ``lockaudit check`` and the service's ``/v1/check`` both call
+:func:`check_lock_report`: the targets come from the project as the audit's do
+(:func:`lockaudit.targets.project_targets`), a universal lock is checked on
+each of them, the groups and extras default to what the lock was made from,
+and the report lists every package the lock or a fresh install puts on a
+target, with its findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from .. import __version__
+from ..as_of import as_of_day, parse_as_of
+from ..findings import (
+    AuditReport,
+    ExitCode,
+    Finding,
+    Location,
+    PackageReport,
+    PackageStatus,
+    PolicySummary,
+    ReportMetadata,
+    ReportUnit,
+    RuleCode,
+    Severity,
+    Target,
+    TargetResult,
+)
+from ..index.client import IndexClient
+from ..model import Lockfile, Requirement
+from ..resolve.check import CheckResult, check_lock_async
+from ..resolve.fresh import locked_selection
+from ..resolve.metadata import ReleaseDependencies
+from ..resolve.reporter import Progress
+from ..targets import project_targets
+from .policy import Policy, apply_policy
+
+__all__ = ["check_exit_code", "check_lock_report", "default_selection"]
+
+
+def default_selection(inputs: Lockfile, lock: Lockfile) -> Lockfile:
+    """The inputs with the groups and extras the lock was made from (all of
+    them for uv.lock and poetry.lock; those it pins for other locks)."""
+    fmt = next((fmt for path, fmt in lock.formats if path in lock.files[:1]), None)
+    return replace(inputs, requirements=locked_selection(inputs.requirements, lock.packages, fmt))
+
+
+async def check_lock_report(
+    inputs: Lockfile,
+    lock: Lockfile,
+    *,
+    client: IndexClient,
+    policy: Policy,
+    threshold: Severity | None,
+    python: Sequence[str] = (),
+    platform: Sequence[str] = (),
+    as_of: str | None = None,
+    prereleases: bool | None = None,
+    fresh: bool = True,
+    allow_unknown: bool = False,
+    progress: Progress | None = None,
+) -> tuple[AuditReport, list[CheckResult]]:
+    """Check ``lock`` against ``inputs`` on each target of the project; the
+    report (policy applied) and the per-target results."""
+    cutoff = parse_as_of(as_of)
+    choice = project_targets(inputs.inputs + lock.inputs, python=python, platform=platform)
+    shared: dict[tuple[str, str], ReleaseDependencies] = {}
+    results: list[CheckResult] = []
+    for target in choice.targets:
+        results.append(
+            await check_lock_async(
+                inputs,
+                lock,
+                client=client,
+                target=target,
+                as_of=cutoff,
+                prereleases=prereleases,
+                fresh=fresh,
+                progress=progress,
+                dependencies=shared,
+            )
+        )
+    findings: dict[str, Finding] = {}
+    for result in results:
+        for f in result.findings:
+            findings.setdefault(f.fingerprint, f)
+    applied = apply_policy(list(findings.values()), policy, today=as_of_day(cutoff))
+    applied.sort(key=lambda x: (-x.severity.rank, x.package, str(x.code)))
+    targets = tuple(r.environment.target for r in results)
+    report = AuditReport(
+        findings=tuple(applied),
+        packages=tuple(_rows(results, applied, inputs, resolved=fresh)),
+        metadata=ReportMetadata(
+            tool_version=__version__,
+            as_of=as_of_day(cutoff),
+            policy=PolicySummary(
+                fail_on=threshold,
+                selected=tuple(policy.enabled_codes()),
+                suppressions=len(policy.suppressions),
+                allow_unknown=allow_unknown,
+                source=policy.source,
+            ),
+            targets=targets,
+            index_url=str(client.indexes[0]) if client.indexes else None,
+            inputs=tuple(dict.fromkeys((*inputs.files[:1], *lock.files[:1]))),
+            cutoff=cutoff,
+            units=(ReportUnit(inputs.files[0] if inputs.files else "", lock.files[0] if lock.files else None, targets, choice.reason),),
+        ),
+        problems=inputs.problems + lock.problems,
+    )
+    return report, results
+
+
+def _rows(
+    results: Sequence[CheckResult], findings: Sequence[Finding], inputs: Lockfile, *, resolved: bool
+) -> list[PackageReport]:
+    """One row per package the lock or a fresh install puts on some target
+    (``resolved`` False: no fresh resolution was asked for, so no change is known)."""
+    declared: dict[str, Requirement] = {}
+    for r in inputs.requirements:
+        if not r.constraint:
+            declared.setdefault(r.name, r)
+    unknown = {f.package for f in findings if f.code in (RuleCode.LA013, RuleCode.LA019)}
+    names: dict[str, None] = {}
+    for result in results:
+        if result.install is not None:
+            names.update(dict.fromkeys(result.install.packages))
+        names.update(dict.fromkeys(result.locked))
+    names.update(dict.fromkeys(f.package for f in findings if not f.package.startswith("<")))
+    out = []
+    for name in sorted(names):
+        per_target: list[TargetResult] = []
+        main = None
+        for result in results:
+            pkg = result.install.packages.get(name) if result.install is not None else None
+            target: Target = result.environment.target
+            locked = pkg.locked if pkg is not None else result.locked.get(name)
+            per_target.append(
+                TargetResult(
+                    target,
+                    applies=pkg is not None,
+                    fresh=pkg.fresh if pkg is not None else None,
+                    locked=locked.version if locked is not None and locked.version else None,
+                    change=pkg.change if pkg is not None else "absent",
+                )
+            )
+            if main is None and pkg is not None:
+                main = pkg
+        req = declared.get(name)
+        locked_pin = main.locked if main is not None else next((r.locked[name] for r in results if name in r.locked), None)
+        status = PackageStatus.OK
+        reason = None
+        if name in unknown or (resolved and main is not None and main.change == "unknown"):
+            status = PackageStatus.UNKNOWN
+            reason = main.reason if main is not None and main.reason else None
+        out.append(
+            PackageReport(
+                name=name,
+                declared=req.specifier if req else "",
+                declared_pep440=req.pep440 if req else "",
+                dialect=req.dialect if req else "pep440",
+                locked=locked_pin.version if locked_pin is not None and locked_pin.version else None,
+                fresh=main.fresh if main is not None else None,
+                newest=main.newest if main is not None else None,
+                status=status,
+                reason=reason,
+                origin=Location.from_origin(req.origin) if req else None,
+                lock_origin=Location.from_origin(locked_pin.origin) if locked_pin is not None else None,
+                targets=tuple(per_target),
+                change=main.change if main is not None else "unknown",
+                direct=req is not None,
+                held_by=main.held_by if main is not None else (),
+                pulled_in_by=main.pulled_in_by if main is not None else (),
+            )
+        )
+    return out
+
+
+def check_exit_code(report: AuditReport, threshold: Severity | None, *, allow_unknown: bool = False) -> ExitCode:
+    """2 input errors; 1 an inconsistent lock or drift at/above ``threshold``; 3 unknowns; else 0."""
+    if report.errors:
+        return ExitCode.ERROR
+    for f in report.active:
+        if f.code is RuleCode.LA017 and f.severity >= Severity.HIGH:
+            return ExitCode.FINDINGS
+        if f.code is not RuleCode.LA017 and report.is_blocking(f, threshold):
+            return ExitCode.FINDINGS
+    if not allow_unknown and any(f.code is RuleCode.LA013 for f in report.active):
+        return ExitCode.UNKNOWN
+    if not allow_unknown and report.unknowns:
+        return ExitCode.UNKNOWN
+    return ExitCode.OK

@@ -1,0 +1,235 @@
+"""The units an audit judges, and the fresh install behind each of them.
+
+A *unit* is a project and one of its locks (or a project with no lock): the
+declared requirements of the project, the pins of that lock, and the targets
+the project is for. Facts belong to units, never to a package name alone: the
+same package in two locks of one run is judged against each lock.
+
+For each unit and target the fresh resolution of the unit's inputs
+(:func:`lockaudit.resolve.fresh.fresh_install_async`) says what a fresh
+install takes, package by package; the facts of every package of the unit,
+direct and transitive, and of every package a fresh install would add, come
+from it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from .._target import Target
+from ..findings import Finding, RuleCode
+from ..index.client import IndexClient
+from ..index.history import ProjectHistory
+from ..model import InputFile, LockedPackage, Lockfile, Requirement
+from ..resolve.fresh import GRAPH_LOCKS, FreshInstall, fresh_install_async, locked_selection
+from ..resolve.metadata import ReleaseDependencies
+from ..targets import project_targets
+from .facts import AuditContext, PackageFacts, build_facts
+from .policy import Policy
+
+__all__ = ["Unit", "UnitResult", "audit_units", "selected_requirements", "units_of"]
+
+_LOCK_FORMATS = frozenset({"uv.lock", "poetry.lock", "pylock", "pipfile.lock", "pip-freeze"})
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A project and one of its locks (``lock`` None: the project has none)."""
+
+    project: str
+    lock: str | None
+    lock_format: str | None
+    #: The project's range files, then the lock (what the targets are read from).
+    files: tuple[InputFile, ...]
+    requirements: tuple[Requirement, ...]
+    pins: tuple[LockedPackage, ...]
+    #: Whether the lock claims to pin everything an install takes (a hand-written
+    #: pinned requirements file does not: what it leaves out is "unlocked", not "added").
+    complete: bool = True
+    #: How the lock installs: every applicable entry, or what the inputs reach through it.
+    flat: bool = True
+    #: Whether the lock covers every environment (entries carry markers).
+    universal: bool = False
+
+
+@dataclass(slots=True)
+class UnitResult:
+    unit: Unit
+    targets_from: str
+    installs: dict[Target, FreshInstall]
+    facts: list[PackageFacts] = field(default_factory=list)
+    #: Findings about the unit as a whole: the lock's consistency, a fresh install that fails.
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _roots(files: Sequence[InputFile]) -> dict[str, str]:
+    """Each file's root: the file a user named or discovery found (includes point at it)."""
+    parent = {os.path.normpath(f.path): os.path.normpath(f.included_by) for f in files if f.included_by}
+    out: dict[str, str] = {}
+    for f in files:
+        path = os.path.normpath(f.path)
+        seen = {path}
+        while path in parent and parent[path] not in seen:
+            path = parent[path]
+            seen.add(path)
+        out[os.path.normpath(f.path)] = path
+    return out
+
+
+def _is_complete_lock(root: InputFile, pins: Sequence[LockedPackage]) -> bool:
+    if root.format in _LOCK_FORMATS or root.role == "locked":
+        return True
+    # A lone pinned requirements file is a lock when a tool made it: a header,
+    # "# via" provenance, or a hash on every pin.
+    return root.scope is not None or any(p.via for p in pins) or (bool(pins) and all(p.hashes for p in pins))
+
+
+def units_of(lockfile: Lockfile) -> list[Unit]:
+    """The units of a paired Lockfile, in the order of its projects."""
+    projects: dict[str, list[InputFile]] = {}
+    for f in lockfile.inputs:
+        projects.setdefault(f.project, []).append(f)
+    for dep in lockfile.dependencies:
+        projects.setdefault(dep.project, [])
+    units: list[Unit] = []
+    for project, files in projects.items():
+        roots = _roots(files)
+        by_path = {os.path.normpath(f.path): f for f in files}
+        deps = [d for d in lockfile.dependencies if d.project == project]
+        requirements = tuple(r for d in deps for r in d.requirements)
+        by_root: dict[str, list[LockedPackage]] = {}
+        for d in deps:
+            for pin in d.locked:
+                path = os.path.normpath(pin.origin.path)
+                by_root.setdefault(roots.get(path, path), []).append(pin)
+        declared = tuple(f for f in files if f.role == "declared" and not f.included_by)
+        if not by_root:
+            units.append(Unit(project, None, None, declared, requirements, ()))
+            continue
+        for root_path, pins in by_root.items():
+            root = by_path.get(root_path)
+            fmt = root.format if root is not None else None
+            scope = root.scope if root is not None else None
+            units.append(
+                Unit(
+                    project,
+                    root.path if root is not None else root_path,
+                    fmt,
+                    declared + ((root,) if root is not None and root not in declared else ()),
+                    requirements,
+                    tuple(pins),
+                    complete=_is_complete_lock(root, pins) if root is not None else True,
+                    flat=fmt not in GRAPH_LOCKS,
+                    universal=bool(scope is not None and scope.universal),
+                )
+            )
+    return units
+
+
+def selected_requirements(unit: Unit) -> tuple[Requirement, ...]:
+    """The requirements the unit's lock was made from (see
+    :func:`lockaudit.resolve.fresh.locked_selection`)."""
+    return locked_selection(unit.requirements, unit.pins, unit.lock_format)
+
+
+def _unit_findings(unit: Unit, installs: Mapping[Target, FreshInstall]) -> list[Finding]:
+    from ..resolve.check import _conflict_finding, _unknown_below
+
+    out: list[Finding] = []
+    installed_somewhere = {n for fi in installs.values() for n, p in fi.packages.items() if p.locked is not None}
+    for fi in installs.values():
+        for f in fi.lock_findings:
+            kind = f.data.get("kind")
+            if f.code is RuleCode.UNKNOWN:
+                continue  # the package's own LA013 says it
+            if kind == "python-excluded":
+                continue  # LA007 says it, per target
+            if kind == "extraneous" and (unit.universal or not unit.complete or f.package in installed_somewhere):
+                continue
+            out.append(f)
+        if fi.conflict is not None:
+            conflict = _conflict_finding(fi.conflict)
+            out.append(replace(conflict, data={**conflict.data, "target": fi.target.label}))
+        elif fi.resolution is not None:
+            out.extend(_unknown_below(fi.resolution, out))
+    return out
+
+
+async def audit_units(
+    lockfile: Lockfile,
+    client: IndexClient,
+    policy: Policy,
+    ctx: AuditContext,
+    histories: Mapping[str, ProjectHistory],
+    *,
+    progress=None,  # type: ignore[no-untyped-def]
+) -> list[UnitResult]:
+    """Every unit's fresh installs (one per target) and facts."""
+    shared_deps: dict[tuple[str, str], ReleaseDependencies] = {}
+    shared_histories: dict[str, ProjectHistory] = dict(histories)
+    results: list[UnitResult] = []
+    for unit in units_of(lockfile):
+        choice = project_targets(unit.files, python=policy.python, platform=policy.platform)
+        inputs = replace(
+            lockfile, requirements=selected_requirements(unit), packages=(), dependencies=(), inputs=unit.files
+        )
+        installs: dict[Target, FreshInstall] = {}
+        for target in choice.targets:
+            installs[target] = await fresh_install_async(
+                inputs,
+                unit.pins,
+                client=client,
+                target=target,
+                as_of=ctx.cutoff,
+                prereleases=ctx.prereleases,
+                flat=unit.flat,
+                complete=unit.complete,
+                dependencies=shared_deps,
+                histories=shared_histories,
+                progress=progress,
+            )
+        result = UnitResult(unit, choice.reason, installs)
+        result.findings = _unit_findings(unit, installs)
+        result.facts = _facts(unit, installs, shared_histories, histories, ctx, result.findings)
+        results.append(result)
+    return results
+
+
+def _facts(
+    unit: Unit,
+    installs: Mapping[Target, FreshInstall],
+    all_histories: Mapping[str, ProjectHistory],
+    histories: Mapping[str, ProjectHistory],
+    ctx: AuditContext,
+    unit_findings: Sequence[Finding],
+) -> list[PackageFacts]:
+    reqs: dict[str, list[Requirement]] = {}
+    for r in unit.requirements:
+        reqs.setdefault(r.name, []).append(r)
+    pins: dict[str, list[LockedPackage]] = {}
+    for p in unit.pins:
+        pins.setdefault(p.name, []).append(p)
+    names = list(dict.fromkeys([*reqs, *pins, *(n for fi in installs.values() for n in fi.packages)]))
+    below_unknown = {
+        f.package: str(f.data.get("reason") or "unknown")
+        for f in unit_findings
+        if f.code is RuleCode.DEPENDENCIES_UNKNOWN
+    }
+    out = []
+    for name in sorted(names):
+        history = histories.get(name) or all_histories.get(name)
+        facts = build_facts(
+            name,
+            unit.project,
+            unit.lock,
+            reqs.get(name, ()),
+            pins.get(name, ()),
+            history,
+            ctx,
+            {t: fi.packages.get(name) for t, fi in installs.items()},
+        )
+        facts.dependencies_unknown = below_unknown.get(name)
+        out.append(facts)
+    return out
