@@ -26,9 +26,17 @@ def corpus_index_url(tmp_path_factory):
     from support.corpus_pages import synthetic_pages
 
     pages = tmp_path_factory.mktemp("pages")
-    synthetic_pages(pages)
+    metadata = tmp_path_factory.mktemp("metadata")
+    synthetic_pages(pages, metadata)
     server = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "support" / "index_server.py"), "--projects", str(pages)],
+        [
+            sys.executable,
+            str(ROOT / "tests" / "support" / "index_server.py"),
+            "--projects",
+            str(pages),
+            "--metadata",
+            str(metadata),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

@@ -23,7 +23,9 @@ from ..findings import Finding, RuleCode
 from ..index.client import IndexClient
 from ..index.history import ProjectHistory
 from ..model import InputFile, LockedPackage, Lockfile, Requirement
+from ..resolve.environment import Environment
 from ..resolve.fresh import GRAPH_LOCKS, FreshInstall, fresh_install_async, locked_selection
+from ..resolve.fresh_cache import fresh_key, load_fresh, store_fresh
 from ..resolve.metadata import ReleaseDependencies
 from ..targets import project_targets
 from .facts import AuditContext, PackageFacts, build_facts
@@ -135,8 +137,6 @@ def selected_requirements(unit: Unit) -> tuple[Requirement, ...]:
 
 
 def _unit_findings(unit: Unit, installs: Mapping[Target, FreshInstall]) -> list[Finding]:
-    from ..resolve.check import _conflict_finding, _unknown_below
-
     out: list[Finding] = []
     installed_somewhere = {n for fi in installs.values() for n, p in fi.packages.items() if p.locked is not None}
     for fi in installs.values():
@@ -149,11 +149,7 @@ def _unit_findings(unit: Unit, installs: Mapping[Target, FreshInstall]) -> list[
             if kind == "extraneous" and (unit.universal or not unit.complete or f.package in installed_somewhere):
                 continue
             out.append(f)
-        if fi.conflict is not None:
-            conflict = _conflict_finding(fi.conflict)
-            out.append(replace(conflict, data={**conflict.data, "target": fi.target.label}))
-        elif fi.resolution is not None:
-            out.extend(_unknown_below(fi.resolution, out))
+        out.extend(fi.install_findings)
     return out
 
 
@@ -176,20 +172,39 @@ async def audit_units(
             lockfile, requirements=selected_requirements(unit), packages=(), dependencies=(), inputs=unit.files
         )
         installs: dict[Target, FreshInstall] = {}
+        indexes = [i.url for i in client.indexes]
         for target in choice.targets:
-            installs[target] = await fresh_install_async(
-                inputs,
+            key = fresh_key(
+                inputs.requirements,
                 unit.pins,
-                client=client,
-                target=target,
-                as_of=ctx.cutoff,
+                target,
+                ctx.cutoff,
                 prereleases=ctx.prereleases,
                 flat=unit.flat,
                 complete=unit.complete,
-                dependencies=shared_deps,
-                histories=shared_histories,
-                progress=progress,
+                indexes=indexes,
             )
+            env = Environment.for_target(target)
+            install, missing = load_fresh(client, key, unit.pins, env, ctx.cutoff, shared_histories)
+            if missing:
+                shared_histories.update(await client.fetch_histories(missing))
+                install, _ = load_fresh(client, key, unit.pins, env, ctx.cutoff, shared_histories)
+            if install is None:
+                install = await fresh_install_async(
+                    inputs,
+                    unit.pins,
+                    client=client,
+                    target=env,
+                    as_of=ctx.cutoff,
+                    prereleases=ctx.prereleases,
+                    flat=unit.flat,
+                    complete=unit.complete,
+                    dependencies=shared_deps,
+                    histories=shared_histories,
+                    progress=progress,
+                )
+                store_fresh(client, key, install, unit.pins)
+            installs[target] = install
         result = UnitResult(unit, choice.reason, installs)
         result.findings = _unit_findings(unit, installs)
         result.facts = _facts(unit, installs, shared_histories, histories, ctx, result.findings)

@@ -566,15 +566,13 @@ async def check_lock_async(
             dependencies=dependencies,
         )
         findings = list(install.lock_findings)
-        if install.conflict is not None:
-            findings.append(_conflict_finding(install.conflict))
-        elif install.resolution is not None:
+        if install.resolution is not None:
             findings.extend(
                 transitive_drift(
                     install.resolution, install.locked, include_direct=include_direct, lock_top=install.lock_top
                 )
             )
-            findings.extend(_unknown_below(install.resolution, findings))
+        findings.extend(install.install_findings)
         return CheckResult(tuple(findings), env, install.resolution, install.conflict, install.locked, install)
     finally:
         if own:

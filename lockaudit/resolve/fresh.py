@@ -120,6 +120,12 @@ class FreshInstall:
     lock_top: Mapping[str, tuple[Requirement, ...]] = field(default_factory=dict)
     #: Release dependencies read on the way, by (name, version): what LA012 compares.
     dependencies: Mapping[tuple[str, str], ReleaseDependencies] = field(default_factory=dict)
+    #: What the fresh install says of itself: LA018 when it fails (a real
+    #: conflict), LA019 for each pin whose dependencies are unknown.
+    install_findings: tuple[Finding, ...] = ()
+    #: Every project whose release history this answer read (name -> fingerprint,
+    #: see :func:`history_fingerprint`): the answer holds while none changes.
+    read: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -353,6 +359,14 @@ async def fresh_install_async(
         installed = {n: p for n, p in locked.items() if n in lock_top}
 
     packages = _compare(installed, locked, lock_top, resolution, conflict, unknown_reason, walk_complete, complete)
+    from .check import _conflict_finding, _unknown_below
+
+    install_findings: list[Finding] = []
+    if conflict is not None:
+        install_findings.append(_conflict_finding(conflict))
+    elif resolution is not None:
+        install_findings.extend(_unknown_below(resolution, lock_findings))
+    read = {n: history_fingerprint(history_map[n]) for n in _touched(repository, resolution) if n in history_map}
     return FreshInstall(
         target=env.target,
         environment=env,
@@ -365,7 +379,32 @@ async def fresh_install_async(
         locked=MappingProxyType(dict(locked)),
         lock_top=MappingProxyType(dict(lock_top)),
         dependencies=deps_map,
+        install_findings=tuple(install_findings),
+        read=read,
     )
+
+
+def _touched(repository: Repository, resolution: Resolution | None) -> set[str]:
+    """The projects both sides of the answer looked at (the lock's and the resolution's)."""
+    names = set(repository.projects)
+    if resolution is not None:
+        names.update(resolution.read)
+    return names
+
+
+def history_fingerprint(history: ProjectHistory) -> str:
+    """What a history says that a fresh install depends on, in a few numbers:
+    its status, how many releases, how many yanked, with wheels, with sdists,
+    and the last one listed. A new release, a yank or a new kind of file
+    changes it; an answer computed from the history holds while it stays."""
+    versions = history.versions
+    yanked = wheels = sdists = 0
+    for r in versions:
+        yanked += r.yanked
+        wheels += r.has_wheel
+        sdists += r.has_sdist
+    last = versions[-1].version if versions else ""
+    return f"{history.status.value}:{len(versions)}:{yanked}:{wheels}:{sdists}:{last}"
 
 
 def _compare(

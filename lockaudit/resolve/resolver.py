@@ -174,6 +174,8 @@ class Resolution:
     #: Counters: rounds, backtracks, histories, metadata fetched / cached.
     stats: Mapping[str, int] = field(default_factory=dict)
     constraints: tuple[Requirement, ...] = ()
+    #: Every project whose release history the resolution read (normalized names).
+    read: frozenset[str] = frozenset()
     _top: dict[str, tuple[Requirement, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -483,7 +485,9 @@ async def resolve_async(
             )
             # The pins' file lists (hashes), while the client and its cache are open.
             await repository.load_files((pin.name, pin.version) for pin in resolution)
-        return replace(resolution, stats={**resolution.stats, **repository.stats})
+        return replace(
+            resolution, stats={**resolution.stats, **repository.stats}, read=frozenset(repository.projects)
+        )
     finally:
         if own:
             await client.aclose()

@@ -32,7 +32,8 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def index() -> Iterator[IndexServer]:
     """The local test index: the synthetic projects and the 268 corpus packages."""
-    server = IndexServer(projects=corpus_pages(), metadata={})
+    metadata: dict[str, bytes] = {}
+    server = IndexServer(projects=corpus_pages(metadata), metadata=metadata)
     server.cache_pages = True
     with server:
         install(server, PROJECTS)

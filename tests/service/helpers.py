@@ -230,26 +230,36 @@ class TcpProxy:
 # --------------------------------------------------------------------------- corpus pages
 
 
-def corpus_pages() -> dict[str, dict]:
+def corpus_pages(metadata: dict[str, bytes] | None = None) -> dict[str, dict]:
     """PEP 691 pages for the 268 corpus packages from the recorded release history:
     the real versions, upload times, yanked flags and Requires-Python, one
-    synthetic sdist per version with a consistent fake sha256."""
+    synthetic sdist per version with a consistent fake sha256. With ``metadata``
+    (the server's metadata map, filled here), the releases a fresh install of
+    the corpus visits advertise their recorded core metadata
+    (tests/fixtures/corpus/metadata.json)."""
+    from support.corpus_pages import METADATA, _metadata_text
+
     data = json.loads((CORPUS / "release-history.json").read_text())
+    recorded = json.loads(METADATA.read_text()) if metadata is not None else {}
     pages = {}
     for name, entry in data.items():
         files = []
         for row in entry["files"]:
             fn = f"{name.replace('-', '_')}-{row['version']}.tar.gz"
-            files.append(
-                {
-                    "filename": fn,
-                    "hashes": {"sha256": hashlib.sha256(fn.encode()).hexdigest()},
-                    "requires-python": row["requires_python"],
-                    "size": 1000,
-                    "upload-time": row["upload_time"] or "2020-01-01T00:00:00Z",
-                    "yanked": row["yanked"],
-                }
-            )
+            record = recorded.get(name, {}).get(row["version"])
+            file: dict = {
+                "filename": fn,
+                "hashes": {"sha256": hashlib.sha256(fn.encode()).hexdigest()},
+                "requires-python": row["requires_python"],
+                "size": 1000,
+                "upload-time": row["upload_time"] or "2020-01-01T00:00:00Z",
+                "yanked": row["yanked"],
+            }
+            if record is not None and metadata is not None:
+                body = _metadata_text(name, row["version"], record)
+                metadata[f"{fn}.metadata"] = body
+                file["core-metadata"] = {"sha256": hashlib.sha256(body).hexdigest()}
+            files.append(file)
         pages[name] = {"meta": {"api-version": "1.1"}, "name": name, "versions": entry["versions"], "files": files}
     return pages
 

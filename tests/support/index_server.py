@@ -309,8 +309,10 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--projects", type=Path, default=FIXTURES / "projects")
+    parser.add_argument("--metadata", type=Path, help="a directory of <file>.metadata files to serve")
     args = parser.parse_args(argv)
-    server = IndexServer(projects=load_projects(args.projects), metadata={})
+    metadata = load_metadata(args.metadata) if args.metadata else {}
+    server = IndexServer(projects=load_projects(args.projects), metadata=metadata)
     server.cache_pages = True
     with server:
         print(server.url, flush=True)

@@ -1,0 +1,243 @@
+"""A fresh install's answer, kept in the index cache between runs.
+
+The answer of :func:`~lockaudit.resolve.fresh.fresh_install_async` depends on
+the inputs, the lock, the target, the as-of moment and the release histories
+it read (release metadata never changes). It is stored under a key made of
+the first four, with a fingerprint of every history it read; a later run with
+the same key uses it while every one of those histories still has the same
+fingerprint (:func:`~lockaudit.resolve.fresh.history_fingerprint`), and
+resolves afresh otherwise. Only complete answers are kept: one with a
+conflict or an unknown part is computed again each time.
+
+A warm audit then reads one entry per project and target instead of running
+the resolver (about half a warm audit's time on a 270-package lock).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+import orjson
+
+from .._target import Target
+from ..findings import Finding, Location, RuleCode, Severity
+from ..index import IndexClient
+from ..index.cache import CacheEntry
+from ..index.history import ProjectHistory
+from ..model import LockedPackage, Requirement
+from . import metadata as md
+from .environment import Environment
+from .fresh import FreshInstall, FreshPackage, history_fingerprint
+
+__all__ = ["FORMAT", "fresh_key", "load_fresh", "store_fresh"]
+
+#: Version of the stored form; other versions are ignored (recomputed).
+FORMAT = 1
+_PREFIX = "fresh"
+
+
+def _requirement(r: Requirement) -> list[Any]:
+    return [
+        r.name,
+        r.pep440,
+        sorted(r.extras),
+        r.marker,
+        r.constraint,
+        str(r.source.kind),
+        r.source.location,
+        r.origin.path,
+        r.origin.line,
+    ]
+
+
+def _pin(p: LockedPackage) -> list[Any]:
+    return [p.name, p.version, p.marker, str(p.source.kind), p.source.location, p.origin.path, p.origin.line]
+
+
+def fresh_key(
+    requirements: Sequence[Requirement],
+    pins: Sequence[LockedPackage],
+    target: Target,
+    as_of: datetime | None,
+    *,
+    prereleases: bool | None,
+    flat: bool,
+    complete: bool,
+    indexes: Sequence[str],
+) -> str:
+    """The cache key of one fresh install's answer."""
+    body = orjson.dumps(
+        [
+            FORMAT,
+            [_requirement(r) for r in requirements],
+            [_pin(p) for p in pins],
+            [target.python, target.platform],
+            as_of.isoformat() if as_of is not None else None,
+            prereleases,
+            flat,
+            complete,
+            list(indexes),
+        ]
+    )
+    return f"{_PREFIX} {hashlib.sha256(body).hexdigest()}"
+
+
+def _location(loc: Location | None) -> list[Any] | None:
+    return [loc.path, loc.line, loc.column] if loc is not None else None
+
+
+def _finding(f: Finding) -> list[Any]:
+    return [
+        f.code.value,
+        f.severity.value,
+        f.package,
+        f.message,
+        _location(f.location),
+        _location(f.lock_location),
+        f.data,
+        f.fingerprint,
+        f.version,
+    ]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError
+
+
+def store_fresh(client: IndexClient, key: str, install: FreshInstall, pins: Sequence[LockedPackage]) -> None:
+    """Keep ``install`` under ``key`` (a complete answer only)."""
+    if install.resolution is None or install.conflict is not None or install.unknown_reason is not None:
+        return
+    if any(p.change == "unknown" for p in install.packages.values()):
+        return
+    index = {id(p): i for i, p in enumerate(pins)}
+    packages = [
+        [
+            p.name,
+            p.change,
+            index.get(id(p.locked)) if p.locked is not None else None,
+            p.fresh,
+            p.direct,
+            p.newest,
+            [list(h) for h in p.held_by],
+            list(p.pulled_in_by),
+            p.reason,
+        ]
+        for p in install.packages.values()
+    ]
+    # LA012 compares the dependencies of the locked and fresh releases of what changed.
+    changed = {p.name for p in install.packages.values() if p.change in ("upgrade", "downgrade")}
+    deps = {
+        f"{name} {version}": md.encode(value).decode()
+        for (name, version), value in install.dependencies.items()
+        if value.known and name in changed
+    }
+    body = orjson.dumps(
+        {
+            "format": FORMAT,
+            "read": dict(install.read),
+            "packages": packages,
+            "lock_findings": [_finding(f) for f in install.lock_findings],
+            "install_findings": [_finding(f) for f in install.install_findings],
+            "locked": {name: index[id(p)] for name, p in install.locked.items() if id(p) in index},
+            "dependencies": deps,
+        },
+        default=_json_default,
+    )
+    try:
+        client.cache.put_many({key: CacheEntry(body, time.time())})
+    except Exception:  # noqa: BLE001 - a cache that cannot store only costs the next run time
+        return
+
+
+def _location_of(value: Any) -> Location | None:
+    return Location(value[0], value[1], value[2]) if value else None
+
+
+def _finding_of(row: list[Any]) -> Finding:
+    code, severity, package, message, location, lock_location, data, fingerprint, version = row
+    return Finding(
+        RuleCode(code),
+        Severity(severity),
+        package,
+        message,
+        location=_location_of(location),
+        lock_location=_location_of(lock_location),
+        data=data,
+        fingerprint=fingerprint,
+        version=version,
+    )
+
+
+def load_fresh(
+    client: IndexClient,
+    key: str,
+    pins: Sequence[LockedPackage],
+    env: Environment,
+    as_of: datetime | None,
+    histories: Mapping[str, ProjectHistory],
+) -> tuple[FreshInstall | None, list[str]]:
+    """The answer stored under ``key`` if every history it read is unchanged.
+
+    ``histories`` are the run's histories by name; returns the answer (None:
+    none stored, another format, or something changed) and the names of the
+    histories it needs that ``histories`` lacks (the caller loads them and
+    asks again)."""
+    if client.refresh:
+        return None, []
+    try:
+        entry = client.cache.get_many([key]).get(key)
+    except Exception:  # noqa: BLE001 - an unreadable cache is a miss
+        return None, []
+    if entry is None:
+        return None, []
+    try:
+        doc = orjson.loads(entry.data)
+        if doc.get("format") != FORMAT:
+            return None, []
+        read: dict[str, str] = doc["read"]
+        missing = [n for n in read if n not in histories]
+        if missing:
+            return None, missing
+        if any(history_fingerprint(histories[n]) != fp for n, fp in read.items()):
+            return None, []
+        packages: dict[str, FreshPackage] = {}
+        for name, change, locked, fresh, direct, newest, held_by, pulled, reason in doc["packages"]:
+            packages[name] = FreshPackage(
+                name,
+                change,
+                locked=pins[locked] if locked is not None else None,
+                fresh=fresh,
+                direct=direct,
+                newest=newest,
+                held_by=tuple((a, b) for a, b in held_by),
+                pulled_in_by=tuple(pulled),
+                reason=reason,
+            )
+        dependencies: dict[tuple[str, str], md.ReleaseDependencies] = {}
+        for text, encoded in doc["dependencies"].items():
+            name, version = text.split(" ", 1)
+            value = md.decode(encoded.encode())
+            if value is not None:
+                dependencies[(name, version)] = value
+        install = FreshInstall(
+            target=env.target,
+            environment=env,
+            as_of=as_of,
+            packages=MappingProxyType(packages),
+            lock_findings=tuple(_finding_of(r) for r in doc["lock_findings"]),
+            install_findings=tuple(_finding_of(r) for r in doc["install_findings"]),
+            locked=MappingProxyType({name: pins[i] for name, i in doc["locked"].items()}),
+            dependencies=dependencies,
+            read=read,
+        )
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, IndexError):
+        return None, []
+    return install, []
