@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from ..model import IndexOptions, InputProblem, LockedPackage, Lockfile, PythonScope, Requirement
 
-__all__ = ["check_duplicates", "single_file"]
+__all__ = ["check_duplicates", "fork_markers", "single_file"]
 
 
 #: (path, line) -> the text of that line, to quote it in a problem.
@@ -80,6 +81,17 @@ def _dup(
     )
 
 
+def fork_markers(packages: Iterable[LockedPackage]) -> tuple[str, ...]:
+    """The environments a universal lock was split into, when it does not list
+    them (uv export, pylock without ``environments``, poetry.lock): the markers
+    of the packages it pins more than once, one version per environment."""
+    by_name: dict[str, list[str]] = {}
+    for p in packages:
+        if p.marker:
+            by_name.setdefault(p.name, []).append(p.marker)
+    return tuple(dict.fromkeys(m for markers in by_name.values() if len(markers) > 1 for m in markers))
+
+
 def single_file(
     path: str,
     fmt: str,
@@ -94,6 +106,8 @@ def single_file(
     """The Lockfile of one parsed file (before pairing), duplicates reported."""
     requirements = tuple(requirements)
     dups, kept = check_duplicates(requirements, packages, line_text)
+    if scope is not None and scope.universal and not scope.markers:
+        scope = replace(scope, markers=fork_markers(kept))
     return Lockfile(
         files=(path,),
         requirements=requirements,
