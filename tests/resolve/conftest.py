@@ -11,6 +11,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import os
@@ -74,14 +75,15 @@ def _wheel(dist: str, version: str, tag: str, metadata: str) -> bytes:
 
 def _sdist(dist: str, version: str, pkg_info: str) -> bytes:
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.PAX_FORMAT) as tf:
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
         for path, text in ((f"{dist}-{version}/PKG-INFO", pkg_info), (f"{dist}-{version}/setup.py", "")):
             data = text.encode()
             member = tarfile.TarInfo(path)
             member.size = len(data)
             member.mtime = 0
             tf.addfile(member, io.BytesIO(data))
-    return buf.getvalue()
+    # No time in the gzip header: the same release gives the same bytes in every index built.
+    return gzip.compress(buf.getvalue(), mtime=0)
 
 
 def build_index(spec: dict[str, Any]) -> SyntheticIndex:
