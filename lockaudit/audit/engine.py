@@ -41,7 +41,7 @@ from ..resolve.fresh import FreshInstall
 from .facts import AuditContext, PackageFacts
 from .policy import Policy, apply_policy, load_policy
 from .rules import availability, constraints, dependencies, drift, environment, releases
-from .units import UnitResult, audit_units
+from .units import EarlyDependencies, UnitResult, audit_units
 
 __all__ = ["AuditOptions", "audit", "audit_async", "audit_lockfile", "build_report"]
 
@@ -298,8 +298,16 @@ async def audit_lockfile(
         index_url = str(client.indexes[0]) if client.indexes else None
         ctx = _context(lockfile, policy)
         # Offline, the cache answers what it has; the rest is reported as unknown.
-        histories = await client.fetch_histories(_names(lockfile), progress=progress)
-        units = await audit_units(lockfile, client, policy, ctx, histories, progress=progress)
+        early = EarlyDependencies(client, lockfile)
+        try:
+            histories = await client.fetch_histories(_names(lockfile), progress=progress, on_history=early.arrived)
+            await early.wait()
+        except BaseException:
+            early.cancel()
+            raise
+        units = await audit_units(
+            lockfile, client, policy, ctx, histories, progress=progress, dependencies=early.dependencies
+        )
         return build_report(
             lockfile, policy, units, index_url=index_url, dependency_changes=options.dependency_changes
         )

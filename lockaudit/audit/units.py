@@ -14,6 +14,7 @@ from it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,11 +28,12 @@ from ..resolve.environment import Environment
 from ..resolve.fresh import GRAPH_LOCKS, FreshInstall, fresh_install_async, locked_selection
 from ..resolve.fresh_cache import fresh_key, load_fresh, store_fresh
 from ..resolve.metadata import ReleaseDependencies
+from ..resolve.repository import Repository
 from ..targets import project_targets
 from .facts import AuditContext, PackageFacts, build_facts
 from .policy import Policy
 
-__all__ = ["Unit", "UnitResult", "audit_units", "selected_requirements", "units_of"]
+__all__ = ["EarlyDependencies", "Unit", "UnitResult", "audit_units", "selected_requirements", "units_of"]
 
 _LOCK_FORMATS = frozenset({"uv.lock", "poetry.lock", "pylock", "pipfile.lock", "pip-freeze"})
 
@@ -153,6 +155,53 @@ def _unit_findings(unit: Unit, installs: Mapping[Target, FreshInstall]) -> list[
     return out
 
 
+class EarlyDependencies:
+    """On a cold run, the locked releases' dependencies are read as each
+    history arrives, while other pages are still coming (a warm run reads
+    them from the cache in one batch later: it starts nothing here)."""
+
+    def __init__(self, client: IndexClient, lockfile: Lockfile) -> None:
+        self.dependencies: dict[tuple[str, str], ReleaseDependencies] = {}
+        self._histories: dict[str, ProjectHistory] = {}
+        self._client = client
+        self._repository: Repository | None = None
+        self._pins: dict[str, set[str]] = {}
+        for pin in lockfile.packages:
+            if pin.source.from_index and pin.version:
+                self._pins.setdefault(pin.name, set()).add(pin.version)
+        self._tasks: list[asyncio.Future[None]] = []
+
+    def arrived(self, name: str, history: ProjectHistory) -> None:
+        if history.from_cache or not history.ok or name not in self._pins:
+            return
+        if self._repository is None:
+            self._repository = Repository(
+                self._client,
+                Environment.for_target(None),
+                dependencies=self.dependencies,
+                histories=self._histories,
+            )
+        self._histories[name] = history
+        self._tasks.append(asyncio.ensure_future(self._one(name)))
+
+    async def _one(self, name: str) -> None:
+        assert self._repository is not None
+        await self._repository.load_histories([name])
+        project = self._repository.loaded(name)
+        if project is None:
+            return
+        releases = [(name, s) for v in sorted(self._pins[name]) if (s := project.spelling(v)) is not None]
+        await self._repository.load_dependencies(releases)
+
+    async def wait(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks)
+
+    def cancel(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+
+
 async def audit_units(
     lockfile: Lockfile,
     client: IndexClient,
@@ -161,9 +210,11 @@ async def audit_units(
     histories: Mapping[str, ProjectHistory],
     *,
     progress=None,  # type: ignore[no-untyped-def]
+    dependencies: dict[tuple[str, str], ReleaseDependencies] | None = None,
 ) -> list[UnitResult]:
-    """Every unit's fresh installs (one per target) and facts."""
-    shared_deps: dict[tuple[str, str], ReleaseDependencies] = {}
+    """Every unit's fresh installs (one per target) and facts. ``dependencies``:
+    release dependencies already read in this run (see :class:`EarlyDependencies`)."""
+    shared_deps: dict[tuple[str, str], ReleaseDependencies] = {} if dependencies is None else dependencies
     shared_histories: dict[str, ProjectHistory] = dict(histories)
     results: list[UnitResult] = []
     for unit in units_of(lockfile):

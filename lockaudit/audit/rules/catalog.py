@@ -89,14 +89,16 @@ _RULES = (
     _rule(
         RuleCode.DRIFT,
         "LockDrift",
-        "Locked version is behind the newest admissible one",
+        "A fresh install takes another version of a declared package than the lock",
         Severity.MEDIUM,
-        """The lock pins an older version than the newest release the declared range
-        admits today, so a fresh install from the requirements (or a re-lock) takes a
-        version you never tested. The severity follows the size of the jump: a patch
-        jump is low, a minor jump medium, a major jump high; on 0.x versions a minor
-        jump counts as major, and a jump across an epoch is always major. The finding
-        says how many releases and how many days lie between the two.""",
+        """A fresh install of the project's inputs today (their fresh resolution on the
+        target environment, every requirement of every package taken into account) takes
+        another version of a package you declare than the lock pins: a version you never
+        tested. A package a parent holds back is not drift. The severity follows the size
+        of the jump: a patch jump is low, a minor jump medium, a major jump high; on 0.x
+        versions a minor jump counts as major, and a jump across an epoch is always
+        major. The finding says how many releases and how many days lie between the two,
+        and on which targets when they differ.""",
         """requirements.txt:8   django==4.2.7   (requirements.in: django>=4.2,<6)
     LA003 django: locked 4.2.7, a fresh install takes 5.1.4 (major jump; 23 releases, 410 days newer)""",
         """Upgrade the lock and run your tests (pip-compile --upgrade-package django, uv
@@ -312,15 +314,16 @@ _RULES = (
     _rule(
         RuleCode.TRANSITIVE_DRIFT,
         "TransitiveDrift",
-        "A fresh resolution would change pins",
+        "A fresh install would change, add or drop a pulled-in package",
         Severity.MEDIUM,
         """Resolving the inputs afresh today (or as of a given date) picks different
         versions than the lock: packages deep in the dependency tree move even when every
         top-level pin stays, and packages appear or disappear. Each change is graded by
-        its semver size like LA003 (patch low, minor medium, major high; a new package
-        medium, a dropped one low) and names the top-level requirements that pull the
-        package in. A fresh resolution that fails altogether is reported at high
-        severity with the conflict's explanation.""",
+        its semver size like LA003 (patch low, minor medium, major high); a package a
+        fresh install adds, which nobody tested with this lock, is high, one it no longer
+        installs low. Each names the top-level requirements that pull the package in. A
+        fresh resolution that fails altogether is reported at high severity with the
+        conflict's explanation.""",
         """requirements.in:3    fastapi[standard]      (requirements.lock: starlette==0.41.3)
     LA018 starlette: locked 0.41.3, a fresh resolution takes 0.46.1 (major; pulled in by fastapi[standard] (requirements.in:3))""",
         """Re-lock and run your tests to take the changes knowingly, or constrain the
