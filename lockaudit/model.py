@@ -9,8 +9,9 @@ import enum
 from dataclasses import dataclass, field
 from typing import Literal
 
-#: What a file contributes once paired: ranges, pins, or (a lone pinned file) both.
-Role = Literal["declared", "locked", "both"]
+#: What a file contributes once paired: ranges, pins, or (a lone pinned file) both;
+#: "includes" for a file that only pulls in others (``-r``) read on their own.
+Role = Literal["declared", "locked", "both", "includes"]
 
 __all__ = [
     "Origin",
@@ -215,6 +216,9 @@ class InputFile:
     included_by: str | None = None
     #: Included with -c: its lines are constraints.
     constraint: bool = False
+    #: Why it was read this way and paired with what: the evidence (a tool's
+    #: header, ``# via`` lines, the lock's record of its inputs, the file names).
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

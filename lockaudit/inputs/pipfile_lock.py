@@ -2,8 +2,11 @@
 
 ``default`` and ``develop`` (and any custom category) map names to
 ``{"version": "==1.0", "hashes": [...], "markers": ..., "index": ...}`` or to a
-VCS / path / file entry. A package locked in several categories (same version)
-is one pin listing every category in ``groups``.
+VCS / path / file entry. A package locked in several categories at the same
+version is one pin listing every category in ``groups``; at different versions
+(categories resolved apart) each version is its own pin with its categories.
+``"version": "*"`` (pipenv's entry for a package it did not resolve on the
+platform that locked) is an entry without a pin: its version is "".
 """
 
 from __future__ import annotations
@@ -156,6 +159,9 @@ def _pin(
         if version.startswith(op):
             version = version[len(op) :].strip()
             break
+    if version == "*":
+        # pipenv writes "*" for a package it did not resolve on this platform: no pin.
+        version = ""
     if source is None:
         index = entry.get("index")
         source = Source(SourceKind.INDEX, index_url=urls.get(index) if isinstance(index, str) else None)

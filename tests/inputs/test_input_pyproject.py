@@ -207,10 +207,23 @@ def test_pipfile_sources_become_index_options(pipfile):
 
 
 def test_pipfile_bad_version_points_at_the_value():
-    lf = parse('[packages]\nrequests = "2.31"\nflask = ">=3"\n', "Pipfile")
+    lf = parse('[packages]\nrequests = ">=2.31 beta"\nflask = ">=3"\n', "Pipfile")
     assert [r.name for r in lf.requirements] == ["flask"]
     (p,) = lf.problems
     assert (p.line, p.code) == (2, "invalid-requirement") and p.column >= 12
+
+
+@pytest.mark.parametrize(
+    ("written", "pep440"),
+    [("3.*", "==3.*"), ("26.1.*", "==26.1.*"), ("2.23.0", "==2.23.0"), ("==4.*", "==4.*"), (">=2.7.0", ">=2.7.0")],
+)
+def test_pipfile_version_without_operator_means_equal(written, pep440):
+    # pipenv puts "==" in front of a version that starts with no operator.
+    text = f'[dev-packages]\nwaitress = {{version = "{written}", sys_platform = "== \'win32\'"}}\n'
+    lf = parse(text, "Pipfile")
+    assert lf.problems == ()
+    (req,) = lf.requirements
+    assert (req.specifier, req.pep440, req.group) == (pep440, pep440, "develop")
 
 
 def test_the_project_referring_to_itself_is_not_a_dependency():
