@@ -21,6 +21,7 @@ __all__ = [
     "LockedPackage",
     "IndexOptions",
     "InputProblem",
+    "UNREADABLE_CODES",
     "Dependency",
     "InputFile",
     "Lockfile",
@@ -146,6 +147,11 @@ class IndexOptions:
     # the index layer needs them to authenticate: presenters must redact them.
 
 
+#: Problem codes for a path that could not be read at all: missing, nothing to
+#: read in it, or not parseable as its format (TOML/JSON syntax, wrong document).
+UNREADABLE_CODES = frozenset({"missing-file", "no-input", "toml-syntax", "json-syntax", "invalid-document"})
+
+
 @dataclass(frozen=True, slots=True)
 class InputProblem:
     """A bad or suspicious line, collected instead of raised.
@@ -168,6 +174,11 @@ class InputProblem:
     @property
     def origin(self) -> Origin:
         return Origin(self.path, self.line, self.column)
+
+    @property
+    def unreadable(self) -> bool:
+        """An error that kept a whole file (or path) from being read, not one line of it."""
+        return self.severity == "error" and self.code in UNREADABLE_CODES
 
     def render(self) -> str:
         head = f"{self.origin}: {self.severity}: {self.message}"

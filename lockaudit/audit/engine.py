@@ -37,7 +37,7 @@ from ..inputs import load, load_texts
 from ..model import Lockfile
 from .facts import AuditContext, PackageFacts, build_facts
 from .policy import Policy, apply_policy, load_policy
-from .rules import availability, constraints, dependencies, drift, environment, releases
+from .rules import availability, constraints, dependencies, drift, environment, inputs, releases
 
 __all__ = ["AuditOptions", "audit", "audit_async", "audit_lockfile", "build_report"]
 
@@ -261,6 +261,7 @@ def build_report(
         if metadata is not None and f.name in metadata:
             findings += dependencies.check(f, *metadata[f.name])
     findings += _lock_file_findings(lockfile)
+    findings += inputs.check(lockfile)
     findings += list(extra_findings)
     findings = apply_policy(findings, policy, today=ctx.now.date())
     findings.sort(key=lambda x: (-x.severity.rank, x.package, str(x.code)))

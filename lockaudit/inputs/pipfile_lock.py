@@ -68,7 +68,7 @@ def parse(text: str, path: str) -> Lockfile:
         return _build.single_file(path, "pipfile.lock", problems=[problem])
     problems: list[InputProblem] = []
     if not isinstance(doc, dict):
-        problems.append(InputProblem(path, 1, "Pipfile.lock must hold a JSON object", code="invalid-type"))
+        problems.append(InputProblem(path, 1, "Pipfile.lock must hold a JSON object", code="invalid-document"))
         return _build.single_file(path, "pipfile.lock", problems=problems)
     meta: dict[str, Any] = doc["_meta"] if isinstance(doc.get("_meta"), dict) else {}
     sources = (

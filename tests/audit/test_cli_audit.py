@@ -262,10 +262,23 @@ def test_exit_codes_follow_threshold(run):
     assert run(files, "--fail-on", "bogus")[0] == 2
 
 
-def test_bad_input_names_file_and_line_and_exits_2(run):
-    code, _, proc = run({"requirements.txt": "stable==1.0.1\nthis is not a requirement!!\n"}, fmt="")
+def test_a_bad_line_is_a_finding_of_its_own_that_counts_toward_the_threshold(run):
+    files = {"requirements.txt": "stable==1.0.1\nthis is not a requirement!!\n"}
+    code, report, proc = run(files)
+    # the report was made: the bad line is LA020 (high), not "could not read the inputs"
+    assert code == 1, proc.stderr
+    assert "requirements.txt:2:6" in proc.stderr and "^" in proc.stderr
+    (bad,) = [f for f in report["findings"] if f["code"] == "LA020"]
+    assert (bad["severity"], bad["location"]["line"], bad["location"]["column"]) == ("high", 2, 6)
+    assert any(p["name"] == "stable" for p in report["packages"])  # the rest was audited
+    assert run(files, "--ignore", "LA020")[0] == 0
+    assert run(files, "--fail-on", "critical")[0] == 0
+
+
+def test_an_input_that_cannot_be_read_at_all_exits_2(run):
+    code, _, proc = run({"requirements.txt": "stable==1.0.1\n", "sub/uv.lock": "[[package]\nname = 'x'\n"}, fmt="")
     assert code == 2
-    assert "requirements.txt:2" in proc.stderr and "^" in proc.stderr
+    assert "uv.lock:1:10: error: invalid TOML" in proc.stderr
 
 
 def test_sarif_and_json_validate_and_several_outputs(run, tmp_path):
