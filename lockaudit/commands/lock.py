@@ -22,6 +22,7 @@ from packaging.utils import canonicalize_name
 from .._target import Target
 from ..errors import LockauditError
 from ..inputs import load
+from ..inputs.groups import included_groups
 from ..model import Lockfile
 from ..progress import progress_bar
 from ..resolve import (
@@ -79,7 +80,9 @@ def select_requirements(lockfile: Lockfile, args: argparse.Namespace) -> Lockfil
     """The lockfile with only the requirements the selection flags keep: the
     main ones, plus the chosen extras and dependency groups."""
     extras = {canonicalize_name(e) for e in args.extra}
-    groups = set(args.group)
+    # PEP 735: a group takes in the groups it includes ({include-group = ...}).
+    known = {r.group for r in lockfile.requirements if r.group is not None and not r.optional}
+    groups = included_groups(lockfile.group_includes, args.group, known | {a for a, _ in lockfile.group_includes})
     kept = []
     for r in lockfile.requirements:
         if r.group is None:
@@ -87,7 +90,7 @@ def select_requirements(lockfile: Lockfile, args: argparse.Namespace) -> Lockfil
         elif r.optional:
             if args.all_extras or canonicalize_name(r.group) in extras:
                 kept.append(r)
-        elif args.all_groups or r.group in groups:
+        elif args.all_groups or canonicalize_name(r.group) in groups:
             kept.append(r)
     return replace(lockfile, requirements=tuple(kept))
 
