@@ -55,6 +55,11 @@ _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:", re.IGNORECASE)
 _WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
 _EXTRAS_SUFFIX = re.compile(r"^(.+?)(\[[^\]]+\])$")
 STRONG_HASHES = ("sha256", "sha384", "sha512")
+# A local project's name: [project] / [tool.poetry] name in pyproject.toml, [metadata] name in setup.cfg.
+_PROJECT_NAME_FILES = (
+    ("pyproject.toml", re.compile(r"""^\[(?:project|tool\.poetry)\][^\[]*?^name\s*=\s*["']([^"']+)["']""", re.M | re.S)),
+    ("setup.cfg", re.compile(r"^\[metadata\][^\[]*?^name\s*=\s*(\S+)", re.M | re.S)),
+)
 
 # Options pip accepts in a requirements file (pip/_internal/req/req_file.py,
 # SUPPORTED_OPTIONS + SUPPORTED_OPTIONS_REQ): name -> (canonical name, takes a value).
@@ -635,6 +640,8 @@ class _Parser:
         source = source_for(url, editable=editable)
         source = replace(source, location=source.location if _URL_SCHEME.match(location) else location)
         name = name_from_location(location)
+        if name is None and not _URL_SCHEME.match(location) and not is_archive(location):
+            name = self._project_name(location, path)
         shown = source.location or location  # credentials removed
         return Requirement(
             name=name or shown,
@@ -646,6 +653,23 @@ class _Parser:
             marker=marker,
             source=source,
         )
+
+    def _project_name(self, location: str, path: str) -> str | None:
+        """The name of the local project at ``location`` (``-e .``, ``./pkg``), read from its
+        pyproject.toml or setup.cfg, so that it is shown as that project and not as a path.
+        pip resolves the path from where it runs: the file's directory is tried, then as given."""
+        bases = [os.path.dirname(path), ""]
+        for base in dict.fromkeys(bases):
+            directory = os.path.normpath(os.path.join(base, location))
+            for name, pattern in _PROJECT_NAME_FILES:
+                try:
+                    text, _ = self.read(os.path.join(directory, name))
+                except OSError:
+                    continue
+                m = pattern.search(text)
+                if m:
+                    return canonicalize_name(m.group(1))
+        return None
 
     # -- options on their own line
 

@@ -10,6 +10,7 @@ an error at that line (and read the others).
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -325,9 +326,14 @@ def pip_reading(path: Path) -> list[tuple]:
         ireq = install_req_from_parsed_requirement(parsed)
         hashes = sorted(f"{algo}:{d}" for algo, digests in ireq.hash_options.items() for d in digests)
         direct = ireq.link is not None
+        name = canonicalize_name(ireq.name) if ireq.name and not (direct and ireq.req is None) else None
+        if direct and ireq.link.is_existing_dir():
+            # pip learns a local project's name when it builds it: from its pyproject.toml
+            project = tomllib.loads((Path(ireq.link.file_path) / "pyproject.toml").read_text())["project"]
+            name = canonicalize_name(project["name"])
         out.append(
             (
-                canonicalize_name(ireq.name) if ireq.name and not (direct and ireq.req is None) else None,
+                name,
                 str(ireq.req.specifier) if ireq.req is not None else "",
                 tuple(sorted(canonicalize_name(e) for e in ireq.extras)),
                 str(ireq.markers) if ireq.markers is not None else None,

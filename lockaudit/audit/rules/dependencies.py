@@ -15,13 +15,13 @@ from ._base import finding
 _SHOWN = 4
 
 
-def _requirements(md: CoreMetadata) -> dict[str, str]:
-    """What a plain install pulls in: name[extras] (marker) -> specifier.
+def _requirements(md: CoreMetadata) -> dict[tuple[str, str], str]:
+    """What a plain install pulls in: (name[extras], marker) -> specifier.
 
     Dependencies behind an ``extra == ...`` marker only install when someone
     asks for that extra, so they are left out of the comparison.
     """
-    out: dict[str, str] = {}
+    out: dict[tuple[str, str], str] = {}
     for line in md.requires_dist:
         try:
             req = Requirement(line)
@@ -33,10 +33,20 @@ def _requirements(md: CoreMetadata) -> dict[str, str]:
         key = canonicalize_name(req.name)
         if req.extras:
             key += "[" + ",".join(sorted(req.extras)) + "]"
-        if marker:
-            key += f" ({marker})"
-        out[key] = str(req.specifier)
+        out[(key, marker)] = str(req.specifier)
     return out
+
+
+def _pep508(key: tuple[str, str], spec: str) -> str:
+    """A dependency as PEP 508 writes it: ``name[extras]spec; marker`` (a marker
+    is never wrapped in parentheses of ours: it may carry its own)."""
+    name, marker = key
+    return name + spec + (f"; {marker}" if marker else "")
+
+
+def _rebound(key: tuple[str, str], before: str, after: str) -> str:
+    name, marker = key
+    return f"{name} {before or 'any version'} -> {after or 'any version'}" + (f"; {marker}" if marker else "")
 
 
 def _listed(items: list[str]) -> str:
@@ -64,11 +74,9 @@ def check(
             )
         ]
     before, after = _requirements(old), _requirements(new)
-    added = sorted(f"{k}{after[k]}" for k in after.keys() - before.keys())
-    removed = sorted(f"{k}{before[k]}" for k in before.keys() - after.keys())
-    rebounded = sorted(
-        f"{k} {before[k] or '(any)'} -> {after[k] or '(any)'}" for k in before.keys() & after.keys() if before[k] != after[k]
-    )
+    added = sorted(_pep508(k, after[k]) for k in after.keys() - before.keys())
+    removed = sorted(_pep508(k, before[k]) for k in before.keys() - after.keys())
+    rebounded = sorted(_rebound(k, before[k], after[k]) for k in before.keys() & after.keys() if before[k] != after[k])
     python_change = (old.requires_python or "") != (new.requires_python or "")
     if not (added or removed or rebounded or python_change):
         return []
