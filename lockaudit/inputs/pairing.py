@@ -288,14 +288,30 @@ def split_by_role(
 def dependencies(
     project: str, requirements: Iterable[Requirement], packages: Iterable[LockedPackage]
 ) -> list[Dependency]:
-    """One Dependency per normalized name, sorted by name."""
+    """One Dependency per normalized name, sorted by name.
+
+    Every pin is kept. When a lock pins a name once per group (Pipfile.lock's
+    default and develop resolved apart), the pins of the groups that declare
+    it come first: the develop pin of a dev-packages requirement is its pin.
+    """
     reqs: dict[str, list[Requirement]] = {}
     pins: dict[str, list[LockedPackage]] = {}
     for r in requirements:
         reqs.setdefault(r.name, []).append(r)
     for p in packages:
         pins.setdefault(p.name, []).append(p)
-    return [
-        Dependency(name, tuple(reqs.get(name, ())), tuple(pins.get(name, ())), project)
-        for name in sorted(reqs.keys() | pins.keys())
-    ]
+    out = []
+    for name in sorted(reqs.keys() | pins.keys()):
+        declared = reqs.get(name, [])
+        locked = pins.get(name, [])
+        groups = {_lock_group(r.group) for r in declared}
+        if len(locked) > 1 and groups:
+            # sorted() is stable: pins of other groups keep their order, after these
+            locked = sorted(locked, key=lambda p: not (set(p.groups) & groups) if p.groups else False)
+        out.append(Dependency(name, tuple(declared), tuple(locked), project))
+    return out
+
+
+def _lock_group(group: str | None) -> str:
+    """The group a lock files a requirement of ``group`` under (Pipfile's [packages]: default)."""
+    return "default" if group is None else group

@@ -345,6 +345,68 @@ def test_pipfile_lock(in_fixtures):
     assert pin(lf, "django").marker == "python_version >= '3.8'"
 
 
+PIPENV_OWN_LOCK = """{
+    "_meta": {
+        "hash": {"sha256": "8f2c"},
+        "pipfile-spec": 6,
+        "requires": {},
+        "sources": [{"name": "pypi", "url": "https://example.com/simple", "verify_ssl": true}]
+    },
+    "default": {
+        "exceptiongroup": {
+            "hashes": ["sha256:1111111111111111111111111111111111111111111111111111111111111111"],
+            "index": "pypi",
+            "markers": "python_version < '3.11'",
+            "version": "==1.1.0"
+        },
+        "pytz": {"hashes": [], "index": "pypi", "version": "==2026.1.post1"}
+    },
+    "develop": {
+        "atomicwrites": {
+            "markers": "sys_platform == 'win32'",
+            "version": "*"
+        },
+        "exceptiongroup": {
+            "hashes": ["sha256:2222222222222222222222222222222222222222222222222222222222222222"],
+            "index": "pypi",
+            "markers": "python_version < '3.11'",
+            "version": "==1.2.2"
+        },
+        "pytz": {"hashes": [], "index": "pypi", "version": "==2026.1.post1"}
+    }
+}
+"""
+
+
+def test_pipfile_lock_keeps_each_category_version():
+    lf = parse(PIPENV_OWN_LOCK, "Pipfile.lock")
+    assert lf.problems == ()
+    got = [(p.name, p.version, p.groups, p.origin.line) for p in lf.packages]
+    assert got == [
+        # default and develop resolved apart: both versions kept, each with its category
+        ("exceptiongroup", "1.1.0", ("default",), 9),
+        ("pytz", "2026.1.post1", ("default", "develop"), 15),  # the same pin: one, both categories
+        ("atomicwrites", "", ("develop",), 18),  # "*": pipenv did not resolve it here; no pin
+        ("exceptiongroup", "1.2.2", ("develop",), 22),
+    ]
+
+
+def test_pipfile_lock_categories_meet_the_pipfile_groups(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Pipfile").write_text(
+        '[dev-packages]\nexceptiongroup = "==1.2.2"\natomicwrites = {version = "*", sys_platform = "== \'win32\'"}\n'
+        '[packages]\npytz = "*"\n'
+    )
+    (tmp_path / "Pipfile.lock").write_text(PIPENV_OWN_LOCK)
+    lf = load(".")
+    (eg,) = [d for d in lf.dependencies if d.name == "exceptiongroup"]
+    assert [r.group for r in eg.requirements] == ["develop"]
+    # both pins kept; the develop one first, as the requirement is a dev-package
+    assert [(p.version, p.groups) for p in eg.locked] == [("1.2.2", ("develop",)), ("1.1.0", ("default",))]
+    (aw,) = [d for d in lf.dependencies if d.name == "atomicwrites"]
+    assert [p.version for p in aw.locked] == [""]
+
+
 def test_json_syntax_error_names_file_and_line():
     text = json.dumps({"_meta": {}, "default": {"a": {"version": "==1"}}}, indent=4).replace('"==1"', '"==1",')
     lf = parse(text, "Pipfile.lock")
