@@ -162,11 +162,11 @@ class _Pairer:
         # pylock and requirements-style files: what made them?
         named = self._resolved(lock, ev.inputs, ev)
         if named:
-            return named, f"its header says it was made by `{_short(ev.command)}`"
+            return named, f"its header says `{_command_name(ev.command)}` made it from {', '.join(ev.inputs)}"
         if ev.from_project:
             pyproject = self._pyproject_beside(lock)
             if pyproject:
-                return [pyproject], f"its header says it was made by `{_short(ev.command)}` from the project"
+                return [pyproject], f"its header says `{_command_name(ev.command)}` made it from the project"
         if fmt == "pylock":
             return self._pylock_ranges(lock, ev)
         stem = _stem(lock)
@@ -210,10 +210,14 @@ def _same_name(a: str, b: str) -> bool:
     return canonicalize_name(a) == canonicalize_name(b)
 
 
-def _short(command: str | None) -> str:
-    if not command:
-        return ""
-    return command if len(command) <= 80 else command[:77] + "..."
+def _command_name(command: str | None) -> str:
+    """"uv pip compile", "uv export", "pip-compile": the tool's words before its options."""
+    words = []
+    for word in (command or "").split():
+        if word.startswith("-") or "." in word or "/" in word:
+            break
+        words.append(word)
+    return " ".join(words[:3]) or "a tool"
 
 
 def group_discovered(files: Sequence[tuple[str, str]], text_of: TextOf | None = None) -> list[Project]:

@@ -286,3 +286,18 @@ def test_pairing_reasons_for_tool_locks(tmp_path):
     assert got["libs/Pipfile.lock"][:2] == ("locked", "libs/Pipfile.lock")
     assert "no Pipfile beside it" in got["libs/Pipfile.lock"][2]
     assert got["pyproject.toml"][2] == "declares the ranges; pinned by poetry.lock, uv.lock"
+
+
+def test_the_inputs_command_shows_each_pairing_and_why(tmp_path, capsys):
+    from lockaudit.cli import main
+
+    tree(tmp_path, WEB_SERVICE)
+    assert main(["inputs", "."]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "requirements/main.in" in out
+    (main_txt,) = [line for line in out if line.strip().startswith("requirements/main.txt")]
+    assert "[requirements, locked]" in main_txt
+    assert "`pip-compile` made it from requirements/main.in" in main_txt
+    (root,) = [line for line in out if line.strip().startswith("requirements.txt ")]
+    assert "[requirements, includes]" in root and "audited on their own" in root
+    assert main(["inputs", "nowhere"]) == 2
