@@ -295,7 +295,7 @@ def test_the_inputs_command_shows_each_pairing_and_why(tmp_path, capsys):
     assert main(["inputs", "."]) == 0
     out = capsys.readouterr().out.splitlines()
     assert "requirements/main.in" in out
-    main_txt, as_constraints = [line for line in out if line.strip().startswith("requirements/main.txt")]
+    as_constraints, main_txt = [line for line in out if line.strip().startswith("requirements/main.txt")]
     assert "[requirements, locked]" in main_txt
     assert "included by requirements/lint.in (-c)" in as_constraints
     assert "`pip-compile` made it from requirements/main.in" in main_txt
