@@ -28,7 +28,9 @@ def check(facts: PackageFacts) -> list[Finding]:
             )
         )
     out.extend(_fresh_yanked(facts))
-    if info is None:
+    if info is None or not facts.locked.source.from_index:
+        # A pin's source decides what it is compared with: files from a URL, a path or
+        # a VCS are not the index's, so the index's hashes and upload times say nothing of them.
         return out
 
     locked_hashes = {h.lower() for h in facts.locked.hashes}
