@@ -24,7 +24,19 @@ def _read(path: str) -> GitIgnoreSpec | None:
     except OSError:
         return None
     lines = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    return GitIgnoreSpec.from_lines(lines) if lines else None
+    try:
+        return GitIgnoreSpec.from_lines(lines) if lines else None
+    except ValueError:
+        # git skips a pattern it cannot read ("!" alone); so do we, and keep the others
+        return GitIgnoreSpec.from_lines([line for line in lines if _valid(line)]) or None
+
+
+def _valid(line: str) -> bool:
+    try:
+        GitIgnoreSpec.from_lines([line])
+    except ValueError:
+        return False
+    return True
 
 
 def _repository_root(start: str) -> str | None:

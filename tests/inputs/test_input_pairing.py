@@ -265,6 +265,11 @@ def test_gitignored_files_are_not_read_unless_named(tmp_path):
     assert [p.name for p in load("requirements-old.lock.txt").packages] == ["stale"]
 
 
+def test_a_pattern_git_cannot_read_is_skipped_and_the_others_apply(tmp_path):
+    files = {".gitignore": "!\n\\\n# comment\nbuild/\n", "build/requirements.txt": "stale==1\n", "requirements.txt": "a==1\n"}
+    assert set(read(tmp_path, files)) == {"requirements.txt"}
+
+
 def test_gitignore_of_the_parents_applies_inside_a_repository(tmp_path):
     (tmp_path / ".git").mkdir()
     files = {".gitignore": "generated/\n", "app/generated/requirements.txt": "stale==1\n", "app/requirements.txt": "a==1\n"}
