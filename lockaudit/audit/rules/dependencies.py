@@ -37,16 +37,16 @@ def _requirements(md: CoreMetadata) -> dict[tuple[str, str], str]:
     return out
 
 
-def _pep508(key: tuple[str, str], spec: str) -> str:
-    """A dependency as PEP 508 writes it: ``name[extras]spec; marker`` (a marker
-    is never wrapped in parentheses of ours: it may carry its own)."""
+def _shown(key: tuple[str, str], spec: str) -> str:
+    """``name[extras]spec when marker``: a marker is never wrapped in parentheses of
+    ours (it may carry its own), nor set off by "; " (the message's own separator)."""
     name, marker = key
-    return name + spec + (f"; {marker}" if marker else "")
+    return name + spec + (f" when {marker}" if marker else "")
 
 
 def _rebound(key: tuple[str, str], before: str, after: str) -> str:
     name, marker = key
-    return f"{name} {before or 'any version'} -> {after or 'any version'}" + (f"; {marker}" if marker else "")
+    return f"{name} {before or 'any version'} -> {after or 'any version'}" + (f" when {marker}" if marker else "")
 
 
 def _listed(items: list[str]) -> str:
@@ -74,8 +74,8 @@ def check(
             )
         ]
     before, after = _requirements(old), _requirements(new)
-    added = sorted(_pep508(k, after[k]) for k in after.keys() - before.keys())
-    removed = sorted(_pep508(k, before[k]) for k in before.keys() - after.keys())
+    added = sorted(_shown(k, after[k]) for k in after.keys() - before.keys())
+    removed = sorted(_shown(k, before[k]) for k in before.keys() - after.keys())
     rebounded = sorted(_rebound(k, before[k], after[k]) for k in before.keys() & after.keys() if before[k] != after[k])
     python_change = (old.requires_python or "") != (new.requires_python or "")
     if not (added or removed or rebounded or python_change):
