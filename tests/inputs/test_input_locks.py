@@ -156,6 +156,23 @@ def test_uv_lock_keeps_every_entry_and_reads_the_project_metadata():
     assert next(r for r in lf.requirements if r.name == "mypy").extras == frozenset({"reports"})
 
 
+def test_uv_lock_keeps_one_version_from_two_indexes():
+    text = """version = 1
+[[package]]
+name = "torch"
+version = "2.5.1"
+source = { registry = "https://cpu.example.com/simple" }
+
+[[package]]
+name = "torch"
+version = "2.5.1"
+source = { registry = "https://gpu.example.com/simple" }
+"""
+    lf = parse(text, "uv.lock")
+    assert lf.problems == ()
+    assert [p.source.index_url for p in lf.packages] == ["https://cpu.example.com/simple", "https://gpu.example.com/simple"]
+
+
 def test_uv_lock_read_alone_declares_the_project_metadata(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "uv.lock").write_text(UV_PROJECT)
