@@ -4,9 +4,15 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+# The real locking tools the input tests run (pip-tools, Poetry, pipenv), pinned in
+# scripts/tools-requirements.txt and kept in a venv of their own: they never touch
+# the project's pins. uv comes with the bench extra.
+TOOLS_VENV ?= .venv-tools
 PYTEST_ARGS ?=
+# Under `make test` a missing tool fails its test instead of skipping it.
+TEST_ENV := LOCKAUDIT_REQUIRE_TOOLS=1 LOCKAUDIT_TOOLS_BIN=$(abspath $(TOOLS_VENV))/bin
 
-.PHONY: setup demo test test-ext test-pure bench services self-audit lock clean
+.PHONY: setup tools demo test test-ext test-pure bench services self-audit lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,19 +23,26 @@ $(BIN)/python:
 setup: $(BIN)/python
 	$(BIN)/python -m pip install -q -c requirements.txt -e '.[test,bench]'
 
+$(TOOLS_VENV)/.installed: scripts/tools-requirements.txt
+	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/python -m pip install -q -r scripts/tools-requirements.txt
+	touch $@
+
+tools: $(TOOLS_VENV)/.installed
+
 demo: setup
 	$(BIN)/lockaudit demo
 
 services:
 	bash scripts/ensure-services.sh
 
-test: setup services test-ext test-pure
+test: setup services tools test-ext test-pure
 
 test-ext:
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-pure:
-	LOCKAUDIT_NO_EXTENSIONS=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) LOCKAUDIT_NO_EXTENSIONS=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The project passes its own audit: pyproject.toml ranges against requirements.txt.
 self-audit: setup
@@ -43,4 +56,4 @@ bench: setup
 	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,median,mean,rounds -m ""
 
 clean:
-	rm -rf build $(VENV) lockaudit/_fastcmp.c lockaudit/index/_fastpage.c lockaudit/_fastcmp*.so lockaudit/index/_fastpage*.so
+	rm -rf build $(VENV) $(TOOLS_VENV) lockaudit/_fastcmp.c lockaudit/index/_fastpage.c lockaudit/_fastcmp*.so lockaudit/index/_fastpage*.so

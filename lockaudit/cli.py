@@ -21,6 +21,7 @@ from . import __version__
 COMMANDS: dict[str, str] = {
     "audit": "audit",
     "explain": "explain",
+    "inputs": "inputs",
     "versions": "versions",
     "cache": "cache",
     "lock": "lock",

@@ -25,9 +25,12 @@ major     high        major drift, lock violates its range, yanked
 Exit codes (:meth:`AuditReport.exit_code`)
 ------------------------------------------
 0 nothing at or above the threshold; 1 findings at or above it; 2 bad usage or
-unreadable input (input problems of severity ``error``); 3 some package's status
-is unknown (not found, index unreachable) unless unknowns are allowed. When
-several apply the first in the order 2, 1, 3 wins. Suppressed findings never count.
+an input that could not be read at all (a missing path, a file that does not
+parse as its format); 3 some package's status is unknown (not found, index
+unreachable) unless unknowns are allowed. A bad line in a file that was read is
+a finding of its own (LA020) and counts toward the threshold like any other.
+When several apply the first in the order 2, 1, 3 wins. Suppressed findings
+never count.
 """
 
 from __future__ import annotations
@@ -178,6 +181,7 @@ class RuleCode(enum.StrEnum):
     LOCK_INCONSISTENT = "LA017"
     TRANSITIVE_DRIFT = "LA018"
     DEPENDENCIES_UNKNOWN = "LA019"
+    UNREADABLE_INPUT = "LA020"
 
     # Aliases by number.
     LA001 = "LA001"
@@ -199,6 +203,7 @@ class RuleCode(enum.StrEnum):
     LA017 = "LA017"
     LA018 = "LA018"
     LA019 = "LA019"
+    LA020 = "LA020"
 
     @classmethod
     def parse(cls, text: str | RuleCode) -> RuleCode:
@@ -564,6 +569,11 @@ class AuditReport:
         return tuple(p for p in self.problems if p.severity == "error")
 
     @property
+    def unreadable(self) -> tuple[InputProblem, ...]:
+        """Input errors that kept a whole path from being read (exit 2)."""
+        return tuple(p for p in self.problems if p.unreadable)
+
+    @property
     def unknowns(self) -> tuple[PackageReport, ...]:
         """Packages whose status is unknown, except those with a suppressed LA013 finding."""
         waived = {canonicalize_name(f.package) for f in self.suppressed if f.code is RuleCode.UNKNOWN}
@@ -603,11 +613,13 @@ class AuditReport:
     # -- outcome
 
     def exit_code(self, threshold: Severity | None, allow_unknown: bool = False) -> ExitCode:
-        """0 ok, 1 findings at/above threshold, 2 input errors, 3 unknowns (see module doc).
+        """0 ok, 1 findings at/above threshold, 2 unreadable input, 3 unknowns (see module doc).
 
         ``threshold`` None means findings never fail (per-package overrides still apply).
+        A bad line (an LA020 finding) counts toward the threshold; only a path that
+        could not be read at all makes it 2.
         """
-        if self.errors:
+        if self.unreadable:
             return ExitCode.ERROR
         if self.blocking(threshold):
             return ExitCode.FINDINGS

@@ -9,8 +9,9 @@ import enum
 from dataclasses import dataclass, field
 from typing import Literal
 
-#: What a file contributes once paired: ranges, pins, or (a lone pinned file) both.
-Role = Literal["declared", "locked", "both"]
+#: What a file contributes once paired: ranges, pins, or (a lone pinned file) both;
+#: "includes" for a file that only pulls in others (``-r``) read on their own.
+Role = Literal["declared", "locked", "both", "includes"]
 
 __all__ = [
     "Origin",
@@ -20,6 +21,7 @@ __all__ = [
     "LockedPackage",
     "IndexOptions",
     "InputProblem",
+    "UNREADABLE_CODES",
     "Dependency",
     "InputFile",
     "Lockfile",
@@ -146,6 +148,11 @@ class IndexOptions:
     # the index layer needs them to authenticate: presenters must redact them.
 
 
+#: Problem codes for a path that could not be read at all: missing, nothing to
+#: read in it, or not parseable as its format (TOML/JSON syntax, wrong document).
+UNREADABLE_CODES = frozenset({"missing-file", "no-input", "toml-syntax", "json-syntax", "invalid-document"})
+
+
 @dataclass(frozen=True, slots=True)
 class InputProblem:
     """A bad or suspicious line, collected instead of raised.
@@ -168,6 +175,11 @@ class InputProblem:
     @property
     def origin(self) -> Origin:
         return Origin(self.path, self.line, self.column)
+
+    @property
+    def unreadable(self) -> bool:
+        """An error that kept a whole file (or path) from being read, not one line of it."""
+        return self.severity == "error" and self.code in UNREADABLE_CODES
 
     def render(self) -> str:
         head = f"{self.origin}: {self.severity}: {self.message}"
@@ -242,6 +254,9 @@ class InputFile:
     constraint: bool = False
     #: What the file says about the environments it is for (None: nothing).
     scope: PythonScope | None = None
+    #: Why it was read this way and paired with what: the evidence (a tool's
+    #: header, ``# via`` lines, the lock's record of its inputs, the file names).
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

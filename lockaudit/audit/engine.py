@@ -40,7 +40,7 @@ from ..model import Lockfile
 from ..resolve.fresh import FreshInstall
 from .facts import AuditContext, PackageFacts
 from .policy import Policy, apply_policy, load_policy
-from .rules import availability, constraints, dependencies, drift, environment, releases
+from .rules import availability, constraints, dependencies, drift, environment, inputs, releases
 from .units import EarlyDependencies, UnitResult, audit_units
 
 __all__ = ["AuditOptions", "audit", "audit_async", "audit_lockfile", "build_report"]
@@ -227,6 +227,7 @@ def build_report(
             reports.append(_report_for(f))
         findings += unit.findings
     findings += _lock_file_findings(lockfile)
+    findings += inputs.check(lockfile)
     findings += list(extra_findings)
     findings = _unique(findings)
     findings = apply_policy(findings, policy, today=as_of_day(ctx.cutoff))

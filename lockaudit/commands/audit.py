@@ -4,9 +4,10 @@ For every package, direct and transitive: the declared range, the locked
 version, what a fresh install takes today (the fresh resolution of the
 project's inputs on each of its target environments), the newest release, and
 findings with stable rule codes.
-Exit codes: 0 nothing at or above the threshold, 1 findings at or above it,
-2 bad usage or unreadable input, 3 unknowns (index unreachable, package
-missing) unless --allow-unknown.
+Exit codes: 0 nothing at or above the threshold, 1 findings at or above it
+(a bad input line is one, LA020), 2 bad usage or an input that could not be
+read at all, 3 unknowns (index unreachable, package missing) unless
+--allow-unknown.
 """
 
 from __future__ import annotations

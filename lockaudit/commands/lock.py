@@ -25,6 +25,7 @@ from .._target import Target
 from ..as_of import AS_OF_HELP
 from ..errors import LockauditError
 from ..inputs import load
+from ..inputs.groups import included_groups
 from ..model import Lockfile
 from ..progress import progress_bar
 from ..resolve import (
@@ -95,7 +96,9 @@ def select_requirements(lockfile: Lockfile, args: argparse.Namespace) -> Lockfil
     """The lockfile with only the requirements the selection flags keep: the
     main ones, plus the chosen extras and dependency groups."""
     extras = {canonicalize_name(e) for e in args.extra}
-    groups = set(args.group)
+    # PEP 735: a group takes in the groups it includes ({include-group = ...}).
+    known = {r.group for r in lockfile.requirements if r.group is not None and not r.optional}
+    groups = included_groups(lockfile.group_includes, args.group, known | {a for a, _ in lockfile.group_includes})
     kept = []
     for r in lockfile.requirements:
         if r.group is None:
@@ -103,7 +106,7 @@ def select_requirements(lockfile: Lockfile, args: argparse.Namespace) -> Lockfil
         elif r.optional:
             if args.all_extras or canonicalize_name(r.group) in extras:
                 kept.append(r)
-        elif args.all_groups or r.group in groups:
+        elif args.all_groups or canonicalize_name(r.group) in groups:
             kept.append(r)
     return replace(lockfile, requirements=tuple(kept))
 

@@ -9,7 +9,7 @@ Tried in order, cheapest first:
 3. the whole file, checked against the index's hash, as the last resort.
 
 Metadata files are immutable, so the client caches them forever, keyed by the
-file's hash. Parsed with the standard email parser, as the spec says.
+file's hash. Parsed by ``packaging.metadata`` (the email format, as the spec says).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .http import HttpSession, IndexUnreachable
 if TYPE_CHECKING:
     import zipfile
 
-# The email parser, hashlib, zipfile and tarfile are imported by the functions
+# packaging.metadata, hashlib, zipfile and tarfile are imported by the functions
 # that use them: a run answered from the cache (metadata files included) never
 # parses, checks or unpacks anything, and they cost several milliseconds.
 
@@ -62,28 +62,31 @@ class CoreMetadata:
 
 
 def parse_core_metadata(data: bytes, source: str = "metadata-file") -> CoreMetadata:
-    """Core metadata (METADATA / PKG-INFO / .metadata) from its bytes."""
-    import email.parser
-    import email.policy
+    """Core metadata (METADATA / PKG-INFO / .metadata) from its bytes.
 
-    msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(data, headersonly=True)
-    name = msg.get("Name")
-    version = msg.get("Version")
+    ``packaging.metadata.parse_email`` reads the fields as written (no validation:
+    old or odd metadata is still read), decoding as the spec says.
+    """
+    from packaging.metadata import parse_email
+
+    raw, _unparsed = parse_email(data)
+    name = raw.get("name")
+    version = raw.get("version")
     if not name or not version:
         raise MetadataUnavailable("core metadata without Name or Version")
 
-    def all_of(field: str) -> tuple[str, ...]:
-        return tuple(str(v).strip() for v in (msg.get_all(field) or ()))
+    def all_of(key: str) -> tuple[str, ...]:
+        return tuple(str(v).strip() for v in raw.get(key, ()))  # type: ignore[attr-defined]
 
-    rp = msg.get("Requires-Python")
+    rp = raw.get("requires_python")
     return CoreMetadata(
         name=str(name).strip(),
         version=str(version).strip(),
-        metadata_version=msg.get("Metadata-Version"),
-        requires_dist=all_of("Requires-Dist"),
+        metadata_version=raw.get("metadata_version"),
+        requires_dist=all_of("requires_dist"),
         requires_python=str(rp).strip() if rp else None,
-        provides_extra=all_of("Provides-Extra"),
-        dynamic=all_of("Dynamic"),
+        provides_extra=all_of("provides_extra"),
+        dynamic=all_of("dynamic"),
         source=source,
     )
 

@@ -22,8 +22,9 @@ def check_duplicates(
     """Warn about a name given twice in one file and section (``Django`` / ``django``,
     ``zope_interface`` / ``zope.interface``); keep one pin for a repeated identical pin.
 
-    Entries told apart by markers are not duplicates (a lock may split a package by
-    platform); two different pins under the same markers are an error, and both are kept.
+    Entries told apart by markers or sources are not duplicates (a lock may split a
+    package by platform, or take it from two indexes); two different pins under the
+    same markers are an error, and both are kept.
     """
     problems: list[InputProblem] = []
     seen: dict[tuple[object, ...], Requirement] = {}
@@ -37,7 +38,8 @@ def check_duplicates(
     kept: list[LockedPackage] = []
     pins: dict[tuple[object, ...], LockedPackage] = {}
     for p in packages:
-        first_pin = pins.setdefault((p.origin.path, p.name, p.marker, p.groups), p)
+        # One name from two sources (a CPU and a GPU index) is two entries, as a lock keeps them.
+        first_pin = pins.setdefault((p.origin.path, p.name, p.marker, p.groups, p.source), p)
         if first_pin is p:
             kept.append(p)
         elif first_pin.version == p.version:

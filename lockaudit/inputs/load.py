@@ -17,6 +17,7 @@ from functools import partial
 from ..model import IndexOptions, InputFile, InputProblem, LockedPackage, Lockfile, Requirement
 from ._text import decode, read_file
 from .detect import detect_format, is_candidate, normalize_format
+from .ignore import IgnoreRules
 from .pairing import Project, dependencies, group_discovered, group_explicit, split_by_role
 
 __all__ = ["discover", "load", "load_texts", "parse"]
@@ -61,6 +62,9 @@ def parse(text: str, path: str, *, format: str | None = None, env: Mapping[str, 
 
 
 def _walk(root: str) -> list[str]:
+    """Dependency files under ``root``, skipping what .gitignore excludes (as ruff and uv do),
+    hidden directories, virtual environments and installed packages."""
+    rules = IgnoreRules(root)
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(
@@ -70,10 +74,11 @@ def _walk(root: str) -> list[str]:
             and d not in _SKIP_DIRS
             and not d.endswith(".egg-info")
             and not os.path.exists(os.path.join(dirpath, d, "pyvenv.cfg"))
+            and not rules.ignored(os.path.join(dirpath, d), is_dir=True)
         )
         for name in sorted(filenames):
             path = os.path.normpath(os.path.join(dirpath, name))
-            if is_candidate(path):
+            if is_candidate(path) and not rules.ignored(path, is_dir=False):
                 found.append(path)
     return found
 
@@ -137,7 +142,14 @@ def _discover(
             unreadable.append(path)
             continue
         explicit.append((path, forced or _detect(path, None, cache)))
-    return group_explicit(explicit) + group_discovered(found), problems, unreadable
+
+    def text_of(path: str) -> str | None:
+        try:
+            return cache(path)[0]
+        except OSError:
+            return None
+
+    return group_explicit(explicit) + group_discovered(found, text_of), problems, unreadable
 
 
 def _detect(path: str, _text: str | None, cache: _Cache) -> str:
@@ -231,14 +243,19 @@ def _assemble(
         pins: dict[LockedPackage, None] = {}
         for path, fmt, role in project.files:
             lf = parsed[path]
-            inputs.append(InputFile(path, fmt, role, project.label, scope=lf.scope))
-            inputs.extend(replace(f, role=role, project=project.label) for f in lf.inputs)
+            inputs.append(InputFile(path, fmt, role, project.label, scope=lf.scope, reason=project.reason(path)))
+            if role != "includes":
+                inputs.extend(
+                    replace(f, role=role, project=project.label, reason=f"included by {f.included_by} "
+                            f"({'-c' if f.constraint else '-r'})")
+                    for f in lf.inputs
+                )
             files.update(dict.fromkeys(lf.files))
             formats.update(dict.fromkeys(lf.formats))
             all_problems.update(dict.fromkeys(lf.problems))
             includes.update(dict.fromkeys(lf.group_includes))
             index = _merge_index(index, lf.index, path, all_problems)
-            r, p = split_by_role(lf, role)
+            r, p = split_by_role(lf, role, fmt)
             reqs.update(dict.fromkeys(r))
             pins.update(dict.fromkeys(p))
         requirements.extend(reqs)

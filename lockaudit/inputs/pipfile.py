@@ -1,6 +1,7 @@
 """Pipfile (pipenv): ``[packages]``, ``[dev-packages]`` and any other category.
 
-Versions are PEP 440 specifiers (``"*"`` is any version). A table may add
+Versions are PEP 440 specifiers (``"*"`` is any version; a bare version such as
+``"3.*"`` or ``"2.23.0"`` means ``==``, as pipenv reads it). A table may add
 ``extras``, ``markers``, marker keys (``sys_platform = "== 'linux'"``), an
 ``index`` naming a ``[[source]]``, or a ``git``/``path``/``file`` source.
 """
@@ -21,6 +22,10 @@ from ._pep508 import SpecError, convert, redact
 from ._toml import TomlIndex, load_toml
 
 __all__ = ["parse", "CATEGORY_GROUPS"]
+
+# The operators pipenv recognises at the start of a version (distlib's COMPARE_OP);
+# anything else gets "==" in front.
+_OPERATOR = re.compile(r"^(<=?|>=?|={2,3}|[~!]=)\s*")
 
 # The sections that are not package categories.
 _NOT_CATEGORIES = frozenset({"source", "requires", "pipenv", "scripts"})
@@ -161,6 +166,9 @@ def _requirement(
         problems.append(idx.problem(at, f"version of {raw_name!r} must be a string", code="invalid-type"))
         return None
     written = "" if version.strip() == "*" else version.strip()
+    if written and not _OPERATOR.match(written):
+        # pipenv reads a version without an operator ("3.*", "2.23.0") as "==".
+        written = "==" + written
     try:
         marker = markers_of(spec)
     except InvalidMarker as exc:
@@ -171,7 +179,7 @@ def _requirement(
         )
         return None
     try:
-        SpecifierSet(written)  # "2.31" is no specifier: pipenv would hand pip "requests2.31"
+        SpecifierSet(written)
     except InvalidSpecifier:
         here = idx.string(version, at)
         problems.append(

@@ -2,8 +2,11 @@
 
 ``default`` and ``develop`` (and any custom category) map names to
 ``{"version": "==1.0", "hashes": [...], "markers": ..., "index": ...}`` or to a
-VCS / path / file entry. A package locked in several categories (same version)
-is one pin listing every category in ``groups``.
+VCS / path / file entry. A package locked in several categories at the same
+version is one pin listing every category in ``groups``; at different versions
+(categories resolved apart) each version is its own pin with its categories.
+``"version": "*"`` (pipenv's entry for a package it did not resolve on the
+platform that locked) is an entry without a pin: its version is "".
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ def parse(text: str, path: str) -> Lockfile:
         return _build.single_file(path, "pipfile.lock", problems=[problem])
     problems: list[InputProblem] = []
     if not isinstance(doc, dict):
-        problems.append(InputProblem(path, 1, "Pipfile.lock must hold a JSON object", code="invalid-type"))
+        problems.append(InputProblem(path, 1, "Pipfile.lock must hold a JSON object", code="invalid-document"))
         return _build.single_file(path, "pipfile.lock", problems=problems)
     meta: dict[str, Any] = doc["_meta"] if isinstance(doc.get("_meta"), dict) else {}
     sources = (
@@ -160,6 +163,9 @@ def _pin(
         if version.startswith(op):
             version = version[len(op) :].strip()
             break
+    if version == "*":
+        # pipenv writes "*" for a package it did not resolve on this platform: no pin.
+        version = ""
     if source is None:
         index = entry.get("index")
         source = Source(SourceKind.INDEX, index_url=urls.get(index) if isinstance(index, str) else None)

@@ -3,11 +3,27 @@
 Each ``[[packages]]`` entry comes from an index (``index``, sdist/wheels) or
 names a VCS, directory or archive source. Hashes are tables ``{sha256 = ...}``;
 they are kept as ``sha256:...`` like every other format.
+
+``packaging.pylock`` checks each entry against the specification; real files
+stray from it (pipenv writes names unnormalized and upload times as strings), so
+a deviation is a warning and the entry is read as written (its version spelled
+as the lock spells it).
+
+Where an entry's files come from decides what it is compared with. Tools that
+do not write ``index`` (pip, ``uv pip compile``) leave only the file URLs: the
+host most entries' files come from (or the host of the entries that do name an
+index) is the index's; an entry all of whose files are on another host (a
+Pyodide build on a CDN) was not installed from the index and gets a URL source,
+so the index's hashes are not held against it.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
+from urllib.parse import urlsplit
+
+from packaging.pylock import Pylock, PylockValidationError
 
 from ..model import LockedPackage, Lockfile, Origin, PythonScope, Source, SourceKind
 from ._locks import earliest, parse_packages, string_list
@@ -23,7 +39,45 @@ def _hashes(record: Any) -> list[str]:
     return [f"{algo}:{digest}" for algo, digest in record["hashes"].items() if isinstance(digest, str)]
 
 
-def _source(pkg: dict[str, Any]) -> Source:
+def _files(pkg: dict[str, Any]) -> list[dict[str, Any]]:
+    files = [pkg["sdist"]] if isinstance(pkg.get("sdist"), dict) else []
+    if isinstance(pkg.get("wheels"), list):
+        files += [w for w in pkg["wheels"] if isinstance(w, dict)]
+    return files
+
+
+def _host(url: Any) -> str | None:
+    if not isinstance(url, str) or not url.startswith(("http:", "https:")):
+        return None
+    try:
+        return (urlsplit(url).hostname or "").lower() or None
+    except ValueError:
+        return None
+
+
+def index_hosts(entries: list[Any]) -> frozenset[str]:
+    """The hosts the lock's index files are on: those of entries naming an index,
+    else the host most entries' files come from (every host tied for first)."""
+    named: set[str] = set()
+    counts: Counter[str] = Counter()
+    for pkg in entries:
+        if not isinstance(pkg, dict):
+            continue
+        hosts = {h for f in _files(pkg) if (h := _host(f.get("url"))) is not None}
+        if isinstance(pkg.get("index"), str):
+            named |= hosts
+            if (h := _host(pkg["index"])) is not None:
+                named.add(h)
+        counts.update(hosts)
+    if named:
+        return frozenset(named)
+    if not counts:
+        return frozenset()
+    top = max(counts.values())
+    return frozenset(h for h, n in counts.items() if n == top)
+
+
+def _source(pkg: dict[str, Any], hosts: frozenset[str]) -> Source:
     vcs = pkg.get("vcs")
     if isinstance(vcs, dict):
         kind = vcs.get("type", "git")
@@ -45,11 +99,50 @@ def _source(pkg: dict[str, Any]) -> Source:
             return Source(SourceKind.URL, location=redact(archive["url"]))
         return Source(SourceKind.PATH, location=str(archive.get("path", "")))
     index = pkg.get("index")
-    return Source(SourceKind.INDEX, index_url=redact(index) if isinstance(index, str) else None)
+    if isinstance(index, str):
+        return Source(SourceKind.INDEX, index_url=redact(index))
+    files = _files(pkg)
+    urls = [f["url"] for f in files if isinstance(f.get("url"), str)]
+    if not urls:
+        paths = [f["path"] for f in files if isinstance(f.get("path"), str)]
+        if paths:  # local files only: a directory of distributions, not the index
+            return Source(SourceKind.PATH, location=paths[0])
+        return Source()
+    if hosts and not any(_host(u) in hosts for u in urls):
+        return Source(SourceKind.URL, location=redact(urls[0]))
+    return Source()
+
+
+def _validate(pkg: dict[str, Any], at: Origin, idx: TomlIndex, problems: list) -> None:
+    """A warning where packaging's PEP 751 reading of the entry disagrees with the file."""
+    try:
+        Pylock.from_dict({"lock-version": "1.0", "created-by": "lockaudit", "packages": [pkg]})
+    except PylockValidationError as exc:
+        where = (exc.context or "").removeprefix("packages[0]").lstrip(".")
+        problems.append(
+            idx.problem(
+                at,
+                f"entry {pkg.get('name')!r} is not valid PEP 751: {exc.message}"
+                + (f" in {where!r}" if where else "")
+                + "; read as written",
+                severity="warning",
+                code="pylock-invalid",
+            )
+        )
+    except (TypeError, ValueError) as exc:  # packaging met a value of a type it did not expect
+        problems.append(
+            idx.problem(
+                at,
+                f"entry {pkg.get('name')!r} is not valid PEP 751: {exc}; read as written",
+                severity="warning",
+                code="pylock-invalid",
+            )
+        )
 
 
 def parse(text: str, path: str) -> Lockfile:
     """Read a pylock.toml (``text`` is its content, ``path`` its name as given)."""
+    hosts: list[frozenset[str]] = []
 
     def check(doc: dict[str, Any], idx: TomlIndex, problems: list) -> None:
         version = doc.get("lock-version")
@@ -72,14 +165,14 @@ def parse(text: str, path: str) -> Lockfile:
                     code="unknown-version",
                 )
             )
+        entries = doc.get("packages")
+        hosts.append(index_hosts(entries if isinstance(entries, list) else []))
 
     def entry(
         pkg: dict[str, Any], name: str, version: str, at: Origin, idx: TomlIndex, problems: list
     ) -> LockedPackage:
-        files = [pkg["sdist"]] if isinstance(pkg.get("sdist"), dict) else []
-        files += (
-            [w for w in pkg.get("wheels", []) if isinstance(w, dict)] if isinstance(pkg.get("wheels"), list) else []
-        )
+        _validate(pkg, at, idx, problems)
+        files = _files(pkg)
         archive = [pkg["archive"]] if isinstance(pkg.get("archive"), dict) else []
         return LockedPackage(
             name=name,
@@ -87,7 +180,7 @@ def parse(text: str, path: str) -> Lockfile:
             origin=at,
             hashes=tuple(h for f in files + archive for h in _hashes(f)),
             marker=pkg.get("marker") if isinstance(pkg.get("marker"), str) else None,
-            source=_source(pkg),
+            source=_source(pkg, hosts[0] if hosts else frozenset()),
             locked_at=earliest([f.get("upload-time") for f in files]),
         )
 

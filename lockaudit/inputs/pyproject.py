@@ -23,6 +23,7 @@ from ..ranges import range_alternatives
 from . import _build
 from ._pep508 import SpecError, from_pep508, redact
 from ._toml import TomlIndex, load_toml
+from .groups import cycles
 
 __all__ = ["parse", "python_marker"]
 
@@ -411,9 +412,9 @@ def _scope(project: Any, poetry: dict[str, Any]) -> PythonScope | None:
 
 
 def _check_includes(r: _Reader, groups: Mapping[str, Any]) -> None:
-    """PEP 735: an included group must exist (names compare normalized) and includes must not cycle."""
+    """PEP 735: an included group must exist (names compare normalized) and includes must not
+    cycle (``packaging.dependency_groups`` finds the cycles)."""
     known: dict[str, str] = {canonicalize_name(g): g for g in groups}
-    edges: dict[str, list[str]] = {}
     for group, target in r.includes:
         at = r.idx.origin(("dependency-groups",), (group,))
         here = r.idx.string(target, at)
@@ -428,26 +429,21 @@ def _check_includes(r: _Reader, groups: Mapping[str, Any]) -> None:
                 )
             )
             continue
-        edges.setdefault(canonicalize_name(group), []).append(canonicalize_name(target))
-
-    def visit(node: str, trail: list[str]) -> list[str] | None:
-        if node in trail:
-            return trail[trail.index(node) :] + [node]
-        for nxt in edges.get(node, ()):
-            found = visit(nxt, trail + [node])
-            if found:
-                return found
-        return None
 
     reported: set[frozenset[str]] = set()
-    for start in sorted(edges):
-        cycle = visit(start, [])
-        if cycle and frozenset(cycle) not in reported:
-            reported.add(frozenset(cycle))
-            first = known[cycle[0]]
-            at = r.idx.origin(("dependency-groups",), (first,))
-            r.problems.append(
-                r.idx.problem(
-                    at, "dependency group include cycle: " + " -> ".join(known[c] for c in cycle), code="include-cycle"
-                )
+    for cycle in cycles(r.includes, groups):
+        pair = frozenset({cycle.group, canonicalize_name(cycle.include_group)})
+        if pair in reported:
+            continue
+        reported.add(pair)
+        source = known.get(cycle.group, cycle.group)
+        at = r.idx.origin(("dependency-groups",), (source,))
+        here = r.idx.string(cycle.include_group, at)
+        if cycle.group == canonicalize_name(cycle.include_group):
+            message = f"dependency group {source!r} includes itself"
+        else:
+            message = (
+                f"dependency group include cycle: {source!r} includes {cycle.include_group!r}, "
+                f"which includes {source!r} again"
             )
+        r.problems.append(r.idx.problem(here, message, width=len(cycle.include_group), code="include-cycle"))

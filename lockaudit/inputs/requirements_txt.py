@@ -56,11 +56,18 @@ _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:", re.IGNORECASE)
 _WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
 _EXTRAS_SUFFIX = re.compile(r"^(.+?)(\[[^\]]+\])$")
 STRONG_HASHES = ("sha256", "sha384", "sha512")
+# A local project's name: [project] / [tool.poetry] name in pyproject.toml, [metadata] name in setup.cfg.
+_PROJECT_NAME_FILES = (
+    ("pyproject.toml", re.compile(r"""^\[(?:project|tool\.poetry)\][^\[]*?^name\s*=\s*["']([^"']+)["']""", re.M | re.S)),
+    ("setup.cfg", re.compile(r"^\[metadata\][^\[]*?^name\s*=\s*(\S+)", re.M | re.S)),
+)
 
-# Options pip accepts in a requirements file: name -> (canonical name, takes a value).
+# Options pip accepts in a requirements file (pip/_internal/req/req_file.py,
+# SUPPORTED_OPTIONS + SUPPORTED_OPTIONS_REQ): name -> (canonical name, takes a value).
 _OPTIONS: dict[str, tuple[str, bool]] = {
     "-i": ("--index-url", True),
     "--index-url": ("--index-url", True),
+    "--pypi-url": ("--index-url", True),
     "--extra-index-url": ("--extra-index-url", True),
     "--no-index": ("--no-index", False),
     "-c": ("--constraint", True),
@@ -75,15 +82,22 @@ _OPTIONS: dict[str, tuple[str, bool]] = {
     "--only-binary": ("--only-binary", True),
     "--prefer-binary": ("--prefer-binary", False),
     "--require-hashes": ("--require-hashes", False),
+    "--no-require-hashes": ("--no-require-hashes", False),
     "--pre": ("--pre", False),
+    "--all-releases": ("--all-releases", True),
+    "--only-final": ("--only-final", True),
     "--trusted-host": ("--trusted-host", True),
     "--use-feature": ("--use-feature", True),
     "--hash": ("--hash", True),
+    "-C": ("--config-settings", True),
     "--config-settings": ("--config-settings", True),
-    "--global-option": ("--global-option", True),
 }
-_PER_REQUIREMENT = frozenset({"--hash", "--config-settings", "--global-option"})
+#: The options that belong to the requirement on their line (all others are ignored there).
+_PER_REQUIREMENT = frozenset({"--hash", "--config-settings"})
 _LONG = sorted(k for k in _OPTIONS if k.startswith("--"))
+#: pip's --use-feature choices (the features it knows, and those now always on).
+_FEATURES = ("fast-deps", "inprocess-build-deps", "venv-isolation", "truststore", "no-binary-enable-wheel-cache",
+             "build-constraint")
 
 
 @dataclass
@@ -302,12 +316,70 @@ class _Parser:
                 break
             pos += len(token) + 1
         args = text[:args_end].rstrip()
-        options = self._options(text, args_end, line, path) if args_end < len(text) else []
+        options, leftover = self._options(text, args_end, line, path) if args_end < len(text) else ([], [])
+        if options is None:
+            return  # pip rejects the line; the problem is reported
         if args:
             self._requirement_line(args, options, line, path, constraint)
             return
+        self._ignored(leftover, line, path)
+        editables = [o for o in options if o.name == "--editable"]
+        if editables:
+            # pip takes the first -e of a line as its requirement and ignores the rest.
+            self._requirement(editables[0].value, editables[0].vstart, line, path, constraint, (), editable=True)
+            self._unused(options, editables[0], line, path, "an editable requirement")
+            return
+        includes = [o for o in options if o.name in ("--requirement", "--constraint")]
+        if includes:
+            # pip follows one include per line (-r before -c) and ignores the line's other options.
+            first = next((o for o in includes if o.name == "--requirement"), includes[0])
+            self._include(first.value, first.vstart, first.end, line, path, constraint or first.name == "--constraint")
+            self._unused(options, first, line, path, f"{first.name} {first.value}")
+            return
+        first_find_links = next((o for o in options if o.name == "--find-links"), None)
         for option in options:
+            if option.name == "--find-links" and option is not first_find_links:
+                self.problem(
+                    path,
+                    line,
+                    option.start,
+                    option.end,
+                    "pip uses only the first --find-links of a line",
+                    expected="one --find-links per line",
+                    severity="warning",
+                    code="ignored-option",
+                )
+                continue
             self._file_option(option, line, path, constraint)
+
+    def _ignored(self, leftover: list[tuple[str, int, int]], line: _Line, path: str) -> None:
+        """Words after the options that pip's option parser leaves over and pip ignores."""
+        for word, start, end in leftover:
+            self.problem(
+                path,
+                line,
+                start,
+                end,
+                f"{word!r} follows an option on the same line: pip ignores it"
+                + (" (it is not installed)" if word[:1].isalnum() else ""),
+                expected="a requirement at the start of its own line",
+                severity="warning",
+                code="ignored-argument",
+            )
+
+    def _unused(self, options: list[_Option], used: _Option, line: _Line, path: str, what: str) -> None:
+        for o in options:
+            if o is not used:
+                self.problem(
+                    path,
+                    line,
+                    o.start,
+                    o.end,
+                    f"pip ignores {o.name} on the line of {what}",
+                    expected="one option per line",
+                    severity="warning",
+                    code="ignored-option",
+                )
 
     def _expand(self, text: str, line: _Line) -> str:
         out: list[str] = []
@@ -326,9 +398,11 @@ class _Parser:
         out.append(text[last:])
         return "".join(out)
 
-    def _options(self, text: str, start: int, line: _Line, path: str) -> list[_Option]:
-        """The options from ``start`` on. A bad one is reported and ends the list
-        (its value, if any, cannot be told from the next option)."""
+    def _options(
+        self, text: str, start: int, line: _Line, path: str
+    ) -> tuple[list[_Option] | None, list[tuple[str, int, int]]]:
+        """The options from ``start`` on, read as pip's optparse reads them, and the
+        words left over (pip ignores those). None when pip rejects the line."""
         tokens: list[tuple[str, int, int]] = []
         for m in re.finditer(r"""(?:[^\s"']+|"[^"]*"|'[^']*')+|["']""", text[start:]):
             raw = m.group()
@@ -337,18 +411,22 @@ class _Parser:
                 try:
                     parts = shlex.split(raw)
                 except ValueError:
-                    self.problem(path, line, s, e, "unbalanced quote", expected="a closing quote")
-                    return []
+                    self.problem(path, line, s, e, "unbalanced quote: pip cannot split the options", expected="a closing quote")
+                    return None, []
                 raw = parts[0] if parts else ""
             tokens.append((raw, s, e))
         out: list[_Option] = []
+        leftover: list[tuple[str, int, int]] = []
         i = 0
         while i < len(tokens):
             token, s, e = tokens[i]
             i += 1
-            if not token.startswith("-"):
-                self.problem(path, line, s, e, f"unexpected argument {token!r}", expected="an option")
+            if token == "--":  # optparse: the end of the options
+                leftover.extend(tokens[i:])
                 break
+            if not token.startswith("-") or token == "-":
+                leftover.append((token, s, e))  # optparse keeps it as an argument; pip ignores those
+                continue
             name, value, vstart = token, None, e
             if token.startswith("--") and "=" in token:
                 name, value = token.split("=", 1)
@@ -360,30 +438,66 @@ class _Parser:
             if spec is None and name.startswith("--"):
                 # optparse (pip's parser) accepts any unambiguous prefix of a long option.
                 matches = [o for o in _LONG if o.startswith(name)]
-                spec = _OPTIONS[matches[0]] if len(matches) == 1 else None
+                if len(matches) > 1 and len({_OPTIONS[o][0] for o in matches}) > 1:
+                    self.problem(
+                        path,
+                        line,
+                        s,
+                        s + len(name),
+                        f"ambiguous option {name!r} ({', '.join(matches)})",
+                        expected="a pip requirements-file option",
+                        code="unknown-option",
+                    )
+                    return None, []
+                spec = _OPTIONS[matches[0]] if matches else None
             if spec is None:
                 self.problem(
                     path,
                     line,
                     s,
                     s + len(name),
-                    f"unknown option {name!r}",
+                    f"no such option: {name}",
                     expected="a pip requirements-file option",
                     code="unknown-option",
                 )
-                break
+                return None, []
             canonical, takes_value = spec
             if takes_value and value is None:
                 if i >= len(tokens):
-                    self.problem(path, line, s, e, f"option {canonical} needs a value", expected="a value")
-                    break
-                value, vstart, e = tokens[i]
+                    self.problem(path, line, s, e, f"option {canonical} requires 1 argument", expected="a value")
+                    return None, []
+                value, vstart, e = tokens[i]  # optparse takes the next word, whatever it is
                 i += 1
             elif not takes_value and value is not None:
-                self.problem(path, line, s, e, f"option {canonical} takes no value")
-                continue
-            out.append(_Option(canonical, value or "", s, e, vstart))
-        return out
+                self.problem(path, line, s, e, f"option {canonical} does not take a value")
+                return None, []
+            option = _Option(canonical, value or "", s, e, vstart)
+            if not self._valid(option, line, path):
+                return None, []
+            out.append(option)
+        return out, leftover
+
+    def _valid(self, o: _Option, line: _Line, path: str) -> bool:
+        """The checks pip's option callbacks make (a failed one rejects the line)."""
+        if o.name == "--hash":
+            return self._check_hash(o.value, o.start, o.end, line, path)
+        if o.name == "--config-settings" and "=" not in o.value:
+            self.problem(path, line, o.vstart, o.end, f"arguments to {o.name} must be of the form KEY=VAL")
+            return False
+        if o.name in ("--no-binary", "--only-binary", "--all-releases", "--only-final") and o.value.startswith("-"):
+            self.problem(path, line, o.start, o.end, f"option {o.name} requires 1 argument", expected="a value")
+            return False
+        if o.name == "--use-feature" and o.value not in _FEATURES:
+            self.problem(
+                path,
+                line,
+                o.vstart,
+                o.end,
+                f"option --use-feature: invalid choice {o.value!r}",
+                expected=", ".join(_FEATURES),
+            )
+            return False
+        return True
 
     # -- requirement lines
 
@@ -398,8 +512,7 @@ class _Parser:
         hashes: list[str] = []
         for o in options:
             if o.name == "--hash":
-                if self._check_hash(o.value, o.start, o.end, line, path):
-                    hashes.append(o.value)
+                hashes.append(o.value)
             elif o.name not in _PER_REQUIREMENT:
                 self.problem(
                     path,
@@ -414,8 +527,15 @@ class _Parser:
 
     def _check_hash(self, value: str, s: int, e: int, line: _Line, path: str) -> bool:
         algo, sep, digest = value.partition(":")
-        if not sep or not digest:
-            self.problem(path, line, s, e, f"invalid hash {value!r}", expected="--hash=ALGORITHM:HEXDIGEST")
+        if not sep:
+            self.problem(
+                path,
+                line,
+                s,
+                e,
+                f"invalid hash {value!r}: pip wants a hash name followed by a value",
+                expected="--hash=ALGORITHM:HEXDIGEST",
+            )
             return False
         if algo not in STRONG_HASHES:
             self.problem(
@@ -427,6 +547,9 @@ class _Parser:
                 expected=", ".join(STRONG_HASHES),
             )
             return False
+        if not digest:  # pip accepts it, and no file will ever match it
+            self.problem(path, line, s, e, f"empty hash {value!r}", expected="--hash=ALGORITHM:HEXDIGEST",
+                         severity="warning", code="empty-hash")
         return True
 
     def _requirement(
@@ -518,6 +641,8 @@ class _Parser:
         source = source_for(url, editable=editable)
         source = replace(source, location=source.location if _URL_SCHEME.match(location) else location)
         name = name_from_location(location)
+        if name is None and not _URL_SCHEME.match(location) and not is_archive(location):
+            name = self._project_name(location, path)
         shown = source.location or location  # credentials removed
         return Requirement(
             name=name or shown,
@@ -530,17 +655,29 @@ class _Parser:
             source=source,
         )
 
+    def _project_name(self, location: str, path: str) -> str | None:
+        """The name of the local project at ``location`` (``-e .``, ``./pkg``), read from its
+        pyproject.toml or setup.cfg, so that it is shown as that project and not as a path.
+        pip resolves the path from where it runs: the file's directory is tried, then as given."""
+        bases = [os.path.dirname(path), ""]
+        for base in dict.fromkeys(bases):
+            directory = os.path.normpath(os.path.join(base, location))
+            for name, pattern in _PROJECT_NAME_FILES:
+                try:
+                    text, _ = self.read(os.path.join(directory, name))
+                except OSError:
+                    continue
+                m = pattern.search(text)
+                if m:
+                    return canonicalize_name(m.group(1))
+        return None
+
     # -- options on their own line
 
     def _file_option(self, option: _Option, line: _Line, path: str, constraint: bool) -> None:
         idx = self.index
         name, value, start, end = option.name, option.value, option.start, option.end
-        if name in ("--requirement", "--constraint"):
-            # pip: whatever a constraints file includes is a constraint too.
-            self._include(value, option.vstart, end, line, path, constraint or name == "--constraint")
-        elif name == "--editable":
-            self._requirement(value, option.vstart, line, path, constraint, (), editable=True)
-        elif name == "--index-url":
+        if name == "--index-url":
             idx.index_url = value
         elif name == "--extra-index-url":
             idx.extra.append(value)
@@ -558,16 +695,21 @@ class _Parser:
             idx.require_hashes = True
         elif name in ("--only-binary", "--no-binary"):
             self._binary(name, value, idx)
+        elif name == "--all-releases" and ":all:" in value.split(","):
+            idx.pre = True  # what --pre means
         elif name in _PER_REQUIREMENT:
             self.problem(
                 path,
                 line,
                 start,
                 end,
-                f"option {name} needs a requirement on the same line",
+                f"{name} without a requirement on its line: pip ignores it",
                 expected="NAME... " + name,
+                severity="warning",
+                code="ignored-option",
             )
-        # --use-feature changes pip's behaviour, not what is required: nothing to keep.
+        # --use-feature, --no-require-hashes, --only-final and --all-releases for single
+        # packages change how pip installs, not what is required: nothing to keep.
 
     @staticmethod
     def _binary(name: str, value: str, idx: _Index) -> None:

@@ -200,6 +200,34 @@ def test_hashes_missing_and_unknown(run, index):
     assert finding(report, "LA010", "stable")["severity"] == "critical"
 
 
+def test_a_pin_from_another_host_is_not_compared_with_the_index(run, index):
+    # pip lock of a Pyodide environment: most wheels from the index's file host, one
+    # rebuilt on a CDN (another hash). Only the index's are held against the index.
+    _, hashes = index
+    zero = "0" * 64
+
+    def entry(name: str, version: str, host: str, digest: str) -> str:
+        return (
+            f'[[packages]]\nname = "{name}"\nversion = "{version}"\n\n[[packages.wheels]]\n'
+            f'name = "{name}-{version}-py3-none-any.whl"\nurl = "https://{host}/{name}-{version}-py3-none-any.whl"\n\n'
+            f'[packages.wheels.hashes]\nsha256 = "{digest}"\n\n'
+        )
+
+    pylock = 'lock-version = "1.0"\ncreated-by = "pip"\n\n' + "".join(
+        [
+            entry("stable", "1.0.1", "files.example.com", hashes["stable"]["1.0.1"]),
+            entry("alpha", "1.0.0", "files.example.com", hashes["alpha"]["1.0.0"]),
+            entry("beta", "0.5.0", "cdn.example.net", zero),
+        ]
+    )
+    _, report, _ = run({"pylock.toml": pylock}, "--fail-on", "never")
+    assert "LA010" not in codes(report, "beta")  # a Pyodide build: not the index's file
+    assert ("LA015", "beta") in {(f["code"], f["package"]) for f in report["findings"]}
+    # the same wheel claimed from the index's host is checked, and fails
+    _, report, _ = run({"pylock.toml": pylock.replace("cdn.example.net", "files.example.com")}, "--fail-on", "never")
+    assert finding(report, "LA010", "beta")["severity"] == "critical"
+
+
 def test_late_artifacts(run, index):
     _, hashes = index
     lock = f"lated==1.0 --hash=sha256:{hashes['lated']['1.0']}\n"
@@ -263,10 +291,23 @@ def test_exit_codes_follow_threshold(run):
     assert run(files, "--fail-on", "bogus")[0] == 2
 
 
-def test_bad_input_names_file_and_line_and_exits_2(run):
-    code, _, proc = run({"requirements.txt": "stable==1.0.1\nthis is not a requirement!!\n"}, fmt="")
+def test_a_bad_line_is_a_finding_of_its_own_that_counts_toward_the_threshold(run):
+    files = {"requirements.txt": "stable==1.0.1\nthis is not a requirement!!\n"}
+    code, report, proc = run(files)
+    # the report was made: the bad line is LA020 (high), not "could not read the inputs"
+    assert code == 1, proc.stderr
+    assert "requirements.txt:2:6" in proc.stderr and "^" in proc.stderr
+    (bad,) = [f for f in report["findings"] if f["code"] == "LA020"]
+    assert (bad["severity"], bad["location"]["line"], bad["location"]["column"]) == ("high", 2, 6)
+    assert any(p["name"] == "stable" for p in report["packages"])  # the rest was audited
+    assert run(files, "--ignore", "LA020")[0] == 0
+    assert run(files, "--fail-on", "critical")[0] == 0
+
+
+def test_an_input_that_cannot_be_read_at_all_exits_2(run):
+    code, _, proc = run({"requirements.txt": "stable==1.0.1\n", "sub/uv.lock": "[[package]\nname = 'x'\n"}, fmt="")
     assert code == 2
-    assert "requirements.txt:2" in proc.stderr and "^" in proc.stderr
+    assert "uv.lock:1:10: error: invalid TOML" in proc.stderr
 
 
 def test_sarif_and_json_validate_and_several_outputs(run, tmp_path):

@@ -299,7 +299,8 @@ def _f(code: RuleCode, severity: Severity, package: str = "pkg", suppressed: boo
 
 
 UNKNOWN_PKG = PackageReport("ghost", status=PackageStatus.UNKNOWN, reason="not found", origin=Location("r.in", 2))
-ERROR = InputProblem("r.in", 3, "invalid specifier")
+ERROR = InputProblem("r.in", 1, "invalid TOML", code="toml-syntax")  # the file could not be read at all
+BAD_LINE = InputProblem("r.in", 3, "invalid specifier", code="invalid-requirement")  # one line of a read file
 WARNING = InputProblem("r.in", 4, "odd line", severity="warning")
 
 
@@ -320,6 +321,10 @@ WARNING = InputProblem("r.in", 4, "odd line", severity="warning")
         ([_f(RuleCode.UNKNOWN, Severity.INFO, "ghost", True)], (UNKNOWN_PKG,), (), Severity.HIGH, False, ExitCode.OK),
         ([_f(RuleCode.DRIFT, Severity.HIGH)], (UNKNOWN_PKG,), (), Severity.HIGH, False, ExitCode.FINDINGS),
         ([], (UNKNOWN_PKG,), (ERROR,), Severity.HIGH, False, ExitCode.ERROR),
+        # a bad line is an LA020 finding: it counts toward the threshold, it is no exit 2
+        ([_f(RuleCode.UNREADABLE_INPUT, Severity.HIGH, "r.in")], (), (BAD_LINE,), Severity.HIGH, False, ExitCode.FINDINGS),
+        ([_f(RuleCode.UNREADABLE_INPUT, Severity.HIGH, "r.in")], (), (BAD_LINE,), Severity.CRITICAL, False, ExitCode.OK),
+        ([_f(RuleCode.UNREADABLE_INPUT, Severity.HIGH, "r.in", True)], (), (BAD_LINE,), Severity.HIGH, False, ExitCode.OK),
     ],
 )
 def test_exit_code(

@@ -13,7 +13,7 @@ def test_lines(report: AuditReport) -> None:
     # One line per unsuppressed finding (the suppressed LA009 is left out).
     assert len(lines) == len(report.active)
     assert lines[0] == (
-        "::error file=requirements.in,line=1,title=LA003 Locked version is behind the newest admissible one (high)"
+        "::error file=requirements.in,line=1,title=LA003 A fresh install takes another version than the lock (high)"
         "::Django: locked 4.2.7, a fresh install takes 5.1.4 (major jump; 23 releases, 410 days newer)"
     )
     assert lines[1].startswith("::warning file=requirements.in,line=1,title=LA007 ")

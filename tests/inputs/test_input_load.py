@@ -136,17 +136,24 @@ def test_pyproject_with_each_lock(tmp_path, monkeypatch):
     for lock in ("uv.lock", "poetry.lock", "pylock.toml"):
         write(tmp_path, lock, (TOOLS / lock).read_text())
     lf = load(".")
-    assert {i.path: i.role for i in lf.inputs} == {
-        "pyproject.toml": "declared",
-        "pylock.toml": "locked",
-        "poetry.lock": "locked",
-        "uv.lock": "locked",
+    assert {i.path: (i.role, i.project) for i in lf.inputs} == {
+        "pyproject.toml": ("declared", "pyproject.toml"),
+        "poetry.lock": ("locked", "pyproject.toml"),
+        "uv.lock": ("locked", "pyproject.toml"),
+        # pip lock records nothing of what it was made from: no evidence, read alone
+        "pylock.toml": ("locked", "pylock.toml"),
     }
-    assert {i.project for i in lf.inputs} == {"pyproject.toml"}
-    flask = next(d for d in lf.dependencies if d.name == "flask")
-    assert flask.requirements[0].specifier == ">=3.0"
-    assert sorted(p.origin.path for p in flask.locked) == ["poetry.lock", "pylock.toml", "uv.lock"]
-    assert {p.version for p in flask.locked} == {"3.1.3"}
+    reasons = {i.path: i.reason for i in lf.inputs}
+    assert "root package 'tool-agreement'" in reasons["uv.lock"]
+    assert "Poetry" in reasons["poetry.lock"]
+    assert reasons["pylock.toml"].startswith("created by pip, which does not record")
+    flask = [d for d in lf.dependencies if d.name == "flask"]
+    assert [(d.project, [r.specifier for r in d.requirements]) for d in flask] == [
+        ("pyproject.toml", [">=3.0"]),
+        ("pylock.toml", []),
+    ]
+    assert sorted(p.origin.path for d in flask for p in d.locked) == ["poetry.lock", "pylock.toml", "uv.lock"]
+    assert {p.version for d in flask for p in d.locked} == {"3.1.3"}
 
 
 def test_pyproject_pairs_with_compiled_requirements_when_no_lock(tmp_path, monkeypatch):

@@ -63,8 +63,138 @@ def test_uv_lock_splits_one_package_by_markers():
         ("2.5.5", "python_full_version >= '3.12'"),
     ]
     assert lf.problems == ()  # split entries are not duplicates
-    root = pin(lf, "uv-split")
-    assert root.source.kind is SourceKind.PATH and root.source.location == "."
+    # The project itself (virtual ".") is the project, not a pin; its metadata
+    # says what it declared.
+    assert "uv-split" not in {p.name for p in lf.packages}
+    (numpy,) = lf.requirements
+    assert (numpy.name, numpy.pep440, str(numpy.origin)) == ("numpy", ">=1.26", "uv.lock:301:28")
+
+
+UV_PROJECT = """version = 1
+revision = 3
+requires-python = ">=3.10"
+resolution-markers = [
+    "python_full_version >= '3.11'",
+    "python_full_version < '3.11'",
+]
+
+[[package]]
+name = "docs-tool"
+version = "8.1.3"
+source = { registry = "https://example.com/simple" }
+resolution-markers = [
+    "python_full_version < '3.11'",
+]
+
+[[package]]
+name = "docs-tool"
+version = "8.2.3"
+source = { registry = "https://example.com/simple" }
+resolution-markers = [
+    "python_full_version >= '3.11'",
+]
+
+[[package]]
+name = "web-app"
+version = "3.2.0.dev0"
+source = { editable = "." }
+dependencies = [
+    { name = "blinker" },
+]
+
+[package.optional-dependencies]
+async = [
+    { name = "asgiref" },
+]
+
+[package.dev-dependencies]
+docs = [
+    { name = "docs-tool", version = "8.1.3", source = { registry = "https://example.com/simple" }, marker = "python_full_version < '3.11'" },
+    { name = "docs-tool", version = "8.2.3", source = { registry = "https://example.com/simple" }, marker = "python_full_version >= '3.11'" },
+]
+
+[package.metadata]
+requires-dist = [
+    { name = "asgiref", marker = "extra == 'async'", specifier = ">=3.2" },
+    { name = "blinker", specifier = ">=1.9.0" },
+    { name = "helper", editable = "libs/helper" },
+    { name = "gha-update", marker = "python_full_version >= '3.12' and extra == 'ci'" },
+]
+provides-extras = ["async", "ci"]
+
+[package.metadata.requires-dev]
+docs = [
+    { name = "docs-tool", specifier = "<9" },
+]
+typing = [{ name = "mypy", extras = ["reports"], specifier = ">=1" }]
+
+[[package]]
+name = "helper"
+source = { editable = "libs/helper" }
+"""
+
+
+def test_uv_lock_keeps_every_entry_and_reads_the_project_metadata():
+    lf = parse(UV_PROJECT, "uv.lock")
+    assert lf.problems == ()
+    assert [(p.name, p.version, p.marker) for p in lf.packages] == [
+        ("docs-tool", "8.1.3", "python_full_version < '3.11'"),
+        ("docs-tool", "8.2.3", "python_full_version >= '3.11'"),
+        ("helper", "", None),  # a workspace member stays a (local) pin
+    ]
+    got = [(r.name, r.pep440, r.group, r.optional, r.marker, str(r.origin)) for r in lf.requirements]
+    assert got == [
+        ("asgiref", ">=3.2", "async", True, None, "uv.lock:46:15"),
+        ("blinker", ">=1.9.0", None, False, None, "uv.lock:47:15"),
+        ("helper", "", None, False, None, "uv.lock:48:15"),
+        ("gha-update", "", "ci", True, 'python_full_version >= "3.12"', "uv.lock:49:15"),
+        ("docs-tool", "<9", "docs", False, None, "uv.lock:55:15"),
+        ("mypy", ">=1", "typing", False, None, "uv.lock:57:21"),
+    ]
+    helper = next(r for r in lf.requirements if r.name == "helper")
+    assert helper.source.kind is SourceKind.PATH and helper.source.editable
+    assert next(r for r in lf.requirements if r.name == "mypy").extras == frozenset({"reports"})
+
+
+def test_uv_lock_keeps_one_version_from_two_indexes():
+    text = """version = 1
+[[package]]
+name = "torch"
+version = "2.5.1"
+source = { registry = "https://cpu.example.com/simple" }
+
+[[package]]
+name = "torch"
+version = "2.5.1"
+source = { registry = "https://gpu.example.com/simple" }
+"""
+    lf = parse(text, "uv.lock")
+    assert lf.problems == ()
+    assert [p.source.index_url for p in lf.packages] == ["https://cpu.example.com/simple", "https://gpu.example.com/simple"]
+
+
+def test_uv_lock_read_alone_declares_the_project_metadata(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "uv.lock").write_text(UV_PROJECT)
+    lf = load("uv.lock")
+    assert [(i.path, i.role) for i in lf.inputs] == [("uv.lock", "both")]
+    docs = next(d for d in lf.dependencies if d.name == "docs-tool")
+    assert [r.pep440 for r in docs.requirements] == ["<9"]
+    assert [p.version for p in docs.locked] == ["8.1.3", "8.2.3"]  # every entry, each with its markers
+
+
+def test_uv_lock_beside_its_pyproject_gives_only_pins(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "uv.lock").write_text(UV_PROJECT)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "web-app"\nversion = "1"\ndependencies = ["blinker>=1.9"]\n'
+        '[dependency-groups]\ndocs = ["docs-tool<9"]\n'
+    )
+    lf = load(".")
+    assert [(i.path, i.role) for i in lf.inputs] == [("pyproject.toml", "declared"), ("uv.lock", "locked")]
+    docs = next(d for d in lf.dependencies if d.name == "docs-tool")
+    assert [str(r.origin) for r in docs.requirements] == ["pyproject.toml:6:10"]
+    assert [p.version for p in docs.locked] == ["8.1.3", "8.2.3"]
 
 
 def test_uv_lock_sources_hashes_and_upload_times():
@@ -120,8 +250,100 @@ def test_pylock_named_file(in_fixtures):
 
 
 def test_pylock_unknown_major_version():
-    lf = parse('lock-version = "2.0"\n[[packages]]\nname = "a"\nversion = "1"\n', "pylock.toml")
-    assert codes(lf) == ["unknown-version"] and pins(lf) == {"a": "1"}
+    text = 'lock-version = "2.0"\n[[packages]]\nname = "a"\nversion = "1"\nindex = "https://example.com/simple"\n'
+    lf = parse(text, "pylock.toml")
+    # packaging.pylock wants files or a source for the entry: a warning, read as written
+    assert codes(lf) == ["unknown-version", "pylock-invalid"] and pins(lf) == {"a": "1"}
+
+
+PYODIDE_LOCK = """lock-version = "1.0"
+created-by = "pip"
+
+[[packages]]
+name = "annotated-types"
+version = "0.8.0"
+
+[[packages.wheels]]
+name = "annotated_types-0.8.0-py3-none-any.whl"
+url = "https://files.example.com/packages/99/91/annotated_types-0.8.0-py3-none-any.whl"
+
+[packages.wheels.hashes]
+sha256 = "f072f4d804ea359e4eaf198b1af7a8b0943881a87f31bb764f8bf219bb9419e0"
+
+[[packages]]
+name = "attrs"
+version = "26.1.0"
+
+[[packages.wheels]]
+name = "attrs-26.1.0-py3-none-any.whl"
+url = "https://cdn.example.net/pyodide/v314.0.4/full/attrs-26.1.0-py3-none-any.whl"
+
+[packages.wheels.hashes]
+sha256 = "0000000000000000000000000000000000000000000000000000000000000001"
+
+[[packages]]
+name = "dirty-equals"
+version = "0.11"
+
+[[packages.wheels]]
+name = "dirty_equals-0.11-py3-none-any.whl"
+url = "https://files.example.com/packages/bb/8d/dirty_equals-0.11-py3-none-any.whl"
+
+[packages.wheels.hashes]
+sha256 = "0000000000000000000000000000000000000000000000000000000000000002"
+
+[[packages]]
+name = "local-wheel"
+version = "1.0"
+
+[[packages.wheels]]
+name = "local_wheel-1.0-py3-none-any.whl"
+path = "dist/local_wheel-1.0-py3-none-any.whl"
+
+[packages.wheels.hashes]
+sha256 = "0000000000000000000000000000000000000000000000000000000000000003"
+"""
+
+
+def test_pylock_files_from_another_host_are_not_from_the_index():
+    lf = parse(PYODIDE_LOCK, "pylock.toml")
+    assert lf.problems == ()
+    kinds = {p.name: (p.source.kind, p.source.location) for p in lf.packages}
+    assert kinds == {
+        "annotated-types": (SourceKind.INDEX, None),
+        "attrs": (SourceKind.URL, "https://cdn.example.net/pyodide/v314.0.4/full/attrs-26.1.0-py3-none-any.whl"),
+        "dirty-equals": (SourceKind.INDEX, None),
+        "local-wheel": (SourceKind.PATH, "dist/local_wheel-1.0-py3-none-any.whl"),
+    }
+
+
+def test_pylock_entries_that_name_an_index_decide_the_index_host():
+    text = PYODIDE_LOCK.replace(
+        'version = "26.1.0"\n', 'version = "26.1.0"\nindex = "https://cdn.example.net/pyodide/simple"\n'
+    )
+    lf = parse(text, "pylock.toml")
+    kinds = {p.name: p.source.kind for p in lf.packages}
+    assert kinds["attrs"] is SourceKind.INDEX
+    assert next(p for p in lf.packages if p.name == "attrs").source.index_url == "https://cdn.example.net/pyodide/simple"
+    # the others' files are on a host no index entry uses
+    assert kinds["annotated-types"] is SourceKind.URL and kinds["dirty-equals"] is SourceKind.URL
+
+
+def test_pylock_deviations_from_pep_751_are_warnings():
+    text = """lock-version = "1.0"
+created-by = "pipenv"
+
+[[packages]]
+name = "jaraco.classes"
+version = "3.4.0"
+index = "https://example.com/simple/"
+wheels = [{name = "jaraco.classes-3.4.0-py3-none-any.whl", url = "https://example.com/simple/jaraco-classes/jaraco.classes-3.4.0-py3-none-any.whl", upload-time = "2024-03-31T07:27:34Z", hashes = {sha256 = "f662826b6bed8cace05e7ff873ce0f9283b5c924470fe664fff1c2f00f581649"}}]
+"""
+    lf = parse(text, "pylock.toml")
+    (p,) = lf.problems
+    assert (p.severity, p.code, p.line) == ("warning", "pylock-invalid", 5)
+    assert "not normalized" in p.message
+    assert pins(lf) == {"jaraco-classes": "3.4.0"}
 
 
 # --------------------------------------------------------------------------- Pipfile.lock
@@ -138,6 +360,68 @@ def test_pipfile_lock(in_fixtures):
     assert core.source.kind is SourceKind.VCS and core.source.editable and core.version == ""
     assert pin(lf, "sphinx").groups == ("docs",)
     assert pin(lf, "django").marker == "python_version >= '3.8'"
+
+
+PIPENV_OWN_LOCK = """{
+    "_meta": {
+        "hash": {"sha256": "8f2c"},
+        "pipfile-spec": 6,
+        "requires": {},
+        "sources": [{"name": "pypi", "url": "https://example.com/simple", "verify_ssl": true}]
+    },
+    "default": {
+        "exceptiongroup": {
+            "hashes": ["sha256:1111111111111111111111111111111111111111111111111111111111111111"],
+            "index": "pypi",
+            "markers": "python_version < '3.11'",
+            "version": "==1.1.0"
+        },
+        "pytz": {"hashes": [], "index": "pypi", "version": "==2026.1.post1"}
+    },
+    "develop": {
+        "atomicwrites": {
+            "markers": "sys_platform == 'win32'",
+            "version": "*"
+        },
+        "exceptiongroup": {
+            "hashes": ["sha256:2222222222222222222222222222222222222222222222222222222222222222"],
+            "index": "pypi",
+            "markers": "python_version < '3.11'",
+            "version": "==1.2.2"
+        },
+        "pytz": {"hashes": [], "index": "pypi", "version": "==2026.1.post1"}
+    }
+}
+"""
+
+
+def test_pipfile_lock_keeps_each_category_version():
+    lf = parse(PIPENV_OWN_LOCK, "Pipfile.lock")
+    assert lf.problems == ()
+    got = [(p.name, p.version, p.groups, p.origin.line) for p in lf.packages]
+    assert got == [
+        # default and develop resolved apart: both versions kept, each with its category
+        ("exceptiongroup", "1.1.0", ("default",), 9),
+        ("pytz", "2026.1.post1", ("default", "develop"), 15),  # the same pin: one, both categories
+        ("atomicwrites", "", ("develop",), 18),  # "*": pipenv did not resolve it here; no pin
+        ("exceptiongroup", "1.2.2", ("develop",), 22),
+    ]
+
+
+def test_pipfile_lock_categories_meet_the_pipfile_groups(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Pipfile").write_text(
+        '[dev-packages]\nexceptiongroup = "==1.2.2"\natomicwrites = {version = "*", sys_platform = "== \'win32\'"}\n'
+        '[packages]\npytz = "*"\n'
+    )
+    (tmp_path / "Pipfile.lock").write_text(PIPENV_OWN_LOCK)
+    lf = load(".")
+    (eg,) = [d for d in lf.dependencies if d.name == "exceptiongroup"]
+    assert [r.group for r in eg.requirements] == ["develop"]
+    # both pins kept; the develop one first, as the requirement is a dev-package
+    assert [(p.version, p.groups) for p in eg.locked] == [("1.2.2", ("develop",)), ("1.1.0", ("default",))]
+    (aw,) = [d for d in lf.dependencies if d.name == "atomicwrites"]
+    assert [p.version for p in aw.locked] == [""]
 
 
 def test_json_syntax_error_names_file_and_line():

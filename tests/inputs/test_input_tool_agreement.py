@@ -70,10 +70,13 @@ def test_every_tool_locks_the_same_pins(name, reference):
     assert installed_pins(name) == reference
 
 
-def test_uv_lock_lists_the_project_itself_as_a_path():
+def test_uv_lock_reads_the_project_itself_as_the_project_not_a_pin():
     lf = load(str(TOOLS / "uv.lock"))
-    local = [(p.name, p.source.kind) for p in lf.packages if p.source.kind is not SourceKind.INDEX]
-    assert local == [("tool-agreement", SourceKind.PATH)]
+    assert [p.name for p in lf.packages if p.source.kind is not SourceKind.INDEX] == []
+    assert "tool-agreement" not in {p.name for p in lf.packages}
+    # its [package.metadata] are the nine declared ranges
+    assert {(r.name, r.pep440) for r in lf.requirements} >= {("flask", ">=3.0"), ("uvloop", ">=0.19")}
+    assert len(lf.requirements) == 9
 
 
 @pytest.mark.parametrize("declared", ["requirements.in", "pyproject.toml", "Pipfile"])

@@ -59,6 +59,20 @@ def test_lock_selects_extras_and_groups_of_a_pyproject(cli) -> None:
     assert "srv[fast]==1.0" in text and "plat==1.0" in text and "speedy==1.0" in text
 
 
+def test_lock_group_takes_in_the_groups_it_includes(cli) -> None:
+    # PEP 735: "dev" includes "test", which includes "Lint": `--group dev` locks all three.
+    Path("pyproject.toml").write_text(
+        '[project]\nname = "demo"\nversion = "1"\ndependencies = []\n'
+        '[dependency-groups]\ndev = [{include-group = "test"}]\ntest = ["web<2", {include-group = "Lint"}]\n'
+        'lint = ["plat"]\nother = ["srv"]\n'
+    )
+    assert cli("lock", "pyproject.toml", "-o", "dev.lock", "--no-hashes", "--no-header", "--group", "dev") == 0
+    text = Path("dev.lock").read_text()
+    assert "web==1." in text and "plat==1.0" in text and "srv" not in text
+    assert cli("lock", "pyproject.toml", "-o", "lint.lock", "--no-hashes", "--no-header", "--group", "lint") == 0
+    assert "plat==1.0" in Path("lint.lock").read_text() and "web" not in Path("lint.lock").read_text()
+
+
 def test_lock_conflict_exits_1_with_the_explanation(cli, capsys: pytest.CaptureFixture[str]) -> None:
     Path("requirements.in").write_text("web==2.0\nutil<1.5\n")
     assert cli("lock", "requirements.in", "-o", "requirements.lock") == 1

@@ -191,7 +191,10 @@ def test_audit_reports_bad_lines_as_problems_like_the_cli(http):
     assert r.status_code == 200
     report = r.json()
     assert report["problems"] and report["problems"][0]["line"] == 2
-    assert r.headers["X-Lockaudit-Exit-Code"] == "2"
+    # the bad line is a finding of its own (LA020, high): the run fails on it, it is no exit 2
+    (bad,) = [f for f in report["findings"] if f["code"] == "LA020"]
+    assert bad["location"]["line"] == 2
+    assert r.headers["X-Lockaudit-Exit-Code"] == "1"
 
 
 def test_audit_package_missing_from_the_index_is_unknown_not_an_outage(http):

@@ -89,7 +89,7 @@ _RULES = (
     _rule(
         RuleCode.DRIFT,
         "LockDrift",
-        "A fresh install takes another version of a declared package than the lock",
+        "A fresh install takes another version than the lock",
         Severity.MEDIUM,
         """A fresh install of the project's inputs today (their fresh resolution on the
         target environment, every requirement of every package taken into account) takes
@@ -345,6 +345,22 @@ _RULES = (
         """Ask the maintainers to publish wheels (or an sdist with Metadata 2.2), pin a
         release that has them, or suppress LA019 for the package once you have checked
         its dependencies yourself.""",
+    ),
+    _rule(
+        RuleCode.UNREADABLE_INPUT,
+        "UnreadableInputLine",
+        "A line of an input file could not be read",
+        Severity.HIGH,
+        """A line that pip, uv, Poetry or pipenv would reject (or that lockaudit cannot
+        read as its format says) was left out of the audit: whatever it declares or pins
+        is neither checked nor installed as written. The rest of the file is read and
+        audited; the line is reported at its file, line and column, and counts toward
+        --fail-on like any finding. A file that cannot be read at all (missing, not
+        valid TOML or JSON) still makes the run exit 2.""",
+        """requirements.txt:12:13    numpy==1.26 --hash=md5:abcd
+    LA020 requirements.txt: hash algorithm 'md5' is not allowed (expected sha256, sha384, sha512)""",
+        """Fix the line as the message says (the caret in the input-problem output points at
+        the bad spot), or ignore LA020 for the file if the line is meant for another tool.""",
     ),
 )
 

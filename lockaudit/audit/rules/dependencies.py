@@ -17,13 +17,13 @@ from ._base import finding
 _SHOWN = 4
 
 
-def _requirements(deps: ReleaseDependencies) -> dict[str, str]:
-    """What a plain install pulls in: name[extras] (marker) -> specifier.
+def _requirements(deps: ReleaseDependencies) -> dict[tuple[str, str], str]:
+    """What a plain install pulls in: (name[extras], marker) -> specifier.
 
     Dependencies behind an ``extra == ...`` marker only install when someone
     asks for that extra, so they are left out of the comparison.
     """
-    out: dict[str, str] = {}
+    out: dict[tuple[str, str], str] = {}
     for dep in deps.dependencies:
         marker = dep.marker or ""
         if dep.only_extra is not None or "extra" in marker:
@@ -31,10 +31,20 @@ def _requirements(deps: ReleaseDependencies) -> dict[str, str]:
         key = dep.name
         if dep.extras:
             key += "[" + ",".join(sorted(dep.extras)) + "]"
-        if marker:
-            key += f" ({marker})"
-        out[key] = dep.specifier
+        out[(key, marker)] = dep.specifier
     return out
+
+
+def _shown(key: tuple[str, str], spec: str) -> str:
+    """``name[extras]spec when marker``: a marker is never wrapped in parentheses of
+    ours (it may carry its own), nor set off by "; " (the message's own separator)."""
+    name, marker = key
+    return name + spec + (f" when {marker}" if marker else "")
+
+
+def _rebound(key: tuple[str, str], before: str, after: str) -> str:
+    name, marker = key
+    return f"{name} {before or 'any version'} -> {after or 'any version'}" + (f" when {marker}" if marker else "")
 
 
 def _listed(items: list[str]) -> str:
@@ -65,11 +75,9 @@ def check(
             )
         ]
     before, after = _requirements(old), _requirements(new)
-    added = sorted(f"{k}{after[k]}" for k in after.keys() - before.keys())
-    removed = sorted(f"{k}{before[k]}" for k in before.keys() - after.keys())
-    rebounded = sorted(
-        f"{k} {before[k] or '(any)'} -> {after[k] or '(any)'}" for k in before.keys() & after.keys() if before[k] != after[k]
-    )
+    added = sorted(_shown(k, after[k]) for k in after.keys() - before.keys())
+    removed = sorted(_shown(k, before[k]) for k in before.keys() - after.keys())
+    rebounded = sorted(_rebound(k, before[k], after[k]) for k in before.keys() & after.keys() if before[k] != after[k])
     python_change = (old.requires_python or "") != (new.requires_python or "")
     if not (added or removed or rebounded or python_change):
         return []

@@ -254,10 +254,11 @@ def _prereleases(facts: PackageFacts) -> list[Finding]:
 
 
 def _young(facts: PackageFacts, ctx: AuditContext) -> list[Finding]:
-    locked = facts.locked.version if facts.locked and facts.locked.version else None
     fresh = facts.fresh
+    main = facts.main
     info = facts.release(fresh)
-    if not fresh or info is None or info.upload_time is None or fresh == locked:
+    # The lock already has it (however it spells the version): nothing new is taken.
+    if not fresh or info is None or info.upload_time is None or (main is not None and main.change == "same"):
         return []
     cooldown = ctx.cooldown
     age = ctx.now - info.upload_time

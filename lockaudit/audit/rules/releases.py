@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ...findings import Finding, RuleCode, Severity
-from ..facts import PackageFacts
+from ..facts import PackageFacts, parse_version
 from ._base import finding
 
 
@@ -28,7 +28,9 @@ def check(facts: PackageFacts) -> list[Finding]:
             )
         )
     out.extend(_fresh_yanked(facts))
-    if info is None:
+    if info is None or not facts.locked.source.from_index:
+        # A pin's source decides what it is compared with: files from a URL, a path or
+        # a VCS are not the index's, so the index's hashes and upload times say nothing of them.
         return out
 
     locked_hashes = {h.lower() for h in facts.locked.hashes}
@@ -78,7 +80,7 @@ def _fresh_yanked(facts: PackageFacts) -> list[Finding]:
         return []
     top = facts.all_history.newest(list(facts.spec))
     info = facts.release(top)
-    if top is None or info is None or not info.yanked or (facts.locked and facts.locked.version == top):
+    if top is None or info is None or not info.yanked or _same_release(facts.locked.version if facts.locked else None, top):
         return []
     reason = f": {info.yanked_reason}" if info.yanked_reason else ""
     return [
@@ -92,6 +94,14 @@ def _fresh_yanked(facts: PackageFacts) -> list[Finding]:
             extra=("fresh",),
         )
     ]
+
+
+def _same_release(a: str | None, b: str | None) -> bool:
+    """Whether two spellings name one release (a lock may write 2020.07.28 for the index's 2020.7.28)."""
+    if a is None or b is None:
+        return False
+    va, vb = parse_version(a), parse_version(b)
+    return a == b if va is None or vb is None else va == vb
 
 
 def _parse_time(text: str | None) -> dt.datetime | None:
