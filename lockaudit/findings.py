@@ -61,6 +61,7 @@ __all__ = [
     "PackageReport",
     "PackageStatus",
     "PolicySummary",
+    "ReportFile",
     "ReportMetadata",
     "ReportUnit",
     "RuleCode",
@@ -493,6 +494,23 @@ class PolicySummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportFile:
+    """One input file of a run: how it was read and paired, and why."""
+
+    path: str
+    #: requirements, pyproject, uv.lock, poetry.lock, pipfile, pipfile.lock, pylock, pip-freeze.
+    format: str
+    #: declared (ranges), locked (pins), both (a lone pinned file), includes (only includes others).
+    role: str
+    #: The project it belongs to (the path of its range file, or of the lock alone).
+    project: str
+    #: The evidence for the pairing (a tool's header, ``# via`` lines, file names).
+    reason: str = ""
+    #: The file that included it with -r / -c.
+    included_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportUnit:
     """One project (and lock) of a run: the targets it was judged for, and why those."""
 
@@ -520,6 +538,8 @@ class ReportMetadata:
     inputs: tuple[str, ...] = ()
     cutoff: _dt.datetime | None = None
     units: tuple[ReportUnit, ...] = ()
+    #: Every file read, with its role and pairing (what ``-v`` shows).
+    files: tuple[ReportFile, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index_url", redact_url(self.index_url))

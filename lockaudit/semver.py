@@ -16,16 +16,9 @@ from packaging.version import Version
 from .errors import InvalidVersion
 from .findings import Severity
 
-__all__ = ["JUMP_RANK", "Jump", "semver_jump", "severity_for_jump"]
+__all__ = ["Jump", "semver_jump", "severity_for_jump"]
 
 Jump = Literal["none", "patch", "minor", "major"]
-
-#: Jumps in order of size (``new`` and ``removed`` rank with ``major``: a package
-#: nobody tested, or one that goes away, is at least as big a change).
-JUMP_RANK: Mapping[str, int] = MappingProxyType(
-    {"none": 0, "patch": 1, "minor": 2, "major": 3, "new": 3, "removed": 3}
-)
-
 
 def _parse(text: str) -> Version:
     try:

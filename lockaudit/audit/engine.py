@@ -24,6 +24,7 @@ from ..findings import (
     Location,
     PackageReport,
     PackageStatus,
+    ReportFile,
     ReportMetadata,
     ReportUnit,
     RuleCode,
@@ -244,6 +245,9 @@ def build_report(
         cutoff=ctx.cutoff,
         units=tuple(
             ReportUnit(u.unit.project, u.unit.lock, tuple(u.installs), u.targets_from) for u in units
+        ),
+        files=tuple(
+            ReportFile(f.path, f.format, f.role, f.project, f.reason, f.included_by) for f in lockfile.inputs
         ),
     )
     return AuditReport(findings=tuple(findings), packages=packages, metadata=metadata_out, problems=lockfile.problems)

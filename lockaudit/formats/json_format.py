@@ -130,6 +130,17 @@ def to_document(report: AuditReport, *, threshold: Severity | None) -> dict[str,
             }
             for u in meta.units
         ],
+        "files": [
+            {
+                "path": f.path,
+                "format": f.format,
+                "role": f.role,
+                "project": f.project,
+                "reason": f.reason,
+                "included_by": f.included_by,
+            }
+            for f in meta.files
+        ],
         "threshold": threshold_name(threshold),
         "policy": {
             "fail_on": threshold_name(policy.fail_on),
