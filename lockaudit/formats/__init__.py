@@ -22,13 +22,13 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Protocol
 
-from ..findings import AuditReport, Severity
+from ..findings import AuditReport, Severity, Threshold
 
 __all__ = ["FORMATS", "Renderer", "render"]
 
 
 class Renderer(Protocol):
-    def __call__(self, report: AuditReport, *, threshold: Severity | None) -> str: ...
+    def __call__(self, report: AuditReport, *, threshold: Threshold) -> str: ...
 
 
 class _Renderers(Mapping[str, Renderer]):
@@ -63,7 +63,7 @@ class _Renderers(Mapping[str, Renderer]):
 FORMATS: Mapping[str, Renderer] = _Renderers()
 
 
-def render(report: AuditReport, format_name: str, *, threshold: Severity | None) -> str:
+def render(report: AuditReport, format_name: str, *, threshold: Threshold) -> str:
     """``report`` in the format ``format_name``; ValueError naming the known formats otherwise."""
     try:
         renderer = FORMATS[format_name.strip().lower()]

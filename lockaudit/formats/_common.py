@@ -11,7 +11,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from ..findings import AuditReport, Finding, PackageReport, PackageStatus, Severity
+from ..findings import AuditReport, Finding, PackageReport, PackageStatus, Severity, Threshold, UpgradeSize
 
 TOOL_NAME = "lockaudit"
 
@@ -37,7 +37,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def threshold_name(threshold: Severity | None) -> str:
+def threshold_name(threshold: Threshold) -> str:
     return "never" if threshold is None else threshold.value
 
 
@@ -94,7 +94,7 @@ def status_note(pkg: PackageReport) -> str | None:
     return pkg.reason
 
 
-def summary_line(report: AuditReport, threshold: Severity | None) -> str:
+def summary_line(report: AuditReport, threshold: Threshold) -> str:
     """E.g. "4 findings (1 high, 3 low), 1 at or above high; 1 suppressed; 1 unknown"."""
     active = report.active
     counts = [f"{n} {sev.value}" for sev, n in report.counts().items() if n]
@@ -102,7 +102,10 @@ def summary_line(report: AuditReport, threshold: Severity | None) -> str:
     if counts:
         head += " (" + ", ".join(counts) + ")"
     blocking = len(report.blocking(threshold))
-    parts = [head + f", {blocking} at or above {threshold_name(threshold)}"]
+    if isinstance(threshold, UpgradeSize):
+        parts = [head + f", {blocking} about a {threshold.value} or larger upgrade (fail-on {threshold.value})"]
+    else:
+        parts = [head + f", {blocking} at or above {threshold_name(threshold)}"]
     if report.suppressed:
         parts.append(f"{len(report.suppressed)} suppressed")
     if report.unknowns:

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..findings import AuditReport, Finding, Severity
+from ..findings import AuditReport, Finding, Severity, Threshold
 from ._common import (
     declared_text,
     fresh_text,
@@ -42,7 +42,7 @@ def _t(text: str, style: str = "") -> Text:
     return Text(printable(text), style=style)
 
 
-def _finding_cell(findings: tuple[Finding, ...], report: AuditReport, threshold: Severity | None) -> Text:
+def _finding_cell(findings: tuple[Finding, ...], report: AuditReport, threshold: Threshold) -> Text:
     cell = Text()
     for i, f in enumerate(ordered(findings)):
         if i:
@@ -57,7 +57,7 @@ def _finding_cell(findings: tuple[Finding, ...], report: AuditReport, threshold:
     return cell
 
 
-def _findings_list(report: AuditReport, threshold: Severity | None) -> list[Text]:
+def _findings_list(report: AuditReport, threshold: Threshold) -> list[Text]:
     lines = []
     for f in ordered(report.active):
         line = Text()
@@ -76,7 +76,7 @@ def _findings_list(report: AuditReport, threshold: Severity | None) -> list[Text
     return lines
 
 
-def print_report(report: AuditReport, console: Console, *, threshold: Severity | None) -> None:
+def print_report(report: AuditReport, console: Console, *, threshold: Threshold) -> None:
     """Print ``report`` on ``console``."""
     meta = report.metadata
     for problem in report.problems:
@@ -117,7 +117,7 @@ def print_report(report: AuditReport, console: Console, *, threshold: Severity |
     console.print(_t(summary_line(report, threshold), "bold"))
 
 
-def render(report: AuditReport, *, threshold: Severity | None, color: bool = False, width: int = 120) -> str:
+def render(report: AuditReport, *, threshold: Threshold, color: bool = False, width: int = 120) -> str:
     """The table as text; with ``color`` it carries ANSI styles (unless NO_COLOR is set)."""
     buffer = io.StringIO()
     console = Console(
