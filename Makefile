@@ -1,23 +1,30 @@
 # The two commands README.md starts with:
-#   make demo   set up, then run the main job on the bundled example
-#   make test   set up, then run the whole test suite (with the compiled core, then without)
+#   make demo   install what running needs, then run the main job on the bundled example
+#   make test   install the test and benchmark extras too, then run the whole test suite
+#               (with the compiled core, then without)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-ext test-pure bench services self-audit lock clean
+.PHONY: install setup demo test test-ext test-pure bench services self-audit lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install --progress-bar on --upgrade pip
 
 # requirements.txt pins every dependency of every extra (uv pip compile
 # pyproject.toml --all-extras); installing under it keeps CI reproducible.
-setup: $(BIN)/python
-	$(BIN)/python -m pip install -q -c requirements.txt -e '.[test,bench]'
+# No -q: pip shows its downloads, and the C build of the core (about 30 s) is announced.
+install: $(BIN)/python
+	@echo "== installing lockaudit and what it needs to run; building the compiled core takes about 30 s"
+	$(BIN)/python -m pip install --progress-bar on -c requirements.txt -e .
 
-demo: setup
+setup: $(BIN)/python
+	@echo "== installing lockaudit with the test and benchmark extras; building the compiled core takes about 30 s"
+	$(BIN)/python -m pip install --progress-bar on -c requirements.txt -e '.[test,bench]'
+
+demo: install
 	$(BIN)/lockaudit demo
 
 services:
