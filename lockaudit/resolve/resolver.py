@@ -28,7 +28,7 @@ from packaging.utils import canonicalize_name
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 
 from .._target import Target
-from ..errors import InvalidSpecifier
+from ..errors import InvalidSpecifier, InvalidVersion
 from ..index import IndexClient, IndexSettings, resolve_index_settings
 from ..index.cache import Cache
 from ..index.history import FetchStatus, FileInfo, paused_gc
@@ -353,6 +353,7 @@ def resolve(
     prereleases: bool | None = None,
     progress: Progress | None = None,
     max_rounds: int = DEFAULT_MAX_ROUNDS,
+    preferences: Mapping[str, str] | None = None,
 ) -> Resolution:
     """Resolve ``requirements`` for ``target`` as of ``as_of``.
 
@@ -370,6 +371,8 @@ def resolve(
     ``prereleases``: True allows them everywhere, False nowhere, None follows
     pip (when a specifier names one, or when nothing else is installable).
     ``progress(done, total, name)`` is called as packages are fetched and pinned.
+    ``preferences`` (name -> version, e.g. an existing lock's pins) are kept
+    wherever they still satisfy every requirement; the rest resolve as usual.
 
     Raises :class:`.ResolutionConflict` (with ``explain()``) when no set of pins
     works, :class:`.ResolutionTooComplex` after ``max_rounds``, and
@@ -388,6 +391,7 @@ def resolve(
             prereleases=prereleases,
             progress=progress,
             max_rounds=max_rounds,
+            preferences=preferences,
         )
     )
 
@@ -430,6 +434,7 @@ async def resolve_async(
     prereleases: bool | None = None,
     progress: Progress | None = None,
     max_rounds: int = DEFAULT_MAX_ROUNDS,
+    preferences: Mapping[str, str] | None = None,
 ) -> Resolution:
     """:func:`resolve` for callers inside an event loop (same arguments, same result)."""
     env = target if isinstance(target, Environment) else Environment.for_target(target)
@@ -448,7 +453,18 @@ async def resolve_async(
         with paused_gc():
             await repository.prefetch(roots, constraints, prereleases)
             resolution = await asyncio.to_thread(
-                _run, repository, env, moment, roots, constraints, applied, skipped, prereleases, progress, max_rounds
+                _run,
+                repository,
+                env,
+                moment,
+                roots,
+                constraints,
+                applied,
+                skipped,
+                prereleases,
+                progress,
+                max_rounds,
+                _normalized_preferences(preferences),
             )
             # The pins' file lists (hashes), while the client and its cache are open.
             await repository.load_files((pin.name, pin.version) for pin in resolution)
@@ -469,8 +485,11 @@ def _run(
     prereleases: bool | None,
     progress: Progress | None,
     max_rounds: int,
+    preferences: Mapping[str, str] | None = None,
 ) -> Resolution:
-    provider = LockauditProvider(repository, env, prereleases=prereleases, constraints=constraints)
+    provider = LockauditProvider(
+        repository, env, prereleases=prereleases, constraints=constraints, preferences=preferences
+    )
     for r in roots:
         provider.first_requirer.setdefault(r.identifier, (r, None))
     reporter = ProgressReporter(progress)
@@ -484,6 +503,20 @@ def _run(
     stats = dict(repository.stats)
     stats.update(rounds=reporter.rounds, backtracks=reporter.backtracks, rejected=reporter.rejected)
     return _build(result, provider, repository, env, as_of, applied, skipped, constraints, stats)
+
+
+def _normalized_preferences(preferences: Mapping[str, str] | None) -> dict[str, str]:
+    """Names PEP 503-normalized, versions in canonical form (as the candidates carry them);
+    a version that is not PEP 440 cannot be a candidate and is left out."""
+    from ..versions import normalize_version
+
+    out: dict[str, str] = {}
+    for name, version in (preferences or {}).items():
+        try:
+            out[canonicalize_name(name)] = normalize_version(version)
+        except InvalidVersion:
+            continue
+    return out
 
 
 def _build(
