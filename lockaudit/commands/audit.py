@@ -170,9 +170,9 @@ def run(args: argparse.Namespace) -> int:
                 detail = "quiet" if quiet else ("all" if verbose else "normal")
                 _print_table(report, threshold, color=color, detail=detail, show_all=getattr(args, "all", False))
             else:
-                sys.stdout.write(render(report, fmt, threshold=threshold))
+                sys.stdout.write(_render(report, fmt, threshold, args))
         else:
-            write_atomic(path, render(report, fmt, threshold=threshold))
+            write_atomic(path, _render(report, fmt, threshold, args))
             if quiet == 0:
                 _err(f"lockaudit: wrote {fmt} to {path}")
     if not to_stdout and quiet < 2:
@@ -185,6 +185,39 @@ def run(args: argparse.Namespace) -> int:
             "--allow-unknown accepts that"
         )
     return int(code)
+
+
+def _render(report: AuditReport, fmt: str, threshold: Threshold, args: argparse.Namespace) -> str:
+    if fmt == "html":
+        from ..formats.html import render as render_html
+
+        return render_html(report, threshold=threshold, timelines=_timelines(report, args))
+    return render(report, fmt, threshold=threshold)
+
+
+def _timelines(report: AuditReport, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The release histories the HTML report draws, from the cache the audit just filled
+    (None, and the page says so, when they cannot be had)."""
+    import asyncio
+
+    from ..findings import PackageStatus
+    from ..formats.html import timelines_from_histories
+
+    names = sorted({p.name for p in report.packages if p.status is PackageStatus.OK})
+    if not names:
+        return {}
+    settings = argparse.Namespace(**{**vars(args), "refresh": False})
+
+    async def fetch():  # type: ignore[no-untyped-def]
+        async with index_options.client_from_args(settings) as client:
+            return await client.fetch_histories(names)
+
+    try:
+        histories = asyncio.run(fetch())
+    except LockauditError as exc:
+        _err(f"lockaudit: warning: the HTML report has no release timelines: {exc}")
+        return None
+    return timelines_from_histories({n: h for n, h in histories.items() if h.ok}, report.metadata.as_of)
 
 
 def _print_table(report: AuditReport, threshold: Threshold, *, color: str, detail: str, show_all: bool) -> None:

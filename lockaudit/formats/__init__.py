@@ -12,6 +12,7 @@ sarif      SARIF 2.1.0 for code scanning (:mod:`.sarif`)
 junit      JUnit XML, one testcase per package (:mod:`.junit`)
 markdown   a pull-request comment (:mod:`.markdown`)
 github     GitHub Actions annotations (:mod:`.github`)
+html       one self-contained page with pictures (:mod:`.html`)
 =========  ====================================================
 """
 
@@ -43,6 +44,7 @@ class _Renderers(Mapping[str, Renderer]):
             "junit": "junit",
             "markdown": "markdown",
             "github": "github",
+            "html": "html",
         }
     )
 
