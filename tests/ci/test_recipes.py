@@ -170,6 +170,7 @@ def test_pre_commit_remote_snippet_names_a_real_commit_with_the_hook() -> None:
     repo = config["repos"][0]
     rev = repo["rev"]
     assert re.fullmatch(r"[0-9a-f]{40}", rev), "pin a full commit id: there are no release tags"
+    assert snippet("pre-commit-remote") in (ROOT / "README.md").read_text(), "README.md shows the same snippet"
     hook_ids = {h["id"] for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
     assert {h["id"] for h in repo["hooks"]} <= hook_ids
     local = yaml.safe_load(snippet("pre-commit-local"))["repos"][0]["hooks"][0]
