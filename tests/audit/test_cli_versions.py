@@ -69,11 +69,9 @@ def test_a_closed_pipe_ends_quietly(index: IndexServer) -> None:
 
 
 def test_version_names_the_core_in_use() -> None:
+    # _env() leaves LOCKAUDIT_NO_EXTENSIONS out: the compiled core loads (tests/core fails when it cannot)
     out = subprocess.run([sys.executable, "-m", "lockaudit", "--version"], capture_output=True, text=True, env=_env()).stdout
-    from lockaudit import _core
-
-    assert out.startswith("lockaudit ")
-    assert ("compiled core" in out) == _core.USING_EXTENSION
+    assert out.startswith("lockaudit ") and "(compiled core;" in out
     pure = subprocess.run(
         [sys.executable, "-m", "lockaudit", "--version"],
         capture_output=True,
