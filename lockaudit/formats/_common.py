@@ -6,12 +6,13 @@ Reads only :mod:`lockaudit.findings` data; computes nothing the audit should.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from ..findings import AuditReport, Finding, PackageReport, PackageStatus, Severity, Threshold, UpgradeSize
+from ..findings import AuditReport, Finding, PackageReport, PackageStatus, Severity, Target, Threshold, UpgradeSize
 
 TOOL_NAME = "lockaudit"
 
@@ -122,3 +123,18 @@ def package_names(report: AuditReport) -> list[str]:
     for name in [p.name for p in report.packages] + [f.package for f in report.findings]:
         seen.setdefault(canonicalize_name(name), name)
     return list(seen.values())
+
+
+def targets_text(targets: Sequence[Target]) -> str:
+    """The targets an audit ran for, by name: what it left open is this interpreter's."""
+    if not targets:
+        targets = (Target(),)
+    here_python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    here_platform = sys.platform if sys.platform in ("linux", "darwin", "win32") else None
+    out = []
+    for t in targets:
+        label = Target(t.python or here_python, t.platform or here_platform).label
+        if t.python is None or (t.platform is None and here_platform is not None):
+            label += " (this interpreter)"
+        out.append(label)
+    return ", ".join(out)

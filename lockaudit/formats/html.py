@@ -40,6 +40,7 @@ from ._common import (
     printable,
     status_note,
     summary_line,
+    targets_text,
     threshold_name,
 )
 
@@ -395,8 +396,6 @@ def render(report: AuditReport, *, threshold: Threshold, timelines: Timelines | 
     for p in report.packages:
         size = drift_of(p, report)
         counts[size] = counts.get(size, 0) + 1
-    from .table import targets_text  # the same wording as the table's header
-
     heads = "".join(
         f'<th scope="col" data-key="{key}" data-type="{kind}" aria-sort="none"><button type="button">{_e(label)}</button></th>'
         for label, key, kind in _COLUMNS

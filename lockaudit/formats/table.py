@@ -17,7 +17,6 @@ so names such as ``requests[socks]`` are never read as markup.
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -26,7 +25,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from ..findings import AuditReport, Finding, PackageReport, Severity, Target, Threshold
+from ..findings import AuditReport, Finding, PackageReport, Severity, Threshold
 from ._common import (
     declared_text,
     locked_text,
@@ -34,6 +33,7 @@ from ._common import (
     ordered,
     printable,
     summary_line,
+    targets_text,
 )
 from ._common import fresh_text as _fresh_with_targets
 from ._common import status_note as _status_note
@@ -60,21 +60,6 @@ Detail = Literal["quiet", "normal", "all"]
 
 def _t(text: str, style: str = "") -> Text:
     return Text(printable(text), style=style)
-
-
-def targets_text(targets: Sequence[Target]) -> str:
-    """The targets an audit ran for, by name: what it left open is this interpreter's."""
-    if not targets:
-        targets = (Target(),)
-    here_python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    here_platform = sys.platform if sys.platform in ("linux", "darwin", "win32") else None
-    out = []
-    for t in targets:
-        label = Target(t.python or here_python, t.platform or here_platform).label
-        if t.python is None or (t.platform is None and here_platform is not None):
-            label += " (this interpreter)"
-        out.append(label)
-    return ", ".join(out)
 
 
 # --------------------------------------------------------------------------- rows
