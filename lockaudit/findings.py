@@ -17,7 +17,8 @@ Two kinds, never mixed up:
 - an upgrade size (``patch``, ``minor``, ``major``, :class:`UpgradeSize`): fail on
   the findings about an upgrade (those whose data carries a semver ``jump``: LA003
   drift, LA018 transitive drift) of that size or larger; a jump that cannot be
-  sized (``unknown``) counts as major. Other findings never fail at a size threshold.
+  sized (``unknown``) and a package a fresh resolution adds or drops count as
+  major. Other findings never fail at a size threshold.
 
 ``never`` (or ``none``) as a threshold means findings never fail the run.
 (``patch``, ``minor``, ``major`` still name the severities low, medium, high
@@ -139,8 +140,9 @@ class UpgradeSize(enum.StrEnum):
     """A threshold by the size of an upgrade: ``patch < minor < major``.
 
     It blocks the findings whose ``data["jump"]`` (LA003, LA018) is an upgrade
-    of at least that size; ``unknown`` jumps count as major (the size could not
-    be told, so it is never taken as small); other findings never block.
+    of at least that size; ``unknown`` jumps, and packages a fresh resolution
+    adds or drops (``new``, ``removed``), count as major (never taken as small);
+    ``none`` and findings without a jump never block.
     """
 
     PATCH = "patch"
@@ -158,8 +160,12 @@ class UpgradeSize(enum.StrEnum):
         return rank is not None and rank >= self.rank
 
 
-#: ``data["jump"]`` values that are upgrades, by size.
-_JUMP_RANK: Mapping[str, int] = MappingProxyType({"patch": 1, "minor": 2, "major": 3, "unknown": 3})
+#: ``data["jump"]`` values by size. A jump that cannot be sized, and a package a
+#: fresh resolution adds or drops (LA018 ``new`` / ``removed``), count as major:
+#: never taken as small.
+_JUMP_RANK: Mapping[str, int] = MappingProxyType(
+    {"patch": 1, "minor": 2, "major": 3, "unknown": 3, "new": 3, "removed": 3}
+)
 
 #: What ``--fail-on`` holds: a severity, an upgrade size, or None (never fail).
 Threshold: TypeAlias = "Severity | UpgradeSize | None"

@@ -93,9 +93,9 @@ def _size_report(*findings: Finding) -> AuditReport:
 @pytest.mark.parametrize(
     ("threshold", "blocked"),
     [
-        (UpgradeSize.PATCH, {"patch", "minor", "major", "unknown"}),
-        (UpgradeSize.MINOR, {"minor", "major", "unknown"}),
-        (UpgradeSize.MAJOR, {"major", "unknown"}),
+        (UpgradeSize.PATCH, {"patch", "minor", "major", "unknown", "new"}),
+        (UpgradeSize.MINOR, {"minor", "major", "unknown", "new"}),
+        (UpgradeSize.MAJOR, {"major", "unknown", "new"}),
     ],
 )
 def test_size_threshold_blocks_upgrades_of_that_size_or_larger(threshold: UpgradeSize, blocked: set[str]) -> None:
