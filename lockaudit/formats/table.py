@@ -7,8 +7,8 @@ unknown, a target whose fresh install differs) go on their own line under the
 row, outside the columns. When the report covers several projects (a monorepo),
 rows are grouped under the files they come from.
 
-By default the table shows the packages with findings and one line about the
-clean ones; ``show_all`` lists every package. ``detail="quiet"`` prints only
+By default the table shows the packages with findings (or a note) and one line
+about the clean ones; ``show_all`` lists every package. ``detail="quiet"`` prints only
 the failing findings and the summary line. Colour follows the Console (which
 honours ``NO_COLOR`` and ``FORCE_COLOR``); every text is a ``rich.text.Text``,
 so names such as ``requests[socks]`` are never read as markup.
@@ -113,8 +113,10 @@ def _row(pkg: PackageReport, report: AuditReport, threshold: Threshold) -> _Row:
     return _Row(cells, notes)
 
 
-def _has_findings(pkg: PackageReport, report: AuditReport) -> bool:
-    return any(not f.suppressed for f in report.findings_for(pkg)) or pkg in report.unknowns
+def _worth_a_row(pkg: PackageReport, report: AuditReport) -> bool:
+    """Shown by default: findings, an unknown status, or a note (why it could not
+    be audited, what holds a fresh install back)."""
+    return any(not f.suppressed for f in report.findings_for(pkg)) or pkg in report.unknowns or bool(_status_note(pkg))
 
 
 def _files_of(pkg: PackageReport) -> list[str]:
@@ -288,8 +290,8 @@ def print_report(
             out(_finding_line(f, report, threshold))
         out(_t(summary_line(report, threshold), "bold"))
         return
-    shown = [p for p in report.packages if show_all or _has_findings(p, report)]
-    clean = [p for p in report.packages if not _has_findings(p, report)]
+    shown = [p for p in report.packages if show_all or _worth_a_row(p, report)]
+    clean = [p for p in report.packages if not _worth_a_row(p, report)]
     out(_title(report, threshold))
     if shown:
         groups = [_Group(label, [_row(p, report, threshold) for p in pkgs]) for label, pkgs in _groups(shown)]

@@ -55,7 +55,7 @@ def report_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         proc = subprocess.run(
             [sys.executable, "-m", "lockaudit", "app-requirements.in", "app-requirements.lock.txt",
              "--format", "html=report.html", "--as-of", AS_OF, "--python", "3.11", "--platform", "linux",
-             "--no-dependency-changes", "--fail-on", "never",
+             "--no-dependency-changes", "--fail-on", "never", "--allow-unknown",
              "--index-url", server.url, "--cache", str(work / "cache.sqlite3")],
             cwd=work, capture_output=True, text=True, env=env, timeout=300,
         )  # fmt: skip
