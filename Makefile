@@ -1,6 +1,7 @@
 # The two commands README.md starts with:
-#   make demo   set up, then run the main job on the bundled example
-#   make test   set up, then run the whole test suite (with the compiled core, then without)
+#   make demo   install what running needs, then run the main job on the bundled example
+#   make test   install the test and benchmark extras too, then run the whole test suite
+#               (with the compiled core, then without)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -12,16 +13,22 @@ PYTEST_ARGS ?=
 # Under `make test` a missing tool fails its test instead of skipping it.
 TEST_ENV := LOCKAUDIT_REQUIRE_TOOLS=1 LOCKAUDIT_TOOLS_BIN=$(abspath $(TOOLS_VENV))/bin
 
-.PHONY: setup tools demo test test-ext test-pure bench services self-audit lock clean
+.PHONY: install setup tools demo test test-ext test-pure bench services self-audit lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install --progress-bar on --upgrade pip
 
 # requirements.txt pins every dependency of every extra (uv pip compile
 # pyproject.toml --all-extras); installing under it keeps CI reproducible.
+# No -q: pip shows its downloads, and the C build of the core (about 30 s) is announced.
+install: $(BIN)/python
+	@echo "== installing lockaudit and what it needs to run; building the compiled core takes about 30 s"
+	$(BIN)/python -m pip install --progress-bar on -c requirements.txt -e .
+
 setup: $(BIN)/python
-	$(BIN)/python -m pip install -q -c requirements.txt -e '.[test,bench]'
+	@echo "== installing lockaudit with the test and benchmark extras; building the compiled core takes about 30 s"
+	$(BIN)/python -m pip install --progress-bar on -c requirements.txt -e '.[test,bench]'
 
 $(TOOLS_VENV)/.installed: scripts/tools-requirements.txt
 	$(PYTHON) -m venv $(TOOLS_VENV)
@@ -30,7 +37,7 @@ $(TOOLS_VENV)/.installed: scripts/tools-requirements.txt
 
 tools: $(TOOLS_VENV)/.installed
 
-demo: setup
+demo: install
 	$(BIN)/lockaudit demo
 
 services:

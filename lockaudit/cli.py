@@ -36,13 +36,43 @@ COMMANDS: dict[str, str] = {
 ONE_SHOT = frozenset({"audit", "check", "lock"})
 
 
+#: The exit status of a process that a closed pipe ended (128 + SIGPIPE), as shells report it.
+BROKEN_PIPE = 141
+
+
+def version_text() -> str:
+    """``lockaudit 0.1.0 (compiled core; Python 3.11.9)``: the version, and which core runs."""
+    import platform
+
+    from . import _core
+
+    if _core.USING_EXTENSION:
+        core = "compiled core"
+    elif _core.NO_EXTENSIONS:
+        core = "pure-Python core: LOCKAUDIT_NO_EXTENSIONS is set"
+    else:
+        core = "pure-Python core: the compiled core did not load"
+    return f"lockaudit {__version__} ({core}; Python {platform.python_version()})"
+
+
+class _VersionAction(argparse.Action):
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, **kwargs)  # type: ignore[arg-type]
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(version_text())
+        parser.exit()
+
+
 def _parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lockaudit",
         description="Which versions would a fresh install take that you never tested? "
         "`lockaudit [PATH ...]` audits; `lockaudit COMMAND --help` for the others.",
     )
-    parser.add_argument("--version", action="version", version=f"lockaudit {__version__}")
+    parser.add_argument(
+        "--version", action=_VersionAction, help="show the version and whether the compiled core is in use, then exit"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module in COMMANDS.items():
         if only is not None and name != only:
@@ -75,12 +105,27 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         code = int(run(args))
+        sys.stdout.flush()
     except KeyboardInterrupt:
         print("lockaudit: interrupted", file=sys.stderr)
         code = 130
+    except BrokenPipeError:
+        # `lockaudit ... | head`: the reader has gone; end quietly, as a piped tool should.
+        _silence_stdout()
+        code = BROKEN_PIPE
     if one_shot:
         _exit_now(code)
     return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 def _exit_now(code: int) -> None:

@@ -6,21 +6,23 @@ serializes.
 
 Severity scale
 --------------
-``info < low < medium < high < critical``. ``--fail-on`` / ``fail-on`` accepts
-those five names and three semver aliases, so a threshold can be read as "fail
-on drift of this size or worse":
+``info < low < medium < high < critical``.
 
-========  ==========  ==============================================
-alias     severity    typical findings
-========  ==========  ==============================================
-          info        facts (not from the index, unknown status)
-patch     low         patch drift, young release, misread range
-minor     medium      minor drift, pre-releases, requires-python trap
-major     high        major drift, lock violates its range, yanked
-          critical    a locked hash the index does not have
-========  ==========  ==============================================
+Thresholds (``--fail-on`` / ``fail-on``)
+----------------------------------------
+Two kinds, never mixed up:
+
+- a severity (``info``, ``low``, ``medium``, ``high``, ``critical``): fail on
+  findings of that severity or worse, whatever the rule;
+- an upgrade size (``patch``, ``minor``, ``major``, :class:`UpgradeSize`): fail on
+  the findings about an upgrade (those whose data carries a semver ``jump``: LA003
+  drift, LA018 transitive drift) of that size or larger; a jump that cannot be
+  sized (``unknown``) and a package a fresh resolution adds or drops count as
+  major. Other findings never fail at a size threshold.
 
 ``never`` (or ``none``) as a threshold means findings never fail the run.
+(``patch``, ``minor``, ``major`` still name the severities low, medium, high
+where a severity is asked for, as in ``[tool.lockaudit.severity]``.)
 
 Exit codes (:meth:`AuditReport.exit_code`)
 ------------------------------------------
@@ -69,6 +71,8 @@ __all__ = [
     "Suppression",
     "Target",
     "TargetResult",
+    "Threshold",
+    "UpgradeSize",
     "fingerprint_of",
     "parse_threshold",
     "redact_url",
@@ -137,19 +141,58 @@ SEVERITY_ALIASES: Mapping[str, Severity] = MappingProxyType(
 _NEVER = frozenset({"never", "none", "off"})
 
 
-def parse_threshold(value: str | Severity | None) -> Severity | None:
-    """A ``--fail-on`` value: a severity, an alias, or never/none/off (None: never fail)."""
-    if value is None or isinstance(value, Severity):
+class UpgradeSize(enum.StrEnum):
+    """A threshold by the size of an upgrade: ``patch < minor < major``.
+
+    It blocks the findings whose ``data["jump"]`` (LA003, LA018) is an upgrade
+    of at least that size; ``unknown`` jumps, and packages a fresh resolution
+    adds or drops (``new``, ``removed``), count as major (never taken as small);
+    ``none`` and findings without a jump never block.
+    """
+
+    PATCH = "patch"
+    MINOR = "minor"
+    MAJOR = "major"
+
+    @property
+    def rank(self) -> int:
+        return _JUMP_RANK[self.value]
+
+    def blocks(self, finding: Finding) -> bool:
+        """Whether ``finding`` is about an upgrade of this size or larger."""
+        jump = finding.data.get("jump")
+        rank = _JUMP_RANK.get(jump) if isinstance(jump, str) else None
+        return rank is not None and rank >= self.rank
+
+
+#: ``data["jump"]`` values by size. A jump that cannot be sized, and a package a
+#: fresh resolution adds or drops (LA018 ``new`` / ``removed``), count as major:
+#: never taken as small.
+_JUMP_RANK: Mapping[str, int] = MappingProxyType(
+    {"patch": 1, "minor": 2, "major": 3, "unknown": 3, "new": 3, "removed": 3}
+)
+
+#: What ``--fail-on`` holds: a severity, an upgrade size, or None (never fail).
+Threshold: TypeAlias = "Severity | UpgradeSize | None"
+
+
+def parse_threshold(value: str | Severity | UpgradeSize | None) -> Severity | UpgradeSize | None:
+    """A ``--fail-on`` value: a severity, an upgrade size (patch, minor, major), or
+    never/none/off (None: never fail). Raises ValueError quoting anything else."""
+    if value is None or isinstance(value, (Severity, UpgradeSize)):
         return value
-    if str(value).strip().lower() in _NEVER:
+    key = str(value).strip().lower()
+    if key in _NEVER:
         return None
+    if key in UpgradeSize.__members__.values():
+        return UpgradeSize(key)
     try:
-        return Severity.parse(value)
+        return Severity(key)
     except ValueError:
         raise ValueError(
-            f"invalid threshold {value!r}: expected one of "
+            f"invalid threshold {value!r}: expected a severity ("
             + ", ".join(s.value for s in Severity)
-            + ", patch, minor, major or never"
+            + "), an upgrade size (patch, minor, major) or never"
         ) from None
 
 
@@ -467,12 +510,12 @@ def redact_url(url: str | None) -> str | None:
 class PolicySummary:
     """The policy an audit ran under, as plain data for the report."""
 
-    fail_on: Severity | None = Severity.HIGH
+    fail_on: Threshold = Severity.HIGH
     #: The rule codes that were enabled.
     selected: tuple[RuleCode, ...] = ()
     cooldown_days: float = 7.0
     #: Per-package ``fail-on`` overrides (normalized names; None: never fails).
-    per_package_fail_on: Mapping[str, Severity | None] = field(default_factory=dict, hash=False)
+    per_package_fail_on: Mapping[str, Threshold] = field(default_factory=dict, hash=False)
     suppressions: int = 0
     allow_unknown: bool = False
     #: The config file it was read from, if any.
@@ -485,7 +528,7 @@ class PolicySummary:
             MappingProxyType({canonicalize_name(k): v for k, v in self.per_package_fail_on.items()}),
         )
 
-    def threshold_for(self, package: str, threshold: Severity | None) -> Severity | None:
+    def threshold_for(self, package: str, threshold: Threshold) -> Threshold:
         """The threshold for ``package``: its per-package override, else ``threshold``."""
         key = canonicalize_name(package)
         if key in self.per_package_fail_on:
@@ -599,14 +642,20 @@ class AuditReport:
         waived = {canonicalize_name(f.package) for f in self.suppressed if f.code is RuleCode.UNKNOWN}
         return tuple(p for p in self.packages if p.status is PackageStatus.UNKNOWN and p.key not in waived)
 
-    def is_blocking(self, finding: Finding, threshold: Severity | None) -> bool:
-        """Whether ``finding`` fails the run at ``threshold`` (per-package overrides apply)."""
+    def is_blocking(self, finding: Finding, threshold: Threshold) -> bool:
+        """Whether ``finding`` fails the run at ``threshold`` (per-package overrides apply):
+        its severity is at least a severity threshold, or it is an upgrade at least
+        as large as a size threshold (see :class:`UpgradeSize`)."""
         if finding.suppressed:
             return False
         limit = self.metadata.policy.threshold_for(finding.package, threshold)
-        return limit is not None and finding.severity >= limit
+        if limit is None:
+            return False
+        if isinstance(limit, UpgradeSize):
+            return limit.blocks(finding)
+        return finding.severity >= limit
 
-    def blocking(self, threshold: Severity | None) -> tuple[Finding, ...]:
+    def blocking(self, threshold: Threshold) -> tuple[Finding, ...]:
         """Unsuppressed findings at or above ``threshold`` (or the package's own threshold)."""
         return tuple(f for f in self.findings if self.is_blocking(f, threshold))
 
@@ -632,7 +681,7 @@ class AuditReport:
 
     # -- outcome
 
-    def exit_code(self, threshold: Severity | None, allow_unknown: bool = False) -> ExitCode:
+    def exit_code(self, threshold: Threshold, allow_unknown: bool = False) -> ExitCode:
         """0 ok, 1 findings at/above threshold, 2 unreadable input, 3 unknowns (see module doc).
 
         ``threshold`` None means findings never fail (per-package overrides still apply).

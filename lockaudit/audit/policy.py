@@ -5,7 +5,7 @@ Read from ``[tool.lockaudit]`` in ``pyproject.toml`` or from the top level of
 by command-line flags through :meth:`Policy.merged_with`. Example::
 
     [tool.lockaudit]
-    fail-on = "minor"            # info, low, medium, high, critical, patch, minor, major, never
+    fail-on = "minor"            # a severity (info .. critical), an upgrade size (patch, minor, major), or never
     select = ["ALL"]             # rule selectors: "ALL", a code or a prefix ("LA00" = LA001-LA009)
     extend-select = []
     ignore = ["LA012"]
@@ -67,6 +67,8 @@ from ..findings import (
     Severity,
     Suppression,
     Target,
+    Threshold,
+    UpgradeSize,
     parse_threshold,
 )
 from .rules.catalog import CATALOG
@@ -106,7 +108,7 @@ class PackagePolicy:
 
     ignore: tuple[str, ...] = ()
     cooldown: _dt.timedelta | None = None
-    fail_on: Severity | Never | None = None
+    fail_on: Severity | UpgradeSize | Never | None = None
     severity: Mapping[RuleCode, Severity] = field(default_factory=dict, hash=False)
 
 
@@ -120,7 +122,7 @@ class Policy:
     combination (empty: the running environment only).
     """
 
-    fail_on: Severity | None = DEFAULT_FAIL_ON
+    fail_on: Threshold = DEFAULT_FAIL_ON
     select: tuple[str, ...] = ("ALL",)
     extend_select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -249,7 +251,7 @@ class Policy:
             return pkg.cooldown
         return self.cooldown
 
-    def fail_on_for(self, package: str) -> Severity | None:
+    def fail_on_for(self, package: str) -> Threshold:
         """The threshold for ``package`` (None: its findings never fail the run)."""
         pkg = self.per_package.get(canonicalize_name(package))
         if pkg is not None and pkg.fail_on is not None:
@@ -366,13 +368,15 @@ class _Loader:
 
     # -- scalar values
 
-    def threshold(self, value: object, key: str) -> Severity | None:
-        if isinstance(value, (str, Severity)):
+    def threshold(self, value: object, key: str) -> Threshold:
+        if isinstance(value, (str, Severity, UpgradeSize)):
             try:
                 return parse_threshold(value)
             except ValueError:
                 pass
-        raise self.fail(key, "one of info, low, medium, high, critical, patch, minor, major, never", value)
+        raise self.fail(
+            key, "a severity (info, low, medium, high, critical), an upgrade size (patch, minor, major) or never", value
+        )
 
     def severity(self, value: object, key: str) -> Severity:
         if isinstance(value, (str, Severity)):
@@ -492,7 +496,7 @@ class _Loader:
             if norm in out:
                 raise self.fail(sub, "each package once (names are compared normalized)", name)
             table = self._table(settings, sub, ("ignore", "cooldown", "fail-on", "severity"))
-            fail_on: Severity | Never | None = None
+            fail_on: Severity | UpgradeSize | Never | None = None
             if "fail-on" in table:
                 threshold = self.threshold(table["fail-on"], f"{sub}.fail-on")
                 fail_on = "never" if threshold is None else threshold

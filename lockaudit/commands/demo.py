@@ -30,7 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console()
+    console = Console(soft_wrap=True)  # never wrapped at 80 columns in a log
     console.print(STORY, markup=False, highlight=False)
     demo = resources.files("lockaudit") / "data" / "demo"
     with resources.as_file(demo) as folder:

@@ -4,7 +4,12 @@ Writes a pinned requirements file with a ``--hash`` for every file of each
 chosen version and ``# via`` provenance (``--format pylock``, or an output
 named ``pylock*.toml``: a PEP 751 lock) for one target environment
 (``--python``, ``--platform``; default: this interpreter), optionally as of a
-date (``--as-of``: later uploads do not exist). Exit codes: 0 written, 1 the
+date (``--as-of``: later uploads do not exist).
+
+When the output file exists, its pins are kept wherever they still satisfy the
+inputs (as pip-compile and ``uv pip compile`` do): only what must move moves.
+``--upgrade`` ignores them all, ``--upgrade-package NAME`` those of NAME.
+Exit codes: 0 written, 1 the
 requirements cannot be resolved (the explanation goes to stderr), 2 bad usage
 or unreadable input, 3 some release's dependencies are unknown (offline without
 cached metadata, an sdist without reliable metadata): nothing is written unless
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Sequence
 import re
 import sys
 from dataclasses import replace
@@ -23,7 +29,7 @@ from packaging.utils import canonicalize_name
 
 from .._target import Target
 from ..as_of import AS_OF_HELP
-from ..errors import LockauditError
+from ..errors import InvalidVersion, LockauditError
 from ..inputs import load
 from ..inputs.groups import included_groups
 from ..model import Lockfile
@@ -38,9 +44,18 @@ from ..resolve import (
 from ..resolve.resolver import run_sync
 from ..resolve.writers import write_pylock, write_requirements
 from ..targets import project_targets
+from ..versions import normalize_version
 from . import index_options
 
-__all__ = ["add_parser", "add_selection_arguments", "add_target_arguments", "run", "select_requirements", "target_from_args"]
+__all__ = [
+    "add_parser",
+    "add_selection_arguments",
+    "add_target_arguments",
+    "existing_pins",
+    "run",
+    "select_requirements",
+    "target_from_args",
+]
 
 _PYLOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 
@@ -137,6 +152,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "metadata, an sdist without reliable metadata); they are listed in its header",
     )
     out.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    keep = parser.add_argument_group("existing pins (of the -o file, when it exists)")
+    keep.add_argument(
+        "-U", "--upgrade", action="store_true", help="ignore the existing pins: take the newest admissible versions"
+    )
+    keep.add_argument(
+        "-P",
+        "--upgrade-package",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="let NAME move to its newest admissible version, keep the other pins (repeatable)",
+    )
     add_target_arguments(parser)
     add_selection_arguments(parser)
     index_options.add_index_arguments(parser)
@@ -162,11 +189,39 @@ def _command(args: argparse.Namespace, fmt: str) -> str:
     return " ".join(parts)
 
 
-async def _resolve(args: argparse.Namespace, lockfile: Lockfile, target: Target, progress) -> Resolution:  # type: ignore[no-untyped-def]
+async def _resolve(  # type: ignore[no-untyped-def]
+    args: argparse.Namespace, lockfile: Lockfile, target: Target, progress, preferences: dict[str, str]
+) -> Resolution:
     async with index_options.client_from_args(args, lockfile.index) as client:
         return await resolve_async(
-            lockfile, client=client, target=target, as_of=args.as_of, prereleases=args.pre, progress=progress
+            lockfile,
+            client=client,
+            target=target,
+            as_of=args.as_of,
+            prereleases=args.pre,
+            progress=progress,
+            preferences=preferences,
         )
+
+
+def existing_pins(path: str | None, *, upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> dict[str, str]:
+    """The pins of an existing lock at ``path`` that the new lock should keep.
+
+    Empty when there is no such file or ``upgrade`` is set; the packages named
+    in ``upgrade_packages`` are left out. Raises LockauditError when the file
+    cannot be read as a lock.
+    """
+    if upgrade or not path or not os.path.isfile(path):
+        return {}
+    lockfile = load([path])
+    if lockfile.errors:
+        raise LockauditError(f"{path}: cannot read its pins ({lockfile.errors[0].render()})")
+    dropped = {canonicalize_name(n) for n in upgrade_packages}
+    return {
+        p.name: p.version
+        for p in lockfile.packages
+        if p.version and p.source.from_index and p.name not in dropped
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -194,8 +249,15 @@ def run(args: argparse.Namespace) -> int:
     lockfile = select_requirements(lockfile, args)
     target, _why = project_target(lockfile, args)
     try:
+        keep = existing_pins(
+            args.output, upgrade=getattr(args, "upgrade", False), upgrade_packages=getattr(args, "upgrade_package", [])
+        )
+    except LockauditError as exc:
+        _err(f"lockaudit: error: {exc}; --upgrade ignores it")
+        return 2
+    try:
         with progress_bar(enabled=not (args.quiet or args.no_progress), label="Resolving") as progress:
-            resolution = run_sync(_resolve(args, lockfile, target, progress))
+            resolution = run_sync(_resolve(args, lockfile, target, progress, keep))
     except (ResolutionConflict, ResolutionTooComplex) as exc:
         _err(exc.explain())
         return 1
@@ -238,6 +300,11 @@ def run(args: argparse.Namespace) -> int:
             _err(f"lockaudit: warning: {name}: dependencies unknown ({reason})")
         if args.output:
             _err(f"lockaudit: {len(resolution)} packages for {resolution.label} written to {args.output}")
+        if keep:
+            new = resolution.versions()
+            kept = sum(1 for name, version in keep.items() if name in new and _same(new[name], version))
+            moved = sorted(f"{n} {keep[n]} -> {new[n]}" for n in keep if n in new and not _same(new[n], keep[n]))
+            _err(f"lockaudit: kept {kept} of the existing pins" + (f"; moved {', '.join(moved)}" if moved else ""))
     return 0
 
 
@@ -246,6 +313,13 @@ def _incomplete(resolution: Resolution) -> list[tuple[str, str]]:
     references are the user's own, written as given: not counted)."""
     direct = {s.requirement.name for s in resolution.skipped if s.kind == "not-from-index"}
     return [(n, r) for n, r in sorted(resolution.unknown.items()) if n not in direct]
+
+
+def _same(a: str, b: str) -> bool:
+    try:
+        return normalize_version(a) == normalize_version(b)
+    except InvalidVersion:
+        return a == b
 
 
 def _write(path: str, text: str) -> None:

@@ -119,6 +119,12 @@ def run(args: argparse.Namespace) -> int:
     except (SettingsError, ValueError) as exc:
         _err(f"lockaudit: error: {exc}")
         return 2
+    if settings.cache and settings.cache.startswith(("redis://", "rediss://", "unix://")):
+        try:
+            import redis  # noqa: F401 - an extra: say so now, not in every worker
+        except ImportError:
+            _err("lockaudit: error: a redis:// cache needs the redis package: pip install 'lockaudit[redis]'")
+            return 2
     # Worker processes read their settings from the environment.
     os.environ.update(settings.to_env())
     secrets = tuple(s for s in (*settings.tokens, os.environ.get("LOCKAUDIT_INDEX_PASSWORD")) if s)

@@ -8,7 +8,6 @@ import json
 import sys
 
 from packaging.utils import canonicalize_name
-from rich.console import Console
 from rich.table import Table
 
 from ..errors import InvalidSpecifier
@@ -16,6 +15,7 @@ from ..index.history import FetchStatus, ProjectHistory
 from ..ranges import DIALECTS
 from ..versions import ReleaseHistory, compile_range
 from . import index_options
+from ._output import add_color_argument, make_console
 
 
 def _err(message: str) -> None:
@@ -29,7 +29,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("range", nargs="?", default="", help="a range, e.g. '>=2.28' (PEP 440) or '^2.28' with --dialect poetry")
     parser.add_argument("--dialect", choices=DIALECTS, default="pep440", help="how to read RANGE (default: pep440)")
     parser.add_argument("--pre", action="store_true", default=None, help="admit pre-releases")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="table (default) or json, as the other commands"
+    )
+    parser.add_argument("--json", dest="format", action="store_const", const="json", help="the same as --format json")
+    add_color_argument(parser)
     parser.add_argument("--all", action="store_true", help="list every release (default: the newest 30 and all admitted ones)")
     index_options.add_index_arguments(parser)
     return parser
@@ -66,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
         compile_range(args.range, args.dialect)
     except InvalidSpecifier as exc:
         _err(f"lockaudit: error: {exc}")
+        hint = dialect_hint(args.range, args.dialect)
+        if hint:
+            _err(f"lockaudit: hint: {hint}")
         return 2
 
     async def fetch() -> ProjectHistory:
@@ -78,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         _err(f"lockaudit: {name}: {history.status}{detail}")
         return 3
     table_rows = rows(history, args.range, args.dialect, args.pre)
-    if args.json:
+    if args.format == "json":
         json.dump({"name": name, "range": args.range, "dialect": args.dialect, "releases": table_rows}, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
@@ -90,8 +97,22 @@ def run(args: argparse.Namespace) -> int:
         mark = "fresh install" if r["fresh_install"] else ("yes" if r["admitted"] else "")
         yanked = f"yanked{': ' + str(r['yanked_reason']) if r['yanked_reason'] else ''}" if r["yanked"] else ""
         table.add_row(str(r["version"]), str(r["uploaded"] or "")[:10], str(r["requires_python"] or ""), yanked, mark)
-    Console().print(table)
+    console = make_console(getattr(args, "color", "auto"))
+    console.print(table)
     hidden = len(table_rows) - len(shown)
     if hidden:
-        Console().print(f"({hidden} older releases not admitted; --all lists them)")
+        console.print(f"({hidden} older releases not admitted; --all lists them)")
     return 0
+
+
+def dialect_hint(spec: str, dialect: str) -> str | None:
+    """When a range is not valid in ``dialect`` but is in another one, how to say so."""
+    for other in DIALECTS:
+        if other == dialect:
+            continue
+        try:
+            compile_range(spec, other)
+        except InvalidSpecifier:
+            continue
+        return f"{spec!r} is a valid {other} range: add --dialect {other}"
+    return None

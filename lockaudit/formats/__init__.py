@@ -12,6 +12,7 @@ sarif      SARIF 2.1.0 for code scanning (:mod:`.sarif`)
 junit      JUnit XML, one testcase per package (:mod:`.junit`)
 markdown   a pull-request comment (:mod:`.markdown`)
 github     GitHub Actions annotations (:mod:`.github`)
+html       one self-contained page with pictures (:mod:`.html`)
 =========  ====================================================
 """
 
@@ -22,13 +23,13 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Protocol
 
-from ..findings import AuditReport, Severity
+from ..findings import AuditReport, Severity, Threshold
 
 __all__ = ["FORMATS", "Renderer", "render"]
 
 
 class Renderer(Protocol):
-    def __call__(self, report: AuditReport, *, threshold: Severity | None) -> str: ...
+    def __call__(self, report: AuditReport, *, threshold: Threshold) -> str: ...
 
 
 class _Renderers(Mapping[str, Renderer]):
@@ -43,6 +44,7 @@ class _Renderers(Mapping[str, Renderer]):
             "junit": "junit",
             "markdown": "markdown",
             "github": "github",
+            "html": "html",
         }
     )
 
@@ -63,7 +65,7 @@ class _Renderers(Mapping[str, Renderer]):
 FORMATS: Mapping[str, Renderer] = _Renderers()
 
 
-def render(report: AuditReport, format_name: str, *, threshold: Severity | None) -> str:
+def render(report: AuditReport, format_name: str, *, threshold: Threshold) -> str:
     """``report`` in the format ``format_name``; ValueError naming the known formats otherwise."""
     try:
         renderer = FORMATS[format_name.strip().lower()]

@@ -6,12 +6,13 @@ Reads only :mod:`lockaudit.findings` data; computes nothing the audit should.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from ..findings import AuditReport, Finding, PackageReport, PackageStatus, Severity
+from ..findings import AuditReport, Finding, PackageReport, PackageStatus, Severity, Target, Threshold, UpgradeSize
 
 TOOL_NAME = "lockaudit"
 
@@ -37,7 +38,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def threshold_name(threshold: Severity | None) -> str:
+def threshold_name(threshold: Threshold) -> str:
     return "never" if threshold is None else threshold.value
 
 
@@ -113,7 +114,7 @@ def status_note(pkg: PackageReport) -> str | None:
     return pkg.reason or change_note(pkg) or held_note(pkg)
 
 
-def summary_line(report: AuditReport, threshold: Severity | None) -> str:
+def summary_line(report: AuditReport, threshold: Threshold) -> str:
     """E.g. "4 findings (1 high, 3 low), 1 at or above high; 1 suppressed; 1 unknown"."""
     active = report.active
     counts = [f"{n} {sev.value}" for sev, n in report.counts().items() if n]
@@ -121,7 +122,10 @@ def summary_line(report: AuditReport, threshold: Severity | None) -> str:
     if counts:
         head += " (" + ", ".join(counts) + ")"
     blocking = len(report.blocking(threshold))
-    parts = [head + f", {blocking} at or above {threshold_name(threshold)}"]
+    if isinstance(threshold, UpgradeSize):
+        parts = [head + f", {blocking} about a {threshold.value} or larger upgrade (fail-on {threshold.value})"]
+    else:
+        parts = [head + f", {blocking} at or above {threshold_name(threshold)}"]
     if report.suppressed:
         parts.append(f"{len(report.suppressed)} suppressed")
     if report.unknowns:
@@ -138,3 +142,18 @@ def package_names(report: AuditReport) -> list[str]:
     for name in [p.name for p in report.packages] + [f.package for f in report.findings]:
         seen.setdefault(canonicalize_name(name), name)
     return list(seen.values())
+
+
+def targets_text(targets: Sequence[Target]) -> str:
+    """The targets an audit ran for, by name: what it left open is this interpreter's."""
+    if not targets:
+        targets = (Target(),)
+    here_python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    here_platform = sys.platform if sys.platform in ("linux", "darwin", "win32") else None
+    out = []
+    for t in targets:
+        label = Target(t.python or here_python, t.platform or here_platform).label
+        if t.python is None or (t.platform is None and here_platform is not None):
+            label += " (this interpreter)"
+        out.append(label)
+    return ", ".join(out)

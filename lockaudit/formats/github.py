@@ -14,7 +14,7 @@ another one.
 from __future__ import annotations
 
 from ..audit.rules.catalog import CATALOG
-from ..findings import AuditReport, Finding, Location, Severity
+from ..findings import AuditReport, Finding, Location, Severity, Threshold
 from ._common import printable
 
 __all__ = ["command", "escape_data", "escape_property", "render"]
@@ -48,13 +48,13 @@ def command(level: str, message: str, location: Location | None = None, title: s
     return f"{head}::{escape_data(printable(message, keep=_KEEP))}"
 
 
-def _level(f: Finding, report: AuditReport, threshold: Severity | None) -> str:
+def _level(f: Finding, report: AuditReport, threshold: Threshold) -> str:
     if report.is_blocking(f, threshold):
         return "error"
     return "warning" if f.severity >= Severity.MEDIUM else "notice"
 
 
-def render(report: AuditReport, *, threshold: Severity | None) -> str:
+def render(report: AuditReport, *, threshold: Threshold) -> str:
     lines = []
     for p in report.problems:
         lines.append(

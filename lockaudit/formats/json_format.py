@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from ..audit.rules.catalog import CATALOG
-from ..findings import AuditReport, Finding, Location, PackageReport, Severity, Target, TargetResult
+from ..findings import AuditReport, Finding, Location, PackageReport, Severity, Target, TargetResult, Threshold
 from ._common import TOOL_NAME, plain, threshold_name
 
 __all__ = ["SCHEMA_RESOURCE", "SCHEMA_VERSION", "render", "schema", "to_document"]
@@ -84,7 +84,7 @@ def _package(pkg: PackageReport, report: AuditReport) -> dict[str, Any]:
     }
 
 
-def _finding(f: Finding, report: AuditReport, threshold: Severity | None) -> dict[str, Any]:
+def _finding(f: Finding, report: AuditReport, threshold: Threshold) -> dict[str, Any]:
     suppressed = None
     if f.suppressed_by is not None:
         s = f.suppressed_by
@@ -109,7 +109,7 @@ def _finding(f: Finding, report: AuditReport, threshold: Severity | None) -> dic
     }
 
 
-def to_document(report: AuditReport, *, threshold: Severity | None) -> dict[str, Any]:
+def to_document(report: AuditReport, *, threshold: Threshold) -> dict[str, Any]:
     """The report as JSON-ready data (``threshold`` None: findings never fail)."""
     meta = report.metadata
     policy = meta.policy
@@ -177,6 +177,6 @@ def to_document(report: AuditReport, *, threshold: Severity | None) -> dict[str,
     }
 
 
-def render(report: AuditReport, *, threshold: Severity | None) -> str:
+def render(report: AuditReport, *, threshold: Threshold) -> str:
     """The document, indented by two spaces, ending with a newline."""
     return orjson.dumps(to_document(report, threshold=threshold), option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"

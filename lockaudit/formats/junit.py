@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 
 from packaging.utils import canonicalize_name
 
-from ..findings import AuditReport, Finding, PackageReport, PackageStatus, Severity
+from ..findings import AuditReport, Finding, PackageReport, PackageStatus, Severity, Threshold
 from ._common import TOOL_NAME, ordered, package_names, status_note
 
 __all__ = ["render"]
@@ -34,7 +34,7 @@ def _describe(f: Finding) -> str:
     return f"{f.code} {f.severity}: {f.message}{where}{state}"
 
 
-def render(report: AuditReport, *, threshold: Severity | None) -> str:
+def render(report: AuditReport, *, threshold: Threshold) -> str:
     suite = ET.Element("testsuite", name=TOOL_NAME)
     rows: dict[str, list[PackageReport]] = {}
     for pkg in report.packages:

@@ -15,7 +15,7 @@ import re
 
 from packaging.utils import canonicalize_name
 
-from ..findings import AuditReport, Finding, PackageReport, Severity
+from ..findings import AuditReport, Finding, PackageReport, Severity, Threshold
 from ._common import (
     declared_text,
     fresh_text,
@@ -65,7 +65,7 @@ def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _finding_cell(findings: tuple[Finding, ...], report: AuditReport, threshold: Severity | None) -> str:
+def _finding_cell(findings: tuple[Finding, ...], report: AuditReport, threshold: Threshold) -> str:
     parts = []
     for f in ordered(findings):
         if f.suppressed:
@@ -76,7 +76,7 @@ def _finding_cell(findings: tuple[Finding, ...], report: AuditReport, threshold:
     return " ".join(parts) or "\u2014"
 
 
-def _package_row(pkg: PackageReport, report: AuditReport, threshold: Severity | None) -> str:
+def _package_row(pkg: PackageReport, report: AuditReport, threshold: Threshold) -> str:
     return _row(
         [
             code(pkg.name, table=True),
@@ -90,7 +90,7 @@ def _package_row(pkg: PackageReport, report: AuditReport, threshold: Severity | 
 
 
 def _details(
-    name: str, findings: list[Finding], note: str | None, report: AuditReport, threshold: Severity | None
+    name: str, findings: list[Finding], note: str | None, report: AuditReport, threshold: Threshold
 ) -> str:
     active = [f for f in findings if not f.suppressed]
     top = max((f.severity for f in active), default=None)
@@ -115,7 +115,7 @@ def _details(
     return "\n".join(lines)
 
 
-def render(report: AuditReport, *, threshold: Severity | None, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+def render(report: AuditReport, *, threshold: Threshold, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     meta = report.metadata
     blocking = report.blocking(threshold)
     if report.errors or blocking:

@@ -21,7 +21,7 @@ from urllib.parse import quote
 import orjson
 
 from ..audit.rules.catalog import CATALOG, Rule
-from ..findings import AuditReport, Finding, Location, Severity
+from ..findings import AuditReport, Finding, Location, Severity, Threshold
 from ..model import InputProblem
 from ._common import TOOL_NAME, plain, threshold_name
 
@@ -87,7 +87,7 @@ def _rule(rule: Rule) -> dict[str, Any]:
 
 
 def _result(
-    f: Finding, report: AuditReport, threshold: Severity | None, rule_index: Mapping[str, int]
+    f: Finding, report: AuditReport, threshold: Threshold, rule_index: Mapping[str, int]
 ) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": f.code.value,
@@ -132,7 +132,7 @@ def _notification(problem: InputProblem) -> dict[str, Any]:
     return note
 
 
-def to_sarif(report: AuditReport, *, threshold: Severity | None) -> dict[str, Any]:
+def to_sarif(report: AuditReport, *, threshold: Threshold) -> dict[str, Any]:
     """The SARIF log as JSON-ready data."""
     meta = report.metadata
     rules = list(CATALOG.values())
@@ -163,5 +163,5 @@ def to_sarif(report: AuditReport, *, threshold: Severity | None) -> dict[str, An
     return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
-def render(report: AuditReport, *, threshold: Severity | None) -> str:
+def render(report: AuditReport, *, threshold: Threshold) -> str:
     return orjson.dumps(to_sarif(report, threshold=threshold), option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"

@@ -20,6 +20,11 @@ The contract (resolvelib's, narrowed to lockaudit):
 - ``get_preference``: the most constrained first: ``<python>``, then what the
   last conflict involved, exact pins, then the fewest admissible versions,
   then the order requirements were met.
+- ``preferences`` (name -> version, e.g. the pins of an existing lock): that
+  version is offered first whenever it is among the candidates, so a pin that
+  still satisfies every requirement is kept (as pip-compile and
+  ``uv pip compile`` keep an existing output file's pins); otherwise the usual
+  newest-first order applies.
 
 Nothing here prints or raises for a package: an unusable package is an empty
 candidate list, and the resolver turns that into a conflict with data.
@@ -33,7 +38,9 @@ from typing import Any
 from resolvelib import AbstractProvider
 from resolvelib.structs import IteratorMapping, RequirementInformation
 
+from ..errors import InvalidVersion
 from ..index.history import FetchStatus
+from ..versions import normalize_version
 from .candidates import PYTHON, Candidate, ResolverRequirement, is_pinned
 from .environment import Environment
 from .metadata import ReleaseDependencies
@@ -58,8 +65,11 @@ class LockauditProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         prereleases: bool | None = None,
         constraints: Sequence[ResolverRequirement] = (),
         partial: bool = False,
+        preferences: Mapping[str, str] | None = None,
     ) -> None:
         self.repository = repository
+        #: Versions to try first, by normalized project name.
+        self.preferences: dict[str, str] = dict(preferences or {})
         self.env = env
         self.prereleases = prereleases
         #: Leave out dependencies on projects whose history could not be had
@@ -202,7 +212,10 @@ class LockauditProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
         def matches() -> Iterator[Candidate]:
             return project.candidates(specifiers, extra=extra, exclude=exclude, prereleases=prereleases)
 
-        return matches
+        preferred = self.preferences.get(name)
+        if preferred is None:
+            return matches
+        return lambda: _preferred_first(matches(), preferred)
 
     def is_satisfied_by(self, requirement: ResolverRequirement, candidate: Candidate) -> bool:
         allowed = requirement.allowed
@@ -284,3 +297,25 @@ class LockauditProvider(AbstractProvider[ResolverRequirement, Candidate, str]):
     def dependencies_of(self, candidate: Candidate) -> list[ResolverRequirement]:
         """What ``get_dependencies`` returned for a candidate (empty if never asked)."""
         return self._deps.get((candidate.identifier, candidate.version), [])
+
+
+def _same_version(candidate: str, wanted: str) -> bool:
+    if candidate == wanted:
+        return True
+    try:
+        return normalize_version(candidate) == wanted  # "1.0.0" on the index, "1.0" in the lock
+    except InvalidVersion:
+        return False
+
+
+def _preferred_first(candidates: Iterator[Candidate], version: str) -> Iterator[Candidate]:
+    """``candidates`` with the one at ``version`` (canonical form) moved to the front, when it is there."""
+    passed: list[Candidate] = []
+    for candidate in candidates:
+        if _same_version(candidate.version, version):
+            yield candidate
+            yield from passed
+            yield from candidates
+            return
+        passed.append(candidate)
+    yield from passed

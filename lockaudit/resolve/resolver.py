@@ -29,7 +29,7 @@ from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 
 from .._target import Target
 from ..as_of import as_of_label, parse_as_of
-from ..errors import InvalidSpecifier
+from ..errors import InvalidSpecifier, InvalidVersion
 from ..index import IndexClient, IndexSettings, resolve_index_settings
 from ..index.cache import Cache
 from ..index.history import FetchStatus, FileInfo, ProjectHistory, paused_gc
@@ -351,6 +351,7 @@ def resolve(
     prereleases: bool | None = None,
     progress: Progress | None = None,
     max_rounds: int = DEFAULT_MAX_ROUNDS,
+    preferences: Mapping[str, str] | None = None,
 ) -> Resolution:
     """Resolve ``requirements`` for ``target`` as of ``as_of``.
 
@@ -368,6 +369,8 @@ def resolve(
     ``prereleases``: True allows them everywhere, False nowhere, None follows
     pip (when a specifier names one, or when nothing else is installable).
     ``progress(done, total, name)`` is called as packages are fetched and pinned.
+    ``preferences`` (name -> version, e.g. an existing lock's pins) are kept
+    wherever they still satisfy every requirement; the rest resolve as usual.
 
     Raises :class:`.ResolutionConflict` (with ``explain()``) when no set of pins
     works, :class:`.ResolutionTooComplex` after ``max_rounds``, and
@@ -386,6 +389,7 @@ def resolve(
             prereleases=prereleases,
             progress=progress,
             max_rounds=max_rounds,
+            preferences=preferences,
         )
     )
 
@@ -431,6 +435,7 @@ async def resolve_async(
     dependencies: dict[tuple[str, str], ReleaseDependencies] | None = None,
     histories: dict[str, ProjectHistory] | None = None,
     partial: bool = False,
+    preferences: Mapping[str, str] | None = None,
 ) -> Resolution:
     """:func:`resolve` for callers inside an event loop (same arguments, same result).
 
@@ -482,6 +487,7 @@ async def resolve_async(
                 progress,
                 max_rounds,
                 partial,
+                _normalized_preferences(preferences),
             )
             # The pins' file lists (hashes), while the client and its cache are open.
             await repository.load_files((pin.name, pin.version) for pin in resolution)
@@ -505,8 +511,11 @@ def _run(
     progress: Progress | None,
     max_rounds: int,
     partial: bool = False,
+    preferences: Mapping[str, str] | None = None,
 ) -> Resolution:
-    provider = LockauditProvider(repository, env, prereleases=prereleases, constraints=constraints, partial=partial)
+    provider = LockauditProvider(
+        repository, env, prereleases=prereleases, constraints=constraints, partial=partial, preferences=preferences
+    )
     for r in roots:
         provider.first_requirer.setdefault(r.identifier, (r, None))
     reporter = ProgressReporter(progress)
@@ -520,6 +529,20 @@ def _run(
     stats = dict(repository.stats)
     stats.update(rounds=reporter.rounds, backtracks=reporter.backtracks, rejected=reporter.rejected)
     return _build(result, provider, repository, env, as_of, applied, skipped, constraints, stats)
+
+
+def _normalized_preferences(preferences: Mapping[str, str] | None) -> dict[str, str]:
+    """Names PEP 503-normalized, versions in canonical form (as the candidates carry them);
+    a version that is not PEP 440 cannot be a candidate and is left out."""
+    from ..versions import normalize_version
+
+    out: dict[str, str] = {}
+    for name, version in (preferences or {}).items():
+        try:
+            out[canonicalize_name(name)] = normalize_version(version)
+        except InvalidVersion:
+            continue
+    return out
 
 
 def _build(

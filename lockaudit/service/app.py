@@ -32,7 +32,8 @@ from .index import IndexPool
 from .metrics import Metrics
 from .middleware import ServiceMiddleware
 from .routes import audit, check, health, match, resolve, versions
-from .schemas import MatchRequest
+from .routes.docs import install_docs
+from .schemas import AuditRequest, MatchRequest
 from .settings import ServiceSettings
 
 __all__ = ["app_from_env", "create_app"]
@@ -45,8 +46,10 @@ audit, check, resolve and version queries as the `lockaudit` CLI, from one
 shared cache.
 
 * Reports are the CLI's: `POST /v1/audit` answers the `--format json` document
-  (schema `report-v1`), or SARIF, JUnit, Markdown or GitHub annotations by the
-  `format` field or `Accept`.
+  (schema `report-v1`), or SARIF, JUnit, Markdown, GitHub annotations or the
+  HTML page (`Accept: text/html`) by the `format` field or `Accept`.
+* Files come as JSON (`{"files": [{"name", "content"}]}`) or as a form:
+  `curl -F requirements.txt=@requirements.txt .../v1/audit`.
 * When the server sets tokens, `/v1/*` needs `Authorization: Bearer <token>`.
 * Errors are JSON: `{"error": {"code", "message", "details"}, "request_id"}`.
 * Every response carries `X-Request-ID` (yours, or a new one).
@@ -155,6 +158,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         summary="Dependency-drift audits for build pipelines",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # /docs and /redoc are served from local assets (routes/docs.py), never a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -165,6 +171,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     for module in (match, versions, audit, check, resolve):
         app.include_router(module.router)
     app.include_router(health.router)
+    install_docs(app)
     app.add_middleware(ServiceMiddleware, settings=settings, metrics=metrics)
 
     def openapi() -> dict[str, Any]:
@@ -176,7 +183,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
                 description=app.description,
                 routes=app.routes,
             )
-            app.openapi_schema = _with_security(_with_report_schema(_with_models(doc, MatchRequest)))
+            app.openapi_schema = _with_security(_with_report_schema(_with_models(doc, MatchRequest, AuditRequest)))
         return copy.deepcopy(app.openapi_schema)
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 Dialect = Literal["pep440", "poetry", "npm"]
-ReportFormat = Literal["json", "sarif", "junit", "markdown", "github"]
+ReportFormat = Literal["json", "sarif", "junit", "markdown", "github", "html"]
 InputFormat = Literal[INPUT_FORMATS]  # type: ignore[valid-type]
 
 #: Upload names: a relative path of plain segments (letters, digits, ``._-+@``

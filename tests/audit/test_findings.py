@@ -23,6 +23,7 @@ from lockaudit.findings import (
     Severity,
     Suppression,
     Target,
+    UpgradeSize,
     fingerprint_of,
     parse_threshold,
     redact_url,
@@ -77,10 +78,41 @@ def test_threshold_never(text: str | None) -> None:
     assert parse_threshold(text) is None
 
 
-def test_threshold_aliases_and_errors() -> None:
-    assert parse_threshold("major") is Severity.HIGH
-    with pytest.raises(ValueError, match="never"):
+def test_threshold_sizes_are_not_severities_and_errors() -> None:
+    assert parse_threshold("major") is UpgradeSize.MAJOR
+    assert parse_threshold("Minor") is UpgradeSize.MINOR
+    assert parse_threshold("high") is Severity.HIGH
+    with pytest.raises(ValueError, match="upgrade size.*never"):
         parse_threshold("always")
+
+
+def _size_report(*findings: Finding) -> AuditReport:
+    return AuditReport(findings=findings, packages=(), metadata=ReportMetadata("0", dt.date(2025, 1, 1)))
+
+
+@pytest.mark.parametrize(
+    ("threshold", "blocked"),
+    [
+        (UpgradeSize.PATCH, {"patch", "minor", "major", "unknown", "new"}),
+        (UpgradeSize.MINOR, {"minor", "major", "unknown", "new"}),
+        (UpgradeSize.MAJOR, {"major", "unknown", "new"}),
+    ],
+)
+def test_size_threshold_blocks_upgrades_of_that_size_or_larger(threshold: UpgradeSize, blocked: set[str]) -> None:
+    drifts = [
+        Finding(RuleCode.DRIFT, Severity.INFO, f"p-{jump}", "drift", data={"jump": jump})
+        for jump in ("patch", "minor", "major", "unknown", "new", "none")
+    ]
+    # A severe finding that is not about an upgrade never blocks at a size threshold.
+    other = Finding(RuleCode.NO_CONSTRAINT, Severity.CRITICAL, "loose", "no constraint")
+    transitive = Finding(RuleCode.TRANSITIVE_DRIFT, Severity.LOW, "t", "moved", data={"jump": "major"})
+    report = _size_report(*drifts, other, transitive)
+    got = {f.data["jump"] for f in report.blocking(threshold) if f.code is RuleCode.DRIFT}
+    assert got == blocked
+    assert not report.is_blocking(other, threshold)
+    assert report.is_blocking(transitive, threshold)
+    # the same findings at a severity threshold: by severity alone
+    assert report.blocking(Severity.CRITICAL) == (other,)
 
 
 # --------------------------------------------------------------------------- codes and catalogue

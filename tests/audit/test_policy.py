@@ -19,7 +19,7 @@ from lockaudit.audit.policy import (
     unused_suppressions,
 )
 from lockaudit.errors import PolicyError
-from lockaudit.findings import Finding, Location, RuleCode, Severity, Target
+from lockaudit.findings import Finding, Location, RuleCode, Severity, Target, UpgradeSize
 
 ALL = frozenset(RuleCode)
 
@@ -93,15 +93,15 @@ def test_load_full_pyproject(tmp_path: Path) -> None:
     path = write(tmp_path / "pyproject.toml", FULL_PYPROJECT)
     p = load_policy(path)
     assert p.source == str(path)
-    assert p.fail_on is Severity.MEDIUM
+    assert p.fail_on is UpgradeSize.MINOR  # a size, not the severity medium
     assert p.enabled_codes() == ALL - codes("LA012")
     assert p.enabled_codes("DJANGO") == ALL - codes("LA012", "LA002")
     assert p.cooldown == dt.timedelta(hours=36)
     assert p.cooldown_for("django") == dt.timedelta(days=14)
     assert p.cooldown_for("flask") == dt.timedelta(hours=36)
-    assert p.fail_on_for("django") is Severity.HIGH
+    assert p.fail_on_for("django") is UpgradeSize.MAJOR
     assert p.fail_on_for("Legacy-Lib") is None
-    assert p.fail_on_for("flask") is Severity.MEDIUM
+    assert p.fail_on_for("flask") is UpgradeSize.MINOR
     assert p.severity_for("LA008", "flask", Severity.LOW) is Severity.INFO
     assert p.severity_for("LA003", "django", Severity.HIGH) is Severity.LOW
     assert p.severity_for("LA003", "flask", Severity.HIGH) is Severity.HIGH
@@ -123,10 +123,10 @@ def test_load_full_pyproject(tmp_path: Path) -> None:
     assert second.location is not None and lines[second.location.line - 1] == "[[tool.lockaudit.suppress]]"  # type: ignore[operator]
 
     summary = p.summary()
-    assert summary.fail_on is Severity.MEDIUM
+    assert summary.fail_on is UpgradeSize.MINOR
     assert RuleCode.LA012 not in summary.selected
     assert summary.cooldown_days == 1.5
-    assert summary.per_package_fail_on == {"django": Severity.HIGH, "legacy-lib": None}
+    assert summary.per_package_fail_on == {"django": UpgradeSize.MAJOR, "legacy-lib": None}
     assert summary.suppressions == 2 and summary.allow_unknown and summary.source == str(path)
 
 
@@ -145,7 +145,7 @@ def test_lockaudit_toml_top_level_keys(tmp_path: Path) -> None:
         """,
     )
     p = load_policy(path)
-    assert p.fail_on is Severity.LOW
+    assert p.fail_on is UpgradeSize.PATCH
     assert p.enabled_codes() == codes(*(f"LA00{i}" for i in range(1, 10)))
     assert p.targets == (Target("3.12"),)
     assert p.suppressions[0].location == Location(str(path), 5)
@@ -179,8 +179,8 @@ def test_pyproject_without_table_gives_defaults(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "key", "expected"),
     [
-        ('fail-on = "sometimes"', "fail-on", "one of info, low"),
-        ("fail-on = 3", "fail-on", "one of info, low"),
+        ('fail-on = "sometimes"', "fail-on", "a severity (info, low"),
+        ("fail-on = 3", "fail-on", "an upgrade size (patch, minor, major)"),
         ('colour = "red"', "colour", "one of the keys"),
         ('select = ["LA9"]', "select", "'ALL', a rule code"),
         ('ignore = "XY001"', "ignore", "'ALL', a rule code"),
@@ -201,7 +201,7 @@ def test_pyproject_without_table_gives_defaults(tmp_path: Path) -> None:
             "per-package.django",
             "each package once",
         ),
-        ('per-package = { django = { fail-on = "x" } }', "per-package.django.fail-on", "one of info"),
+        ('per-package = { django = { fail-on = "x" } }', "per-package.django.fail-on", "a severity (info"),
     ],
 )
 def test_invalid_config_names_file_key_and_expectation(tmp_path: Path, body: str, key: str, expected: str) -> None:
@@ -301,7 +301,7 @@ def test_merged_with_overrides() -> None:
         allow_unknown=True,
         severity={"LA008": "info"},
     )
-    assert p.fail_on is Severity.MEDIUM
+    assert p.fail_on is UpgradeSize.MINOR
     assert p.select == ("LA00",)
     assert p.ignore == ("LA001", "LA002", "LA003")
     assert p.enabled_codes() == codes(*(f"LA00{i}" for i in range(4, 10)), "LA013")

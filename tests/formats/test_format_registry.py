@@ -11,7 +11,7 @@ from lockaudit.formats import FORMATS, render
 
 
 def test_registry_names() -> None:
-    assert set(FORMATS) == {"table", "json", "sarif", "junit", "markdown", "github"}
+    assert set(FORMATS) == {"table", "json", "sarif", "junit", "markdown", "github", "html"}
 
 
 @pytest.mark.parametrize("name", sorted(FORMATS))

@@ -152,7 +152,8 @@ def test_audit_in_subdirectories_and_includes_within_the_request(http):
         ("application/sarif+json", None, "application/sarif+json"),
         ("application/xml", None, "application/xml"),
         ("text/markdown", None, "text/markdown; charset=utf-8"),
-        ("text/html, application/json;q=0.5", None, "application/json"),
+        ("text/html, application/json;q=0.5", None, "text/html; charset=utf-8"),  # the HTML report
+        ("image/png, application/json;q=0.5", None, "application/json"),
         ("*/*", None, "application/json"),
         ("application/json", "sarif", "application/sarif+json"),  # the field wins
         ("application/json", "github", "text/plain; charset=utf-8"),

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ...errors import CacheError
 from .interface import (
     METADATA,
     PAGE,
@@ -96,7 +97,14 @@ def open_cache(spec: str | None = None, *, environ: Mapping[str, str] | None = N
     if backend == "none":
         return SafeCache(NullCache(), ())
     if backend == "redis":
-        from . import redis as redis_backend
+        try:
+            from . import redis as redis_backend
+        except ImportError as exc:
+            # redis is an extra: only a redis:// cache needs it
+            raise CacheError(
+                f"a {location.split(':', 1)[0]}:// cache needs the redis package ({exc}): "
+                "pip install 'lockaudit[redis]'"
+            ) from None
 
         errors = redis_backend.ERRORS
         factory = lambda: redis_backend.RedisCache(location)  # noqa: E731

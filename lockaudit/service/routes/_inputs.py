@@ -46,6 +46,7 @@ MEDIA_TYPES: Mapping[str, str] = {
     "junit": "application/xml",
     "markdown": "text/markdown; charset=utf-8",
     "github": "text/plain; charset=utf-8",
+    "html": "text/html; charset=utf-8",
 }
 #: Accept media type -> report format.
 _ACCEPTED: Mapping[str, str] = {
@@ -56,6 +57,7 @@ _ACCEPTED: Mapping[str, str] = {
     "application/junit+xml": "junit",
     "text/markdown": "markdown",
     "text/x-github-annotations": "github",
+    "text/html": "html",
     "application/*": "json",
     "*/*": "json",
 }
@@ -70,13 +72,14 @@ _REPORT_CONTENT = {
     "application/xml": {"schema": {"type": "string"}},
     "text/markdown": {"schema": {"type": "string"}},
     "text/plain": {"schema": {"type": "string"}},
+    "text/html": {"schema": {"type": "string"}},
 }
 
 #: The OpenAPI ``responses`` of a route that answers a report.
 REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The report (the CLI's `--format json` document, or SARIF / JUnit / Markdown / GitHub "
-        "annotations by `format` or `Accept`). `X-Lockaudit-Exit-Code` carries the exit code the CLI "
+        "annotations / the HTML page by `format` or `Accept`). `X-Lockaudit-Exit-Code` carries the exit code the CLI "
         "would give; `X-Lockaudit-Index`, `X-Lockaudit-Stale` and `X-Lockaudit-Unknown` report answers "
         "degraded by an index outage.",
         "content": _REPORT_CONTENT,
@@ -254,9 +257,22 @@ def choose_format(requested: str | None, accept: str | None) -> str:
     return sorted(offers)[0][2]
 
 
-def report_response(report: AuditReport, fmt: str, stats: RequestStats, *, exit_code: int | None = None) -> Response:
+def report_response(
+    report: AuditReport,
+    fmt: str,
+    stats: RequestStats,
+    *,
+    exit_code: int | None = None,
+    timelines: Mapping[str, Sequence[Any]] | None = None,
+) -> Response:
+    """The report in ``fmt``; ``timelines`` (release histories) draw the HTML page's timelines."""
     threshold = report.metadata.policy.fail_on
-    body = render(report, fmt, threshold=threshold)
+    if fmt == "html":
+        from ...formats.html import render as render_html
+
+        body = render_html(report, threshold=threshold, timelines=timelines)
+    else:
+        body = render(report, fmt, threshold=threshold)
     headers = stats.headers()
     code = int(report.exit_code(threshold)) if exit_code is None else exit_code
     headers["X-Lockaudit-Exit-Code"] = str(code)

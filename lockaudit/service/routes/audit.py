@@ -10,16 +10,18 @@ from ..deps import PoolDep, SettingsDep
 from ..errors import ApiError
 from ..index import RequestStats, request_stats
 from ..schemas import AuditRequest, ErrorResponse
+from ._forms import form_schema, read_body
 from ._inputs import REPORT_RESPONSES, choose_format, choose_index, load_uploads, policy_for, report_response
 from ._route import JsonRoute
 
 router = APIRouter(prefix="/v1", tags=["audit"], route_class=JsonRoute)
 
 ERRORS = {
-    400: {"model": ErrorResponse, "description": "Malformed JSON"},
+    400: {"model": ErrorResponse, "description": "Malformed JSON or form"},
     401: {"model": ErrorResponse, "description": "Missing or wrong bearer token"},
     406: {"model": ErrorResponse, "description": "No report format matches Accept"},
     413: {"model": ErrorResponse, "description": "Body, files or lines over the limits"},
+    415: {"model": ErrorResponse, "description": "The body is neither JSON nor a multipart form"},
     422: {"model": ErrorResponse, "description": "Invalid request, policy, or an include outside the request"},
     503: {"model": ErrorResponse, "description": "The index is unreachable and the cache has nothing for these packages"},
     504: {"model": ErrorResponse, "description": "The request took longer than the server's timeout"},
@@ -39,20 +41,37 @@ def nothing_answered(report: AuditReport, stats: RequestStats) -> bool:
     summary="Audit dependency files",
     response_class=Response,
     responses={**REPORT_RESPONSES, **ERRORS},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/AuditRequest"}},
+                "multipart/form-data": {
+                    "schema": form_schema(
+                        "One part per dependency file, named by its field (`-F requirements.txt=@requirements.txt`); "
+                        "the other fields are the JSON body's options (`policy` as a JSON object)."
+                    )
+                },
+            },
+        }
+    },
 )
 async def audit(
-    body: AuditRequest,
     pool: PoolDep,
     settings: SettingsDep,
     request: Request,
 ) -> Response:
-    """The audit the CLI runs (`lockaudit FILES --format json`) on uploaded files.
+    """The audit the CLI runs (`lockaudit FILES --format json`) on uploaded files,
+    sent as JSON or as a form (`curl -F requirements.txt=@requirements.txt ...`).
 
     Files are read as on disk (format from name and content; range files and
     locks in one directory pair up); `-r`/`-c` includes may name only other
     uploaded files. The policy is the uploaded `lockaudit.toml` /
     `[tool.lockaudit]` (if any) with the request's `policy` keys on top.
+    `Accept: text/html` (or `format: html`) answers the HTML report, with
+    release timelines.
     """
+    body = await read_body(request, AuditRequest, settings)
     fmt = choose_format(body.format, request.headers.get("accept"))
     stats = request_stats()
     lockfile = await load_uploads(body.files, settings, body.input_format)
@@ -73,4 +92,16 @@ async def audit(
             f"the index is unreachable and the cache has nothing for the {len(stats.unknown)} package(s) asked about",
             headers={"Retry-After": str(int(max(1, settings.index_down_seconds))), **stats.headers()},
         )
-    return report_response(report, fmt, stats)
+    timelines = None
+    if fmt == "html":
+        timelines = await _timelines(report, pool.client(index_settings))
+    return report_response(report, fmt, stats, timelines=timelines)
+
+
+async def _timelines(report: AuditReport, client) -> dict[str, list]:  # type: ignore[no-untyped-def]
+    """The release histories the HTML page draws (the audit has just cached them)."""
+    from ...formats.html import timelines_from_histories
+
+    names = sorted({p.name for p in report.packages if p.status is PackageStatus.OK})
+    histories = await client.fetch_histories(names) if names else {}
+    return timelines_from_histories({n: h for n, h in histories.items() if h.ok}, report.metadata.as_of)
