@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .interface import (
+    API,
+    API_MISS,
     METADATA,
     PAGE,
     Cache,
@@ -26,6 +28,8 @@ from .interface import (
     CacheUnavailableWarning,
     NullCache,
     SafeCache,
+    api_key,
+    api_miss_key,
     metadata_key,
     page_key,
 )
@@ -42,8 +46,12 @@ __all__ = [
     "SafeCache",
     "PAGE",
     "METADATA",
+    "API",
+    "API_MISS",
     "page_key",
     "metadata_key",
+    "api_key",
+    "api_miss_key",
     "default_cache_dir",
     "describe_cache",
     "open_cache",
