@@ -155,11 +155,13 @@ async def analyze(jobs: Sequence[Job], limits: AnalysisLimits) -> list[ApiSummar
     if len(answers) < len(jobs):
         if timed_out:
             why = f"the analysis took longer than its limit ({seconds:.0f} s per wheel)"
-        elif proc.returncode is not None and proc.returncode < 0:
-            why = f"the analysis process was killed (signal {-proc.returncode}; memory limit {limits.memory_mb} MB)"
         else:
             tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-            why = f"the analysis process failed (exit {proc.returncode}: {tail[0][:200]})"
+            how = f"killed by signal {-proc.returncode}" if (proc.returncode or 0) < 0 else f"exit {proc.returncode}"
+            why = (
+                f"the analysis process ended early ({how}; its limits: {limits.memory_mb} MB of memory, "
+                f"{seconds:.0f} s per wheel): {tail[0][:200]}"
+            )
         answers += [AnalysisFailed(f"{j.filename}: {why}", retry=True) for j in jobs[len(answers) :]]
     return answers[: len(jobs)]
 

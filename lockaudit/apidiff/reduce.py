@@ -37,7 +37,11 @@ from .model import (
 from .scan import ModuleScan, scan_source
 from .wheel import private_part, public_root
 
-__all__ = ["summarize_tree"]
+__all__ = ["UnreadablePackage", "summarize_tree"]
+
+
+class UnreadablePackage(Exception):
+    """A public top-level package the static loader could not read at all."""
 
 #: Special methods whose removal changes what users can do with instances.
 PROTOCOL_METHODS = frozenset(
@@ -141,8 +145,8 @@ class _Reducer:
         self.objects[path] = ApiObject(KIND_UNRESOLVED, target=path)  # a placeholder against cycles
         try:
             self.objects[path] = self._describe(obj)
-        except (RecursionError, *self.errors) as exc:  # pragma: no cover - defensive
-            self.failed[path] = f"{type(exc).__name__}: {exc}"
+        except MemoryError:
+            raise  # the limit: the whole analysis fails, never a partial summary
         except Exception as exc:  # noqa: BLE001 - one odd object must not lose the package
             self.failed[path] = f"{type(exc).__name__}: {exc}"
         return path
@@ -319,14 +323,16 @@ def summarize_tree(
     for top in tops:
         try:
             loaded.append((top, loader.load(top)))
-        except Exception as exc:  # noqa: BLE001 - griffe raises several kinds; the package is then unreadable
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - griffe raises several kinds
+            if public_root(top):
+                # A public package that cannot be read: no summary rather than an empty API.
+                raise UnreadablePackage(f"{top} could not be read: {type(exc).__name__}: {exc}") from exc
             reducer.failed[top] = f"{type(exc).__name__}: {exc}"
     for top, module in loaded:
         if public_root(top):
-            try:
-                reducer.walk(module, True)
-            except RecursionError as exc:  # pragma: no cover - defensive
-                reducer.failed[top] = f"RecursionError: {exc}"
+            reducer.walk(module, True)
     return ApiSummary(
         name=name,
         version=version,

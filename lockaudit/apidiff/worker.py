@@ -70,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import griffe  # noqa: F401 - fail here, once, with a clear answer
     except ImportError:
+        error = "griffe (the griffelib distribution) is not installed: reinstall lockaudit with its dependencies"
         for _ in jobs:
-            out.write(orjson.dumps({"ok": False, "error": "griffe is not installed", "missing": True}) + b"\n")
+            out.write(orjson.dumps({"ok": False, "error": error, "missing": True}) + b"\n")
         out.flush()
         return 0
     for job in jobs:
