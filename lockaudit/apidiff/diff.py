@@ -147,6 +147,10 @@ class _Differ:
         obj = summary.objects.get(canonical)
         return obj.kind if obj is not None else KIND_UNRESOLVED
 
+    def _module_names(self, module: str) -> frozenset[str]:
+        obj = self.new.objects.get(self.new.exposed.get(module, module))
+        return obj.names or frozenset() if obj is not None and obj.kind == KIND_MODULE else frozenset()
+
     def _forwards(self, module: str) -> tuple[tuple[str, ...], bool] | None:
         obj = self.new.objects.get(self.new.exposed.get(module, module))
         if obj is None or obj.kind != KIND_MODULE or obj.forwards is None:
@@ -187,6 +191,9 @@ class _Differ:
             forwards = self._forwards(parent)
             if old_obj.builtin:
                 self.suppress(change, "a builtin rebound under this name")
+                continue
+            if name in self._module_names(parent):
+                self.suppress(change, f"still in {parent}, no longer listed as public (__all__)")
                 continue
             if failed is not None:
                 self.suppress(change, f"the new version's {failed} could not be read")

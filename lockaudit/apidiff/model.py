@@ -105,6 +105,9 @@ class ApiObject(NamedTuple):
     forward_warns: bool = False
     builtin: bool = False
     target: str | None = None
+    #: For a module: every name bound in it at run time, public or not (a name that
+    #: leaves ``__all__`` but stays importable is not removed).
+    names: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,9 +162,10 @@ def _object_row(path: str, o: ApiObject) -> list[Any]:
         o.forward_warns,
         o.builtin,
         o.target,
+        None if o.names is None else sorted(o.names),
     ]
     # Trailing defaults are left out: most objects are a kind and a signature.
-    defaults = [None, None, None, None, False, None, False, False, None]
+    defaults = [None, None, None, None, False, None, False, False, None, None]
     while len(row) > 1 and row[-1] == defaults[len(row) - 1]:
         row.pop()
     return row
@@ -197,6 +201,8 @@ def _object(path: str, row: list[Any]) -> ApiObject:
         )
     if obj.forwards is not None:
         obj = obj._replace(forwards=tuple(obj.forwards))
+    if obj.names is not None:
+        obj = obj._replace(names=frozenset(obj.names))
     return obj
 
 

@@ -154,7 +154,8 @@ class _Reducer:
     def _describe(self, obj: Any) -> ApiObject:
         if obj.is_module:
             scan = self.scan(obj)
-            return ApiObject(KIND_MODULE, forwards=scan.forwards, forward_warns=scan.forward_warns)
+            names = frozenset(n for n, m in obj.members.items() if m.runtime and n not in scan.type_checking)
+            return ApiObject(KIND_MODULE, forwards=scan.forwards, forward_warns=scan.forward_warns, names=names)
         if obj.is_function:
             if "property" in obj.labels:
                 return ApiObject(KIND_ATTRIBUTE, deprecated=self.deprecation(obj))

@@ -38,7 +38,8 @@ def compare(make_client, package: str = "pcache", old: str = "1.0", new: str = "
 
 
 def wheel_hits(api_index) -> int:
-    return sum(1 for r in api_index.server.requests if r.path.endswith(".whl"))
+    """Whole-wheel downloads (range requests read only METADATA)."""
+    return sum(1 for r in api_index.server.requests if r.path.endswith(".whl") and "range" not in r.headers)
 
 
 def defaults(result) -> list[tuple[str, str | None, str | None]]:
