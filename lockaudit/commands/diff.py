@@ -66,8 +66,9 @@ def _change(change: ApiChange) -> dict[str, Any]:
 def document(result: ApiDiff | ApiUnknown) -> dict[str, Any]:
     """The diff as JSON-ready data: what ``lockaudit diff --json`` prints and the service answers."""
     if isinstance(result, ApiUnknown):
-        return {**result.to_data(), "counts": None, "changes": [], "suppressed": []}
+        return {**result.to_data(), "old_wheel": None, "new_wheel": None, "counts": None, "changes": [], "suppressed": []}
     data = result.to_data()
+    data["reason"] = None
     data["changes"] = [_change(c) for c in result.changes]
     data["suppressed"] = [_change(c) for c in result.suppressed]
     return data
