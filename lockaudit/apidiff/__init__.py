@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .analyze import AnalysisLimits
-    from .changes import FAMILIES, ApiChange, ApiDiff, ApiUnknown
+    from .changes import FAMILIES, ApiChange, ApiDiff, ApiUnknown, ReleaseRef
     from .diff import diff_summaries
     from .model import ApiObject, ApiSummary, Param, decode_summary, encode_summary
     from .pairs import ApiPairs, diff_releases, find_release
-    from .summaries import ReleaseRef, SummaryUnavailable, release_summaries
+    from .summaries import SummaryUnavailable, release_summaries
 
 #: Name -> the module that defines it (imported on first use: the audit's
 #: rules need only the data types, never the diff or the subprocess runner
@@ -51,7 +51,7 @@ _HOMES = {
     "ApiPairs": "pairs",
     "diff_releases": "pairs",
     "find_release": "pairs",
-    "ReleaseRef": "summaries",
+    "ReleaseRef": "changes",
     "SummaryUnavailable": "summaries",
     "release_summaries": "summaries",
 }

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..index.history import FileInfo
 
 __all__ = [
     "DEFAULTS",
@@ -23,6 +26,7 @@ __all__ = [
     "ApiChange",
     "ApiDiff",
     "ApiUnknown",
+    "ReleaseRef",
 ]
 
 # Kinds of change, by family (each family is one rule code in the audit).
@@ -46,6 +50,15 @@ FAMILIES: Mapping[str, tuple[str, ...]] = {
     "deprecations": DEPRECATIONS,
     "distribution": DISTRIBUTION,
 }
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRef:
+    """One release to read: its files as the caller sees them (an audit's ``--as-of`` applied)."""
+
+    name: str
+    version: str
+    files: tuple[FileInfo, ...]
+
 
 _KIND_WORDS = {"po": "positional-only", "pk": "positional or keyword", "vp": "*args", "ko": "keyword-only", "vk": "**kwargs"}
 

@@ -125,8 +125,10 @@ class ApiSummary:
     entry_points: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     #: Module (or top-level package) -> why it could not be read.
     failed: Mapping[str, str] = field(default_factory=dict)
-    #: Seconds the analysis took (0 when unknown); kept for the benchmark figures.
+    #: Seconds the analysis took, and the analysis process's peak resident memory
+    #: in MB when it was done (0: unknown); kept for the benchmark figures.
     seconds: float = 0.0
+    peak_mb: float = 0.0
 
     def counts(self) -> dict[str, int]:
         """How many exposed paths lead to each kind of object (plus modules, entry points)."""
@@ -186,6 +188,7 @@ def to_data(summary: ApiSummary) -> dict[str, Any]:
         "entry_points": {g: dict(v) for g, v in summary.entry_points.items()},
         "failed": dict(summary.failed),
         "seconds": summary.seconds,
+        "peak_mb": summary.peak_mb,
     }
 
 
@@ -223,6 +226,7 @@ def from_data(data: Mapping[str, Any]) -> ApiSummary:
             entry_points=MappingProxyType({g: MappingProxyType(dict(v)) for g, v in data.get("entry_points", {}).items()}),
             failed=MappingProxyType(dict(data.get("failed", {}))),
             seconds=float(data.get("seconds", 0.0)),
+            peak_mb=float(data.get("peak_mb", 0.0)),
         )
     except SummaryDecodeError:
         raise

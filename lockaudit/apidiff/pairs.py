@@ -14,10 +14,10 @@ from collections.abc import Callable
 from ..index.client import IndexClient
 from ..index.history import ProjectHistory
 from .analyze import AnalysisLimits
-from .changes import ApiDiff, ApiUnknown
+from .changes import ApiDiff, ApiUnknown, ReleaseRef
 from .diff import diff_summaries
 from .model import ApiSummary
-from .summaries import ReleaseRef, SummaryUnavailable, release_summaries
+from .summaries import SummaryUnavailable, release_summaries
 
 __all__ = ["ApiPairs", "diff_releases", "find_release"]
 

@@ -16,26 +16,17 @@ import os
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ..index.cache import CacheEntry, api_key, api_miss_key
 from ..index.client import FileUnavailable, IndexClient
 from ..index.history import FileInfo
 from ..index.http import IndexUnreachable
 from .analyze import AnalysisFailed, AnalysisLimits, Job, analyze
+from .changes import ReleaseRef
 from .model import FORMAT_VERSION, ApiSummary, SummaryDecodeError, decode_summary, encode_summary
 from .wheel import choose_wheel
 
 __all__ = ["ReleaseRef", "SummaryUnavailable", "release_summaries"]
-
-
-@dataclass(frozen=True, slots=True)
-class ReleaseRef:
-    """One release to summarise: its files as the audit sees them (``--as-of`` applied)."""
-
-    name: str
-    version: str
-    files: tuple[FileInfo, ...]
 
 
 class SummaryUnavailable(Exception):

@@ -10,6 +10,7 @@ sub-directories (a directory of modules without ``__init__.py``, such as
 
 from __future__ import annotations
 
+import functools
 import os
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -33,16 +34,37 @@ class WheelError(ValueError):
     """A wheel that cannot be read (not a zip, unsafe paths, over the limits)."""
 
 
-def _rank(f: FileInfo) -> tuple[int, int, int, str]:
+@functools.lru_cache(maxsize=1)
+def _here() -> frozenset[str]:
+    """The tags this interpreter installs (its parser reads the sources: a wheel
+    for a newer Python may use syntax it cannot parse)."""
+    from packaging.tags import sys_tags
+
+    return frozenset(str(t) for t in sys_tags())
+
+
+def _installs_here(filename: str) -> bool:
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    try:
+        tags = parse_wheel_filename(filename)[3]
+    except InvalidWheelFilename:
+        return False
+    return any(str(t) in _here() for t in tags)
+
+
+def _rank(f: FileInfo) -> tuple[int, int, int, int, str]:
     name = f.filename
     pure = name.endswith("-none-any.whl")
     linux = "manylinux" in name and "x86_64" in name
-    return (0 if pure else 1, 0 if linux else 1, f.size if f.size is not None else 1 << 40, name)
+    size = f.size if f.size is not None else 1 << 40
+    return (0 if pure else 1, 0 if _installs_here(name) else 1, 0 if linux else 1, size, name)
 
 
 def choose_wheel(files: Iterable[FileInfo]) -> FileInfo | None:
-    """The wheel a release's API is read from: a pure-Python one, else a manylinux
-    x86_64 one, else the smallest; not a yanked file when another will do. None: no wheel."""
+    """The wheel a release's API is read from: a pure-Python one, else one this
+    interpreter would install, else a manylinux x86_64 one, else the smallest;
+    not a yanked file when another will do. None: no wheel."""
     wheels = [f for f in files if f.is_wheel]
     if not wheels:
         return None

@@ -53,7 +53,17 @@ def _one(job: dict[str, Any]) -> dict[str, Any]:
             metadata=contents.metadata,
             entry_points=contents.entry_points,
         )
-        return {"ok": True, "summary": to_data(summary)}
+        data = to_data(summary)
+        data["peak_mb"] = _peak_mb()
+        return {"ok": True, "summary": data}
+
+
+def _peak_mb() -> float:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on POSIX
+        return 0.0
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KB on Linux
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -230,15 +230,20 @@ def _file(filename: str, size: int = 100, yanked: bool = False) -> FileInfo:
     return FileInfo(filename, "1.0", f"http://127.0.0.1/{filename}", (), None, yanked, None, None, size, None)
 
 
-def test_choose_wheel_prefers_pure_then_linux_then_small() -> None:
+def test_choose_wheel_prefers_pure_then_installable_here_then_linux_then_small() -> None:
+    from packaging.tags import sys_tags
+
+    here = str(next(iter(sys_tags())))
     files = [
         _file("x-1.0.tar.gz"),
-        _file("x-1.0-cp311-cp311-win_amd64.whl", 10),
-        _file("x-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", 50),
+        _file("x-1.0-cp399-cp399-win_amd64.whl", 10),
+        _file("x-1.0-cp399-cp399-manylinux_2_17_x86_64.whl", 20),  # a Python whose syntax may be newer
+        _file(f"x-1.0-{here}.whl", 50),
     ]
-    assert choose_wheel(files).filename.endswith("manylinux_2_17_x86_64.whl")
+    assert choose_wheel(files).filename == f"x-1.0-{here}.whl"
+    assert choose_wheel(files[:3]).filename == "x-1.0-cp399-cp399-manylinux_2_17_x86_64.whl"
     assert choose_wheel(files + [_file("x-1.0-py3-none-any.whl", 500)]).filename == "x-1.0-py3-none-any.whl"
-    assert choose_wheel(files + [_file("x-1.0-py3-none-any.whl", 5, yanked=True)]).filename.endswith("x86_64.whl")
+    assert choose_wheel(files + [_file("x-1.0-py3-none-any.whl", 5, yanked=True)]).filename == f"x-1.0-{here}.whl"
     assert choose_wheel([_file("x-1.0.tar.gz")]) is None
 
 

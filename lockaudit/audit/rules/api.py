@@ -14,8 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ...apidiff.changes import DEFAULTS, DEPRECATIONS, DISTRIBUTION, REMOVALS, SIGNATURES, ApiChange, ApiDiff, ApiUnknown
-from ...apidiff.summaries import ReleaseRef
+from ...apidiff.changes import (
+    DEFAULTS,
+    DEPRECATIONS,
+    DISTRIBUTION,
+    REMOVALS,
+    SIGNATURES,
+    ApiChange,
+    ApiDiff,
+    ApiUnknown,
+    ReleaseRef,
+)
 from ...errors import InvalidVersion
 from ...findings import Finding, RuleCode, Severity
 from ..facts import PackageFacts
