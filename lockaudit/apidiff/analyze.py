@@ -24,6 +24,7 @@ from pathlib import Path
 
 import orjson
 
+from ..errors import ApiDiffError
 from .model import ApiSummary, SummaryDecodeError, from_data
 
 __all__ = ["AnalysisFailed", "AnalysisLimits", "Job", "analyze"]
@@ -56,9 +57,9 @@ class AnalysisLimits:
             try:
                 value = float(text)
             except ValueError:
-                raise ValueError(f"{name}: expected a number, got {text!r}") from None
-            if value < 0:
-                raise ValueError(f"{name}: must not be negative, got {text!r}")
+                raise ApiDiffError(f"{name}: expected a number, got {text!r}") from None
+            if value < 0 or value != value:
+                raise ApiDiffError(f"{name}: expected a number of at least 0, got {text!r}")
             return value
 
         return cls(
@@ -87,12 +88,10 @@ class Job:
 class AnalysisFailed(Exception):
     """An analysis that gave no summary; ``unavailable`` when it cannot run here at all."""
 
-    def __init__(self, reason: str, *, unavailable: bool = False, retry: bool = False) -> None:
+    def __init__(self, reason: str, *, unavailable: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.unavailable = unavailable
-        #: Worth trying again later (killed by the clock or memory): remembered for a TTL only.
-        self.retry = retry
 
 
 _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
@@ -162,7 +161,7 @@ async def analyze(jobs: Sequence[Job], limits: AnalysisLimits) -> list[ApiSummar
                 f"the analysis process ended early ({how}; its limits: {limits.memory_mb} MB of memory, "
                 f"{seconds:.0f} s per wheel): {tail[0][:200]}"
             )
-        answers += [AnalysisFailed(f"{j.filename}: {why}", retry=True) for j in jobs[len(answers) :]]
+        answers += [AnalysisFailed(f"{j.filename}: {why}") for j in jobs[len(answers) :]]
     return answers[: len(jobs)]
 
 

@@ -85,6 +85,8 @@ class _Differ:
         self.changes: list[ApiChange] = []
         self.suppressed: list[ApiChange] = []
         self._seen: set[tuple[str, str]] = set()
+        self._old_members: dict[int, tuple[dict[str, str], bool]] = {}
+        self._new_members: dict[int, tuple[dict[str, str], bool]] = {}
         self._new_paths: dict[str, list[str]] = {}
         for path, canonical in new.exposed.items():
             self._new_paths.setdefault(canonical, []).append(path)
@@ -149,7 +151,9 @@ class _Differ:
 
     def _module_names(self, module: str) -> frozenset[str]:
         obj = self.new.objects.get(self.new.exposed.get(module, module))
-        return obj.names or frozenset() if obj is not None and obj.kind == KIND_MODULE else frozenset()
+        if obj is None or obj.kind != KIND_MODULE:
+            return frozenset()
+        return obj.names or frozenset()
 
     def _forwards(self, module: str) -> tuple[tuple[str, ...], bool] | None:
         obj = self.new.objects.get(self.new.exposed.get(module, module))
@@ -166,7 +170,7 @@ class _Differ:
             if path == canonical and self._kind(self.old, canonical) == KIND_MODULE:
                 continue  # modules: see distribution()
             parent = path.rpartition(".")[0]
-            if any(parent == m or parent.startswith(m + ".") for m in removed_modules):
+            if removed_modules and _under(parent, removed_modules):
                 continue
             old_obj = self.old.objects.get(canonical)
             if old_obj is None:
@@ -182,7 +186,10 @@ class _Differ:
         self.removals(gone)
 
     def removals(self, gone: list[tuple[str, str, ApiObject]]) -> None:
-        added = {p: c for p, c in self.new.exposed.items() if p not in self.old.exposed}
+        added: dict[str, list[tuple[str, str]]] = {}
+        for p, c in self.new.exposed.items():
+            if p not in self.old.exposed:
+                added.setdefault(p.rpartition(".")[0], []).append((p, c))
         for path, canonical, old_obj in gone:
             exported = path in self.old.exported
             parent, _, name = path.rpartition(".")
@@ -223,15 +230,14 @@ class _Differ:
                 continue
             self.report(change)
 
-    def _renamed(self, parent: str, old_obj: ApiObject, added: dict[str, str]) -> str | None:
+    def _renamed(self, parent: str, old_obj: ApiObject, added: dict[str, list[tuple[str, str]]]) -> str | None:
         """The one new name in the same module with the same kind and (non-empty) signature."""
         if old_obj.kind not in (KIND_FUNCTION, KIND_CLASS) or not old_obj.params:
             return None
         found = [
             p
-            for p, c in added.items()
-            if p.rpartition(".")[0] == parent
-            and (o := self.new.objects.get(c)) is not None
+            for p, c in added.get(parent, ())
+            if (o := self.new.objects.get(c)) is not None
             and o.kind == old_obj.kind
             and o.params == old_obj.params
         ]
@@ -262,9 +268,29 @@ class _Differ:
         if old.kind == KIND_CLASS:
             self.members(path, old, new, exported)
 
+    @staticmethod
+    def _all_members(summary: ApiSummary, obj: ApiObject, cache: dict[int, tuple[dict[str, str], bool]]) -> tuple[dict[str, str], bool]:
+        """A class's public members, inherited ones included (the first in its MRO wins, as
+        Python looks them up), and whether any class in its MRO has bases outside the wheel."""
+        found = cache.get(id(obj))
+        if found is not None:
+            return found
+        members = dict(obj.members or {})
+        external = obj.external_bases
+        for base_path in obj.mro or ():
+            base = summary.objects.get(base_path)
+            if base is None:
+                continue
+            external = external or base.external_bases
+            for name, canonical in (base.members or {}).items():
+                members.setdefault(name, canonical)
+        cache[id(obj)] = (members, external)
+        return members, external
+
     def members(self, path: str, old: ApiObject, new: ApiObject, exported: bool) -> None:
-        new_members = new.members or {}
-        for name, old_mc in sorted((old.members or {}).items()):
+        old_members, _ = self._all_members(self.old, old, self._old_members)
+        new_members, new_external = self._all_members(self.new, new, self._new_members)
+        for name, old_mc in sorted(old_members.items()):
             member_path = f"{path}.{name}"
             old_obj = self.old.objects.get(old_mc)
             if old_obj is None:
@@ -272,7 +298,7 @@ class _Differ:
             new_mc = new_members.get(name)
             if new_mc is None:
                 change = ApiChange("object-removed", member_path, old=old_obj.kind, exported=exported)
-                if new.external_bases:
+                if new_external:
                     self.suppress(change, "may be inherited from a base class outside the package")
                 elif old_obj.builtin:
                     self.suppress(change, "a builtin rebound under this name")
@@ -282,6 +308,15 @@ class _Differ:
             new_obj = self.new.objects.get(new_mc)
             if new_obj is not None:
                 self.compare(member_path, old_mc, old_obj, new_mc, new_obj, exported)
+
+
+def _under(module: str, modules: set[str]) -> bool:
+    """Whether ``module`` is one of ``modules`` or lies below one."""
+    while module:
+        if module in modules:
+            return True
+        module = module.rpartition(".")[0]
+    return False
 
 
 def _normal_specifier(text: str | None) -> str:

@@ -86,8 +86,8 @@ class ApiObject(NamedTuple):
     ``params`` is a function's signature, or a class's constructor (``self``
     left out); None when it cannot be known. ``deprecated`` is the message of
     a deprecation the object raises or is decorated with ("" when it has
-    none to quote), None when it has none. ``members`` maps a class's public
-    member names to their canonical paths (inherited ones included).
+    none to quote), None when it has none. ``members`` maps a class's own public
+    member names to their canonical paths (``mro`` leads to the inherited ones).
     ``external_bases``: a class with bases outside the wheel, whose members
     may come from there. ``forwards``: for a module with a ``__getattr__``,
     the names it serves (``("*",)`` when that cannot be told); None without
@@ -108,6 +108,9 @@ class ApiObject(NamedTuple):
     #: For a module: every name bound in it at run time, public or not (a name that
     #: leaves ``__all__`` but stays importable is not removed).
     names: frozenset[str] | None = None
+    #: For a class: its bases inside the wheel in method resolution order (canonical
+    #: paths); ``members`` holds its own members, inherited ones are theirs.
+    mro: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,9 +168,10 @@ def _object_row(path: str, o: ApiObject) -> list[Any]:
         o.builtin,
         o.target,
         None if o.names is None else sorted(o.names),
+        None if o.mro is None else list(o.mro),
     ]
     # Trailing defaults are left out: most objects are a kind and a signature.
-    defaults = [None, None, None, None, False, None, False, False, None, None]
+    defaults = [None, None, None, None, False, None, False, False, None, None, None]
     while len(row) > 1 and row[-1] == defaults[len(row) - 1]:
         row.pop()
     return row
@@ -192,21 +196,29 @@ def to_data(summary: ApiSummary) -> dict[str, Any]:
     }
 
 
+_WIDTH = len(ApiObject._fields)
+
+
 def _object(path: str, row: list[Any]) -> ApiObject:
-    if not isinstance(row, list) or not row or len(row) > len(ApiObject._fields):
+    if not isinstance(row, list) or not row or len(row) > _WIDTH:
         raise ValueError(f"bad object row {row!r}")
-    obj = ApiObject(*row)
-    if obj.params is not None:
-        obj = obj._replace(params=tuple(Param(*p) for p in obj.params))
-    if obj.members is not None:
-        obj = obj._replace(
-            members=MappingProxyType({name: c or f"{path}.{name}" for name, c in obj.members.items()})
-        )
-    if obj.forwards is not None:
-        obj = obj._replace(forwards=tuple(obj.forwards))
-    if obj.names is not None:
-        obj = obj._replace(names=frozenset(obj.names))
-    return obj
+    if len(row) < 2:
+        return ApiObject(row[0])  # most attributes and modules: a kind alone
+    row = row + [None] * (_WIDTH - len(row))
+    kind, params, deprecated, members, external, forwards, warns, builtin, target, names, mro = row
+    return ApiObject(
+        kind,
+        None if params is None else tuple(Param(*p) for p in params),
+        deprecated,
+        None if members is None else {name: c or f"{path}.{name}" for name, c in members.items()},
+        bool(external),
+        None if forwards is None else tuple(forwards),
+        bool(warns),
+        bool(builtin),
+        target,
+        None if names is None else frozenset(names),
+        None if mro is None else tuple(mro),
+    )
 
 
 def from_data(data: Mapping[str, Any]) -> ApiSummary:

@@ -171,16 +171,15 @@ class _Reducer:
 
     def _class(self, cls: Any) -> ApiObject:
         try:
-            members = cls.all_members
+            mro = cls.mro()
         except (ValueError, RecursionError, *self.errors):
-            members = dict(cls.members)
+            mro = []  # an inheritance cycle, or bases griffe cannot order: own members only
         # Only the wheel's own modules are loaded: a base that does not resolve
         # is outside it (or not static), and members may come from there.
-        own_bases = [b for b in cls.bases if str(b).split("[", 1)[0] not in _NEUTRAL_BASES]
-        external = len(cls.resolved_bases) < len(own_bases)
-        params: tuple[Param, ...] | None
-        init = members.get("__init__")
+        external = self._external_bases(cls)
         deprecated = self.deprecation(cls)
+        init = next((c.members["__init__"] for c in (cls, *mro) if "__init__" in c.members), None)
+        params: tuple[Param, ...] | None
         if init is not None:
             init_obj = init
             if init.is_alias:
@@ -192,9 +191,10 @@ class _Reducer:
             else:
                 params = None
         else:
-            params = None if external else ()
+            params = None if external or any(self._external_bases(c) for c in mro) else ()
+        # Own members only; inherited ones are the bases' (``mro``), joined by the diff.
         public: dict[str, str] = {}
-        for name, member in members.items():
+        for name, member in cls.members.items():
             if name in ("__init__", "__new__") or (name.startswith("_") and name not in PROTOCOL_METHODS):
                 continue
             if member.is_alias:
@@ -207,7 +207,13 @@ class _Reducer:
             else:
                 canonical = self.add(member)
             public[name] = canonical
-        return ApiObject(KIND_CLASS, params, deprecated, members=public, external_bases=external)
+        bases = tuple(self.add(base) for base in mro)
+        return ApiObject(KIND_CLASS, params, deprecated, members=public, external_bases=external, mro=bases or None)
+
+    @staticmethod
+    def _external_bases(cls: Any) -> bool:
+        own_bases = [b for b in cls.bases if str(b).split("[", 1)[0] not in _NEUTRAL_BASES]
+        return len(cls.resolved_bases) < len(own_bases)
 
     # -- modules
 

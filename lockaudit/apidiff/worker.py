@@ -59,11 +59,19 @@ def _one(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory so far, in MB (0: unknown).
+
+    Read from /proc (VmHWM, reset by exec): ``getrusage``'s maxrss of a child may
+    carry its parent's peak from before the fork.
+    """
     try:
-        import resource
-    except ImportError:  # pragma: no cover - not on POSIX
-        return 0.0
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KB on Linux
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
 
 
 def main(argv: list[str] | None = None) -> int:

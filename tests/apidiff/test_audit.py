@@ -175,3 +175,20 @@ def test_cli_flag_and_second_run_from_the_cache(app_index, tmp_path, cache_path)
         assert found["LA021"]["data"]["changes"][0]["new"] == "'scrypt'"
     bad = subprocess.run(command[:-1] + ["sometimes"], capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode == 2 and "--api-changes" in bad.stderr
+
+
+def test_bad_limit_in_the_environment_is_a_clear_error(app_index, tmp_path, cache_path) -> None:
+    from lockaudit.apidiff import AnalysisLimits
+    from lockaudit.errors import ApiDiffError
+
+    with pytest.raises(ApiDiffError, match="LOCKAUDIT_API_TIMEOUT: expected a number, got 'soon'"):
+        AnalysisLimits.from_env({"LOCKAUDIT_API_TIMEOUT": "soon"})
+    assert AnalysisLimits.from_env({"LOCKAUDIT_API_MEMORY_MB": "512"}).memory_mb == 512
+    root = project(tmp_path, "papp>=1.0\n", "papp==1.0.0\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "LOCKAUDIT_"))}
+    env.update(PIP_CONFIG_FILE=os.devnull, LOCKAUDIT_CACHE_DIR=str(tmp_path / "d"), LOCKAUDIT_API_MEMORY_MB="-1")
+    proc = subprocess.run(
+        [sys.executable, "-m", "lockaudit", str(root), "--index-url", app_index.url, "--cache", cache_path],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2 and "LOCKAUDIT_API_MEMORY_MB" in proc.stderr, proc.stderr
