@@ -64,7 +64,7 @@ def build_sdist(name: str, version: str) -> tuple[str, bytes]:
     dist = name.replace("-", "_")
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        data = f"Metadata-Version: 1.1\nName: {name}\nVersion: {version}\n".encode()
+        data = f"Metadata-Version: 2.2\nName: {name}\nVersion: {version}\n".encode()
         member = tarfile.TarInfo(f"{dist}-{version}/PKG-INFO")
         member.size = len(data)
         tf.addfile(member, io.BytesIO(data))
