@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "explain": "explain",
     "inputs": "inputs",
     "versions": "versions",
+    "diff": "diff",
     "cache": "cache",
     "lock": "lock",
     "check": "check",

@@ -17,6 +17,7 @@ __all__ = [
     "AuditError",
     "ResolutionError",
     "PolicyError",
+    "ApiDiffError",
 ]
 
 
@@ -58,3 +59,7 @@ class AuditError(LockauditError):
 
 class ResolutionError(LockauditError):
     """The resolver found no consistent set of pins; carries the conflict as data."""
+
+
+class ApiDiffError(LockauditError, ValueError):
+    """The API diff cannot run as configured (a bad ``LOCKAUDIT_API_*`` limit)."""

@@ -226,6 +226,13 @@ class RuleCode(enum.StrEnum):
     TRANSITIVE_DRIFT = "LA018"
     DEPENDENCIES_UNKNOWN = "LA019"
     UNREADABLE_INPUT = "LA020"
+    # LA021-LA026: what an upgrade changes in the API (lockaudit.apidiff).
+    API_DEFAULT_CHANGED = "LA021"
+    API_REMOVED = "LA022"
+    API_SIGNATURE_CHANGED = "LA023"
+    API_DEPRECATION = "LA024"
+    API_DISTRIBUTION_CHANGED = "LA025"
+    API_UNKNOWN = "LA026"
 
     # Aliases by number.
     LA001 = "LA001"
@@ -248,6 +255,12 @@ class RuleCode(enum.StrEnum):
     LA018 = "LA018"
     LA019 = "LA019"
     LA020 = "LA020"
+    LA021 = "LA021"
+    LA022 = "LA022"
+    LA023 = "LA023"
+    LA024 = "LA024"
+    LA025 = "LA025"
+    LA026 = "LA026"
 
     @classmethod
     def parse(cls, text: str | RuleCode) -> RuleCode:

@@ -41,7 +41,7 @@ from ..model import Lockfile
 from ..resolve.fresh import FreshInstall
 from .facts import AuditContext, PackageFacts
 from .policy import Policy, apply_policy, load_policy
-from .rules import availability, constraints, dependencies, drift, environment, inputs, releases
+from .rules import api, availability, constraints, dependencies, drift, environment, inputs, releases
 from .units import EarlyDependencies, UnitResult, audit_units
 
 __all__ = ["AuditOptions", "audit", "audit_async", "audit_lockfile", "build_report"]
@@ -66,6 +66,8 @@ class AuditOptions:
     #: Kept for compatibility: every audit now resolves afresh (lock
     #: consistency LA017, transitive drift LA018, unknown dependencies LA019).
     resolve: bool = False
+    #: Read the locked and the fresh wheel of upgrades for API changes (LA021-LA026).
+    api_changes: bool = True
 
 
 def _context(lockfile: Lockfile, policy: Policy) -> AuditContext:
@@ -208,6 +210,7 @@ def build_report(
     index_url: str | None = None,
     extra_findings: Iterable[Finding] = (),
     dependency_changes: bool = True,
+    api_diffs: api.Results | None = None,
 ) -> AuditReport:
     """The report from the units' facts and fresh installs (pure: no I/O)."""
     ctx = _context(lockfile, policy)
@@ -222,6 +225,8 @@ def build_report(
         }
         for f in unit.facts:
             found = _package_findings(f, ctx, unit.installs, compare)
+            if api_diffs is not None:
+                found += api.check(f, api_diffs)
             if f.name in missing:
                 found = [x for x in found if not (x.code is RuleCode.LA018 and x.data.get("change") == "added")]
             findings += found
@@ -313,8 +318,27 @@ async def audit_lockfile(
         units = await audit_units(
             lockfile, client, policy, ctx, histories, progress=progress, dependencies=early.dependencies
         )
+        api_diffs = None
+        if options.api_changes and api.enabled(policy):
+            from ..apidiff import ApiPairs  # loaded only when some upgrade's API is read
+
+            api_pairs = ApiPairs(client, progress)
+            try:
+                for unit in units:
+                    for f in unit.facts:
+                        if api.wanted(f, policy):
+                            api_pairs.start(*api.releases(f))  # once per (package, locked, fresh)
+                api_diffs = await api_pairs.wait()
+            except BaseException:
+                api_pairs.cancel()
+                raise
         return build_report(
-            lockfile, policy, units, index_url=index_url, dependency_changes=options.dependency_changes
+            lockfile,
+            policy,
+            units,
+            index_url=index_url,
+            dependency_changes=options.dependency_changes,
+            api_diffs=api_diffs,
         )
     finally:
         if own:

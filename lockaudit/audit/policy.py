@@ -14,6 +14,7 @@ by command-line flags through :meth:`Policy.merged_with`. Example::
     platform = ["linux", "darwin"]
     as-of = 2025-01-31           # audit as if it were the end of this day (UTC), or a time: 2025-01-31T12:00:00Z
     allow-unknown = false
+    api-changes = "minor"        # smallest upgrade whose API is compared (LA021-LA026): patch, minor, major, never
 
     [tool.lockaudit.severity]    # change a rule's severity
     LA008 = "info"
@@ -74,7 +75,9 @@ from ..findings import (
 from .rules.catalog import CATALOG
 
 __all__ = [
+    "API_CHANGE_SIZES",
     "CONFIG_FILES",
+    "DEFAULT_API_CHANGES",
     "DEFAULT_COOLDOWN",
     "DEFAULT_FAIL_ON",
     "PackagePolicy",
@@ -90,6 +93,9 @@ __all__ = [
 ]
 
 DEFAULT_COOLDOWN = _dt.timedelta(days=7)
+#: The API of upgrades of this size and up is compared (LA021-LA026); "never" turns it off.
+DEFAULT_API_CHANGES = "minor"
+API_CHANGE_SIZES = ("patch", "minor", "major", "never")
 #: Without configuration the run fails on high (major) findings and worse.
 DEFAULT_FAIL_ON: Severity | None = Severity.HIGH
 #: Looked for in each directory, in this order.
@@ -137,6 +143,8 @@ class Policy:
     allow_unknown: bool = False
     #: The file it was read from, if any.
     source: str | None = None
+    #: The smallest upgrade (patch, minor, major) whose API changes are read; "never": none.
+    api_changes: str = DEFAULT_API_CHANGES
 
     def __post_init__(self) -> None:
         where = self.source or "policy"
@@ -196,6 +204,8 @@ class Policy:
                 value = loader.moment(value, key)
             elif name == "allow_unknown":
                 value = loader.boolean(value, key)
+            elif name == "api_changes":
+                value = loader.api_changes(value, key)
             elif name in ("python", "platform"):
                 value = loader.strings(value, key)
                 loader.targets(
@@ -416,6 +426,11 @@ class _Loader:
                 pass
         raise self.fail(key, "a date such as 2026-12-31", value)
 
+    def api_changes(self, value: object, key: str) -> str:
+        if isinstance(value, str) and value.strip().lower() in API_CHANGE_SIZES:
+            return value.strip().lower()
+        raise self.fail(key, "one of " + ", ".join(API_CHANGE_SIZES), value)
+
     def boolean(self, value: object, key: str) -> bool:
         if isinstance(value, bool):
             return value
@@ -562,6 +577,7 @@ class _Loader:
         "suppress",
         "as-of",
         "allow-unknown",
+        "api-changes",
     )
 
     def policy(self, data: Mapping[str, Any], source: str | None) -> Policy:
@@ -589,6 +605,8 @@ class _Loader:
             kwargs["as_of"] = self.moment(table["as-of"], "as-of")
         if "allow-unknown" in table:
             kwargs["allow_unknown"] = self.boolean(table["allow-unknown"], "allow-unknown")
+        if "api-changes" in table:
+            kwargs["api_changes"] = self.api_changes(table["api-changes"], "api-changes")
         return Policy(**kwargs)
 
 

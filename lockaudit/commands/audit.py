@@ -18,7 +18,7 @@ import sys
 
 from ..as_of import AS_OF_HELP
 from ..audit.engine import AuditOptions, audit
-from ..audit.policy import Policy, load_policy
+from ..audit.policy import API_CHANGE_SIZES, Policy, load_policy
 from ..errors import LockauditError, PolicyError
 from ..findings import AuditReport, ExitCode, ReportFile, ReportUnit, Threshold
 from ..formats import FORMATS, render
@@ -97,6 +97,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     pol.add_argument("--as-of", metavar="WHEN", help="audit " + AS_OF_HELP)
     pol.add_argument("--allow-unknown", action="store_true", default=None, help="do not exit 3 for unknown packages")
+    pol.add_argument(
+        "--api-changes",
+        choices=API_CHANGE_SIZES,
+        help="read the API of upgrades of this size and up from their wheels (LA021-LA026; default: minor)",
+    )
     parser.add_argument("--input-format", help="force the input format of the files named (requirements, pyproject, poetry.lock, ...)")
     parser.add_argument(
         "--resolve",
@@ -126,6 +131,7 @@ def _policy(args: argparse.Namespace) -> Policy:
         platform=args.platform,
         as_of=args.as_of,
         allow_unknown=args.allow_unknown,
+        api_changes=args.api_changes,
     )
 
 

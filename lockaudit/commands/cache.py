@@ -18,7 +18,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser = subparsers.add_parser(
         "cache",
         help="show, clear, export or import the release-history cache",
-        description="Manage the cache of release histories and metadata files. A snapshot "
+        description="Manage the cache of release histories, metadata files and API summaries. A snapshot "
         "(export/import) lets an air-gapped CI audit with --offline.",
     )
     parser.add_argument(
@@ -64,6 +64,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             print(f"location:  {info.location}", file=out)
             print(f"histories: {info.pages}", file=out)
             print(f"metadata:  {info.metadata}", file=out)
+            print(f"api:       {info.api}", file=out)
             print(f"size:      {info.size_bytes / 1e6:.1f} MB", file=out)
             print(f"oldest:    {_when(info.oldest)}", file=out)
             print(f"newest:    {_when(info.newest)}", file=out)

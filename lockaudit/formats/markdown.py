@@ -15,7 +15,7 @@ import re
 
 from packaging.utils import canonicalize_name
 
-from ..findings import AuditReport, Finding, PackageReport, Severity, Threshold
+from ..findings import AuditReport, Finding, PackageReport, RuleCode, Severity, Threshold
 from ._common import (
     declared_text,
     fresh_text,
@@ -89,6 +89,34 @@ def _package_row(pkg: PackageReport, report: AuditReport, threshold: Threshold) 
     )
 
 
+#: Rule codes whose data lists changes (``data["changes"][i]["text"]``): every item is
+#: listed under the finding, up to this many.
+_ITEM_CODES = frozenset(
+    {
+        RuleCode.API_DEFAULT_CHANGED,
+        RuleCode.API_REMOVED,
+        RuleCode.API_SIGNATURE_CHANGED,
+        RuleCode.API_DEPRECATION,
+        RuleCode.API_DISTRIBUTION_CHANGED,
+    }
+)
+MAX_ITEMS = 20
+
+
+def _items(f: Finding) -> list[str]:
+    """The changes an API finding lists, as nested list lines (all in the JSON report)."""
+    if f.code not in _ITEM_CODES:
+        return []
+    changes = f.data.get("changes")
+    if not isinstance(changes, (list, tuple)):
+        return []
+    texts = [str(c.get("text", "")) for c in changes if hasattr(c, "get")]
+    lines = [f"  - {code(t)}" for t in texts[:MAX_ITEMS]]
+    if len(texts) > MAX_ITEMS:
+        lines.append(f"  - _and {len(texts) - MAX_ITEMS} more (the JSON and SARIF reports list them all)_")
+    return lines
+
+
 def _details(
     name: str, findings: list[Finding], note: str | None, report: AuditReport, threshold: Threshold
 ) -> str:
@@ -111,6 +139,7 @@ def _details(
         else:
             mark = " **fails the run**" if report.is_blocking(f, threshold) else ""
             lines.append(f"- {_ICONS[f.severity]} **{f.code}** ({f.severity.value}){mark}: {escape(f.message)}{where}")
+            lines += _items(f)
     lines += ["", "</details>"]
     return "\n".join(lines)
 

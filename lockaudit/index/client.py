@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+from ..errors import IndexClientError
 from .cache import Cache, CacheEntry, SafeCache, metadata_key, open_cache, page_key
 from .history import (
     FetchStatus,
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_TTL",
+    "FileUnavailable",
     "Progress",
     "IndexClient",
     "fetch_histories",
@@ -68,6 +70,10 @@ DEFAULT_TTL = 600.0
 
 #: ``progress(done, total, name)``, called once per project as it is answered.
 Progress = Callable[[int, int, str], None]
+
+
+class FileUnavailable(IndexClientError):
+    """A distribution file could not be had: refused, missing, too large, or not what the index says."""
 
 
 def _utc(ts: float) -> datetime:
@@ -417,6 +423,35 @@ class IndexClient:
             await self._store(key, CacheEntry(data, self._clock()))
             await self._flush()
         return metadata
+
+    async def fetch_file(self, file: FileInfo, *, max_bytes: int | None = None) -> bytes:
+        """A distribution file's bytes, checked against every hash the index gives.
+
+        Never cached here (callers keep what they make of it). Raises
+        FileUnavailable (offline, an HTTP error, larger than ``max_bytes``, a
+        digest that does not match) or IndexUnreachable.
+        """
+        if self.offline:
+            raise FileUnavailable(f"offline: {file.filename} is not downloaded")
+        if max_bytes is not None and file.size is not None and file.size > max_bytes:
+            raise FileUnavailable(f"{file.filename} is {file.size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+        response = await self._http.get(file.url)
+        if response.status_code != 200:
+            raise FileUnavailable(f"{file.filename}: HTTP {response.status_code}")
+        body = response.content
+        if max_bytes is not None and len(body) > max_bytes:
+            raise FileUnavailable(f"{file.filename} is over the {max_bytes / 1e6:.0f} MB limit")
+        import hashlib
+
+        for entry in file.hashes:
+            algorithm, _, expected = entry.partition(":")
+            try:
+                actual = hashlib.new(algorithm, body).hexdigest()
+            except ValueError:
+                continue  # an algorithm hashlib does not know: nothing to check with
+            if actual != expected.lower():
+                raise FileUnavailable(f"{file.filename}: its {algorithm} digest does not match the index's")
+        return body
 
     async def release_metadata(self, history: ProjectHistory, version: str) -> CoreMetadata:
         """The core metadata of one release, from its most convenient file

@@ -31,7 +31,7 @@ from .errors import install_handlers
 from .index import IndexPool
 from .metrics import Metrics
 from .middleware import ServiceMiddleware
-from .routes import audit, check, health, match, resolve, versions
+from .routes import audit, check, diff, health, match, resolve, versions
 from .routes.docs import install_docs
 from .schemas import AuditRequest, MatchRequest
 from .settings import ServiceSettings
@@ -42,7 +42,7 @@ logger = logging.getLogger("lockaudit.service")
 
 DESCRIPTION = """\
 Which versions would a fresh install take that you never tested? The same
-audit, check, resolve and version queries as the `lockaudit` CLI, from one
+audit, check, resolve, version and API-diff queries as the `lockaudit` CLI, from one
 shared cache.
 
 * Reports are the CLI's: `POST /v1/audit` answers the `--format json` document
@@ -168,7 +168,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     install_handlers(app)
     # Routes are matched in order: the hot bulk endpoint first. Bearer tokens are
     # checked by the middleware, before a body is read (see ``_with_security``).
-    for module in (match, versions, audit, check, resolve):
+    for module in (match, versions, diff, audit, check, resolve):
         app.include_router(module.router)
     app.include_router(health.router)
     install_docs(app)

@@ -18,6 +18,8 @@ from ..as_of import AS_OF_HELP
 from ..inputs.detect import FORMATS as INPUT_FORMATS
 
 __all__ = [
+    "ApiChangeOut",
+    "ApiDiffResponse",
     "AuditRequest",
     "CheckRequest",
     "ErrorBody",
@@ -277,6 +279,41 @@ class VersionsResponse(BaseModel):
     from_cache: bool
     stale: bool = Field(description="Answered from an expired cache entry because the index failed")
     releases: list[ReleaseRow]
+
+
+# --------------------------------------------------------------------------- API diff
+
+
+class ApiChangeOut(BaseModel):
+    """One change in a package's API (``lockaudit diff --json`` has the same fields)."""
+
+    code: str = Field(description="The rule code an audit reports it under (LA021-LA025)", examples=["LA021"])
+    kind: str = Field(description="default-changed, object-removed, parameter-moved, deprecated, module-removed, ...")
+    path: str = Field(description="The public import path, e.g. `werkzeug.security.generate_password_hash`")
+    parameter: str | None
+    old: str | None
+    new: str | None
+    confidence: Literal["high", "low"]
+    note: str | None = Field(description="Why the confidence is low, or why a suppressed change is noise")
+    exported: bool = Field(description="The path is listed in an `__all__` or is a top-level `pkg.X`")
+    text: str = Field(description="The change in one line")
+
+
+class ApiDiffResponse(BaseModel):
+    """What the upgrade from ``old_version`` to ``new_version`` changes in the package's API."""
+
+    package: str
+    old_version: str
+    new_version: str
+    status: Literal["known", "unknown"] = Field(description="`unknown`: see `reason` (only an sdist, analysis failed)")
+    reason: str | None = None
+    old_wheel: str | None = None
+    new_wheel: str | None = None
+    counts: dict[str, int] | None = Field(
+        default=None, description="Changes per family: defaults, removals, signatures, deprecations, distribution"
+    )
+    changes: list[ApiChangeOut]
+    suppressed: list[ApiChangeOut] = Field(description="Left out as known noise; `note` says why")
 
 
 # --------------------------------------------------------------------------- match

@@ -138,7 +138,8 @@ class ServiceProcess:
 
     def log_records(self) -> list[dict]:
         out = []
-        for line in self.log().splitlines():
+        # JSON Lines: records end at "\n" only (a path may hold U+0085 or U+2028, which splitlines() splits at)
+        for line in self.log().split("\n"):
             line = line.strip()
             if line.startswith("{"):
                 out.append(json.loads(line))

@@ -345,6 +345,101 @@ _RULES = (
         """Ask the maintainers to publish wheels (or an sdist with Metadata 2.2), pin a
         release that has them, or suppress LA019 for the package once you have checked
         its dependencies yourself.""",
+    ),    _rule(
+        RuleCode.API_DEFAULT_CHANGED,
+        "ApiDefaultChanged",
+        "An upgrade changes the default value of public parameters",
+        Severity.MEDIUM,
+        """Read statically from the locked and the fresh wheel (never imported): a public
+        function or constructor keeps its parameter but now uses another default. Code
+        that relies on the default silently changes behaviour: nothing fails, the result
+        differs. Runs for upgrades of minor size and up (api-changes = "patch" in the
+        policy includes patch upgrades). Defaults that are hard to read are labelled low
+        confidence: a change to None (often "inherit the setting") and one named marker or
+        constant replaced by another; a stub's "..." is never compared. The finding
+        counts the changes and names the first; the JSON and SARIF reports list them all,
+        lockaudit diff PACKAGE OLD NEW shows the whole diff.""",
+        """requirements.txt:5    werkzeug==2.2.3   (fresh install takes 3.1.9)
+    LA021 werkzeug: 3 defaults changed from 2.2.3 to 3.1.9: security.generate_password_hash(method) 'pbkdf2:sha256' -> 'scrypt', ...""",
+        """Pass the values you rely on explicitly (generate_password_hash(pw,
+        method="pbkdf2:sha256")) before upgrading, or pin below the release that changed
+        them; suppress LA021 for the package once you have checked each call.""",
+    ),
+    _rule(
+        RuleCode.API_REMOVED,
+        "ApiRemoved",
+        "An upgrade removes or renames public objects or parameters",
+        Severity.MEDIUM,
+        """A public name (listed in __all__, or without a leading underscore, not in tests or
+        vendored code) of the locked version is gone from the fresh one: removed, renamed,
+        or only importable from elsewhere now; or a public function lost a parameter, or
+        it was renamed; or an object changed kind (a method became a property). Code using
+        it fails with ImportError, AttributeError or TypeError after the upgrade. Names a
+        module __getattr__ still serves, members that may now be inherited from a base
+        class outside the package, and names rebound to builtins are left out as noise.""",
+        """requirements.txt:7    httpx==0.23.0   (fresh install takes 0.28.1)
+    LA022 httpx: 27 removals or renames from 0.23.0 to 0.28.1: Client(app) removed, Client(proxies) removed, ...""",
+        """Move the code to the replacements before upgrading (the release notes name
+        them), or pin below the release that removed them.""",
+    ),
+    _rule(
+        RuleCode.API_SIGNATURE_CHANGED,
+        "ApiSignatureChanged",
+        "An upgrade moves public parameters or makes them keyword-only or required",
+        Severity.MEDIUM,
+        """A public function or constructor keeps a parameter but calls that worked may
+        not: it moved to another position (positional calls now pass values to the wrong
+        parameter), became keyword-only or positional-only, lost its default (now
+        required), or a new required parameter was added.""",
+        """requirements.txt:7    httpx==0.23.0   (fresh install takes 0.28.1)
+    LA023 httpx: 10 signature changes from 0.23.0 to 0.28.1: HTTPTransport(trust_env) moved from position 5 to 2, ...""",
+        """Call the functions with keyword arguments, and pass the newly required ones,
+        before upgrading.""",
+    ),
+    _rule(
+        RuleCode.API_DEPRECATION,
+        "ApiDeprecation",
+        "An upgrade deprecates public functions you may use",
+        Severity.LOW,
+        """A public function, method or class of the fresh release warns of its own
+        deprecation (warnings.warn with DeprecationWarning, PendingDeprecationWarning or
+        FutureWarning, a deprecation helper, or a @deprecated decorator) where the locked
+        one did not, or a name is now served only by a module __getattr__ that warns.
+        Tests that turn warnings into errors fail; the next release may remove it. Found
+        statically in the wheel's source; the message is quoted.""",
+        """requirements.txt:3    requests==2.28.0   (fresh install takes 2.32.3)
+    LA024 requests: 1 new deprecation from 2.28.0 to 2.32.3: adapters.HTTPAdapter.get_connection now warns: `get_connection` has been deprecated in favor of `get_connection_with_tls_context` ...""",
+        """Move to the replacement the warning names; run your tests with -W
+        error::DeprecationWarning to find the calls.""",
+    ),
+    _rule(
+        RuleCode.API_DISTRIBUTION_CHANGED,
+        "DistributionChanged",
+        "An upgrade removes public modules or entry points, or changes Requires-Python",
+        Severity.MEDIUM,
+        """The fresh release's wheel no longer has a public module the locked one had
+        (imports of it fail), or drops a console script or plugin entry point, or
+        declares another Requires-Python (read from the wheel itself). A finding with
+        only a Requires-Python change is low severity.""",
+        """requirements.txt:3    requests==2.28.0   (fresh install takes 2.32.3)
+    LA025 requests: Requires-Python >=3.7, <4 -> >=3.8 from 2.28.0 to 2.32.3""",
+        """Check that your code does not import the removed modules and that no script or
+        plugin you use is gone; make sure every target Python is still supported.""",
+    ),
+    _rule(
+        RuleCode.API_UNKNOWN,
+        "ApiUnknown",
+        "What an upgrade changes in the API is unknown",
+        Severity.INFO,
+        """lockaudit could not read the API of the locked or the fresh release: a release
+        with only an sdist (sources are never built), a wheel that could not be
+        downloaded or read, an analysis over its memory or time limits, --offline without
+        a cached summary. The API changes are reported as unknown, never as none.""",
+        """requirements.txt:9    legacy-tool==0.9   (fresh install takes 1.2)
+    LA026 legacy-tool: API changes from 0.9 to 1.2 unknown: legacy-tool 0.9 has only an sdist""",
+        """Nothing to fix in your project; suppress LA026 for the package if you have
+        reviewed the upgrade some other way. Limits: LOCKAUDIT_API_MEMORY_MB,
+        LOCKAUDIT_API_TIMEOUT, LOCKAUDIT_API_MAX_WHEEL_MB.""",
     ),
     _rule(
         RuleCode.UNREADABLE_INPUT,

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import CacheError
 from .interface import (
+    API,
+    API_MISS,
     METADATA,
     PAGE,
     Cache,
@@ -27,6 +29,8 @@ from .interface import (
     CacheUnavailableWarning,
     NullCache,
     SafeCache,
+    api_key,
+    api_miss_key,
     metadata_key,
     page_key,
 )
@@ -43,8 +47,12 @@ __all__ = [
     "SafeCache",
     "PAGE",
     "METADATA",
+    "API",
+    "API_MISS",
     "page_key",
     "metadata_key",
+    "api_key",
+    "api_miss_key",
     "default_cache_dir",
     "describe_cache",
     "open_cache",

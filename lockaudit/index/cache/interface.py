@@ -23,16 +23,23 @@ __all__ = [
     "CacheUnavailableWarning",
     "page_key",
     "metadata_key",
+    "api_key",
+    "api_miss_key",
     "PAGE",
     "METADATA",
+    "API",
+    "API_MISS",
 ]
 
 logger = logging.getLogger("lockaudit.index.cache")
 
 #: Kinds of entries: project pages (revalidated after a TTL) and core metadata
-#: files (immutable, kept forever).
+#: files (immutable, kept forever); API summaries of wheels (immutable, kept
+#: forever) and the wheels whose analysis failed (retried after a TTL).
 PAGE = "page"
 METADATA = "metadata"
+API = "api"
+API_MISS = "api-miss"
 
 
 def page_key(index_url: str, name: str) -> str:
@@ -43,6 +50,16 @@ def page_key(index_url: str, name: str) -> str:
 def metadata_key(file_hash: str) -> str:
     """The key of a file's core metadata: content-addressed, index-independent."""
     return f"{METADATA} {file_hash}"
+
+
+def api_key(file_hash: str, format_version: int) -> str:
+    """The key of a wheel's API summary: its content hash and the summary's format version."""
+    return f"{API} v{format_version} {file_hash}"
+
+
+def api_miss_key(file_hash: str, format_version: int) -> str:
+    """The key that remembers why a wheel's analysis failed (for one TTL)."""
+    return f"{API_MISS} v{format_version} {file_hash}"
 
 
 def kind_of(key: str) -> str:
@@ -76,6 +93,8 @@ class CacheInfo:
     size_bytes: int
     oldest: float | None = None
     newest: float | None = None
+    #: API summaries of wheels (lockaudit.apidiff).
+    api: int = 0
 
 
 class Cache(abc.ABC):

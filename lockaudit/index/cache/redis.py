@@ -14,7 +14,7 @@ import orjson
 import redis
 
 from ..settings import redact_url
-from .interface import METADATA, PAGE, Cache, CacheEntry, CacheInfo
+from .interface import API, METADATA, PAGE, Cache, CacheEntry, CacheInfo
 
 __all__ = ["RedisCache", "ERRORS"]
 
@@ -108,7 +108,7 @@ class RedisCache(Cache):
         return n
 
     def info(self) -> CacheInfo:
-        pages = metadata = size = 0
+        pages = metadata = api = size = 0
         oldest: float | None = None
         newest: float | None = None
         for key, entry in self.iter_entries():
@@ -116,10 +116,12 @@ class RedisCache(Cache):
                 pages += 1
             elif key.startswith(METADATA + " "):
                 metadata += 1
+            elif key.startswith(API + " "):
+                api += 1
             size += len(entry.data)
             oldest = entry.fetched_at if oldest is None else min(oldest, entry.fetched_at)
             newest = entry.fetched_at if newest is None else max(newest, entry.fetched_at)
-        return CacheInfo(self.name, self.url, pages, metadata, size, oldest, newest)
+        return CacheInfo(self.name, self.url, pages, metadata, size, oldest, newest, api)
 
     def close(self) -> None:
         self._r.close()

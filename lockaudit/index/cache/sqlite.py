@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from .interface import METADATA, PAGE, Cache, CacheEntry, CacheInfo
+from .interface import API, METADATA, PAGE, Cache, CacheEntry, CacheInfo
 
 __all__ = ["SQLiteCache", "DB_NAME", "ERRORS", "remove_database"]
 
@@ -232,7 +232,9 @@ class SQLiteCache(Cache):
             counts = dict(self._db.execute("SELECT kind, COUNT(*) FROM entries GROUP BY kind").fetchall())
             oldest, newest = self._db.execute("SELECT MIN(fetched_at), MAX(fetched_at) FROM entries").fetchone()
         size = sum(p.stat().st_size for p in self._files() if p.exists())
-        return CacheInfo(self.name, str(self.path), counts.get(PAGE, 0), counts.get(METADATA, 0), size, oldest, newest)
+        return CacheInfo(
+            self.name, str(self.path), counts.get(PAGE, 0), counts.get(METADATA, 0), size, oldest, newest, counts.get(API, 0)
+        )
 
     def _files(self) -> list[Path]:
         return [self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")]

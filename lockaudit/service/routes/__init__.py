@@ -1,1 +1,1 @@
-"""One router per topic: audit, check, resolve, versions (and match), health."""
+"""One router per topic: audit, check, resolve, versions (and match), diff, health."""
