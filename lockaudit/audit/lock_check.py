@@ -29,6 +29,7 @@ from ..findings import (
     Severity,
     Target,
     TargetResult,
+    Threshold,
 )
 from ..index.client import IndexClient
 from ..model import Lockfile, Requirement
@@ -38,6 +39,7 @@ from ..resolve.metadata import ReleaseDependencies
 from ..resolve.reporter import Progress
 from ..targets import project_targets
 from .policy import Policy, apply_policy
+from .rules.inputs import check as input_findings
 
 __all__ = ["check_exit_code", "check_lock_report", "default_selection"]
 
@@ -55,7 +57,7 @@ async def check_lock_report(
     *,
     client: IndexClient,
     policy: Policy,
-    threshold: Severity | None,
+    threshold: Threshold,
     python: Sequence[str] = (),
     platform: Sequence[str] = (),
     as_of: str | None = None,
@@ -85,6 +87,9 @@ async def check_lock_report(
             )
         )
     findings: dict[str, Finding] = {}
+    # A bad line of either file is a finding of its own (LA020), as in the audit.
+    for f in (*input_findings(inputs), *input_findings(lock)):
+        findings.setdefault(f.fingerprint, f)
     for result in results:
         for f in result.findings:
             findings.setdefault(f.fingerprint, f)
@@ -130,7 +135,11 @@ def _rows(
         if result.install is not None:
             names.update(dict.fromkeys(result.install.packages))
         names.update(dict.fromkeys(result.locked))
-    names.update(dict.fromkeys(f.package for f in findings if not f.package.startswith("<")))
+    names.update(
+        dict.fromkeys(
+            f.package for f in findings if not f.package.startswith("<") and f.code is not RuleCode.UNREADABLE_INPUT
+        )
+    )
     out = []
     for name in sorted(names):
         per_target: list[TargetResult] = []
@@ -180,10 +189,13 @@ def _rows(
     return out
 
 
-def check_exit_code(report: AuditReport, threshold: Severity | None, *, allow_unknown: bool = False) -> ExitCode:
-    """2 input errors; 1 an inconsistent lock or drift at/above ``threshold``; 3 unknowns; else 0."""
-    if report.errors:
+def check_exit_code(report: AuditReport, threshold: Threshold, *, allow_unknown: bool = False) -> ExitCode:
+    """2 an input that could not be read at all; 1 an inconsistent lock, a bad
+    input line (LA020), or drift at/above ``threshold``; 3 unknowns; else 0."""
+    if report.unreadable:
         return ExitCode.ERROR
+    if any(f.code is RuleCode.UNREADABLE_INPUT for f in report.active):
+        return ExitCode.FINDINGS
     for f in report.active:
         if f.code is RuleCode.LA017 and f.severity >= Severity.HIGH:
             return ExitCode.FINDINGS

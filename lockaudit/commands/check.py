@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     except LockauditError as exc:
         _err(f"lockaudit: error: {exc}")
         return ExitCode.ERROR
-    for problem in report.errors:
+    for problem in report.unreadable:
         _err(problem.render())
     if args.quiet < 2:
         display = threshold if threshold is not None else Severity.HIGH
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
 
             from ..formats.table import print_report
 
-            print_report(report, Console(), threshold=display)
+            print_report(report, Console(), threshold=display, problems=False)
         else:
             sys.stdout.write(render(report, args.format, threshold=display))
         if args.quiet == 0:

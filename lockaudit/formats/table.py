@@ -136,6 +136,8 @@ def _groups(packages: Sequence[PackageReport]) -> list[tuple[str | None, list[Pa
 
     for pkg in packages:
         files = _files_of(pkg)
+        for path in files:
+            find(path)  # every file is a member, linked or not
         for other in files[1:]:
             parent[find(other)] = find(files[0])
     members: dict[str, list[str]] = {}

@@ -143,3 +143,18 @@ def test_check_sarif_output_to_a_file(cli) -> None:
     sarif = json.loads(Path("out.sarif").read_text())
     rules = {r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
     assert "LA017" in rules
+
+
+def test_check_reads_past_a_bad_line_as_the_audit_does(cli, capsys: pytest.CaptureFixture[str]) -> None:
+    Path("requirements.in").write_text("web\n")
+    assert cli("lock", "requirements.in", "-o", "requirements.lock", "-q") == 0
+    Path("requirements.in").write_text("web\nthis is not a requirement!!\n")
+    # The bad line is a finding of its own (LA020, high): exit 1, the rest is checked.
+    assert cli("check", "requirements.in", "--lock", "requirements.lock", "--format", "json") == 1
+    out = capsys.readouterr()
+    report = json.loads(out.out)
+    assert [f["location"]["line"] for f in report["findings"] if f["code"] == "LA020"] == [2]
+    assert not [f for f in report["findings"] if f["code"] == "LA017" and f["severity"] == "high"]
+    assert "LA020" not in {p["name"] for p in report["packages"]} and "requirements.in" not in {
+        p["name"] for p in report["packages"]
+    }
