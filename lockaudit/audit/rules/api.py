@@ -101,9 +101,16 @@ def releases(facts: PackageFacts) -> tuple[ReleaseRef, ReleaseRef]:
     )
 
 
-def key(facts: PackageFacts) -> tuple[str, str, str]:
-    """The key of the package's pair among the audit's results (see ApiPairs)."""
-    old, new = releases(facts)
+def key(facts: PackageFacts) -> tuple[str, str, str] | None:
+    """The key of the package's pair among the audit's results (see ApiPairs);
+    None when it has no pair. Only versions: a release's file rows are decoded
+    only for the pairs that are read (decoding every package's would cost more
+    than a warm audit)."""
+    if facts.locked is None or not facts.fresh:
+        return None
+    old, new = facts.release(facts.locked.version), facts.release(facts.fresh)
+    if old is None or new is None:
+        return None
     return (facts.name, old.version, new.version)
 
 
@@ -114,9 +121,10 @@ def _listed(items: tuple[ApiChange, ...]) -> str:
 
 def check(facts: PackageFacts, results: Results) -> list[Finding]:
     """The findings for one package's API diff (none when it was not read)."""
-    if facts.locked is None or not facts.fresh or facts.release(facts.locked.version) is None or facts.release(facts.fresh) is None:
+    if not results or _jump(facts) in (None, "none"):
         return []
-    result = results.get(key(facts))
+    pair = key(facts)
+    result = results.get(pair) if pair is not None else None
     if result is None:
         return []
     locked, fresh = facts.locked.version, facts.fresh
