@@ -32,7 +32,7 @@ from ..as_of import as_of_label, parse_as_of
 from ..errors import InvalidSpecifier, InvalidVersion
 from ..index import IndexClient, IndexSettings, resolve_index_settings
 from ..index.cache import Cache
-from ..index.history import FetchStatus, FileInfo, ProjectHistory, paused_gc
+from ..index.history import FetchStatus, FileInfo, ProjectHistory
 from ..model import (
     INDEX_SOURCE,
     IndexOptions,
@@ -469,28 +469,29 @@ async def resolve_async(
             histories=histories,
         )
         roots, constraints, applied, skipped = _roots(declared, env)
-        # Resolution builds many small acyclic objects: the cyclic GC only costs here.
-        with paused_gc():
-            await repository.prefetch(roots, constraints, prereleases)
-            if partial:
-                roots, skipped = _available_roots(repository, roots, skipped)
-            resolution = await asyncio.to_thread(
-                _run,
-                repository,
-                env,
-                moment,
-                roots,
-                constraints,
-                applied,
-                skipped,
-                prereleases,
-                progress,
-                max_rounds,
-                partial,
-                _normalized_preferences(preferences),
-            )
-            # The pins' file lists (hashes), while the client and its cache are open.
-            await repository.load_files((pin.name, pin.version) for pin in resolution)
+        # The cyclic GC stays as the caller set it: a library never turns it off
+        # for the whole process across awaits (the one-shot CLI commands run
+        # without it, see lockaudit.cli).
+        await repository.prefetch(roots, constraints, prereleases)
+        if partial:
+            roots, skipped = _available_roots(repository, roots, skipped)
+        resolution = await asyncio.to_thread(
+            _run,
+            repository,
+            env,
+            moment,
+            roots,
+            constraints,
+            applied,
+            skipped,
+            prereleases,
+            progress,
+            max_rounds,
+            partial,
+            _normalized_preferences(preferences),
+        )
+        # The pins' file lists (hashes), while the client and its cache are open.
+        await repository.load_files((pin.name, pin.version) for pin in resolution)
         return replace(
             resolution, stats={**resolution.stats, **repository.stats}, read=frozenset(repository.projects)
         )

@@ -158,3 +158,28 @@ def test_compact_metadata_round_trip() -> None:
     again = decode(encode(deps))
     assert again is not None and again.dependencies == deps.dependencies and again.extras == deps.extras
     assert decode(b"garbage") is None and decode(b'[99, true, null, [], [], [], null, null]') is None
+
+
+def test_a_resolution_leaves_the_garbage_collector_as_the_caller_set_it(settings, target311, tmp_path) -> None:
+    """A library never turns the process-wide GC off across awaits: a task that
+    runs beside the resolution sees it on throughout."""
+    import gc
+
+    seen: list[bool] = []
+
+    async def watch(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            seen.append(gc.isenabled())
+            await asyncio.sleep(0)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        watcher = asyncio.ensure_future(watch(stop))
+        async with IndexClient(settings, cache=str(tmp_path / "gc.sqlite3")) as client:
+            await resolve_async(["web", "srv[fast]"], client=client, target=target311)
+        stop.set()
+        await watcher
+
+    assert gc.isenabled()
+    asyncio.run(main())
+    assert seen and all(seen)
