@@ -11,6 +11,7 @@ facts, runs the rule families and applies the policy.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -68,6 +69,9 @@ class AuditOptions:
     resolve: bool = False
     #: Read the locked and the fresh wheel of upgrades for API changes (LA021-LA026).
     api_changes: bool = True
+    #: Read a local project's dependencies (``-e .``) from its pyproject.toml on
+    #: disk. The service turns it off: an upload's paths are not the server's files.
+    local_projects: bool = True
 
 
 def _context(lockfile: Lockfile, policy: Policy) -> AuditContext:
@@ -316,7 +320,14 @@ async def audit_lockfile(
             early.cancel()
             raise
         units = await audit_units(
-            lockfile, client, policy, ctx, histories, progress=progress, dependencies=early.dependencies
+            lockfile,
+            client,
+            policy,
+            ctx,
+            histories,
+            progress=progress,
+            dependencies=early.dependencies,
+            local_projects=options.local_projects,
         )
         api_diffs = None
         if options.api_changes and api.enabled(policy):
@@ -357,6 +368,9 @@ async def audit_async(
 ) -> AuditReport:
     """Read ``paths`` (files or directories; or ``files``, contents by name) and audit them."""
     lockfile = load_texts(files, format=format) if files is not None else load(paths, format=format)
+    if files is not None:
+        # Contents in hand: their paths name nothing on this disk.
+        options = dataclasses.replace(options, local_projects=False)
     if policy is None:
         start = None
         if files is None:

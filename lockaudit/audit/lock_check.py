@@ -38,6 +38,7 @@ from ..resolve.fresh import locked_selection
 from ..resolve.metadata import ReleaseDependencies
 from ..resolve.reporter import Progress
 from ..targets import project_targets
+from .local_projects import expand_local_projects
 from .policy import Policy, apply_policy
 from .rules.inputs import check as input_findings
 
@@ -65,10 +66,16 @@ async def check_lock_report(
     fresh: bool = True,
     allow_unknown: bool = False,
     progress: Progress | None = None,
+    local_projects: bool = True,
 ) -> tuple[AuditReport, list[CheckResult]]:
     """Check ``lock`` against ``inputs`` on each target of the project; the
-    report (policy applied) and the per-target results."""
+    report (policy applied) and the per-target results. ``local_projects``: a
+    local project among the inputs (``-e .``) stands for the dependencies its
+    pyproject.toml declares (read from disk: never for uploads)."""
     cutoff = parse_as_of(as_of)
+    report_inputs = inputs
+    if local_projects:
+        inputs = replace(inputs, requirements=expand_local_projects(inputs.requirements))
     choice = project_targets(inputs.inputs + lock.inputs, python=python, platform=platform)
     shared: dict[tuple[str, str], ReleaseDependencies] = {}
     results: list[CheckResult] = []
@@ -98,7 +105,7 @@ async def check_lock_report(
     targets = tuple(r.environment.target for r in results)
     report = AuditReport(
         findings=tuple(applied),
-        packages=tuple(_rows(results, applied, inputs, resolved=fresh)),
+        packages=tuple(_rows(results, applied, report_inputs, resolved=fresh)),
         metadata=ReportMetadata(
             tool_version=__version__,
             as_of=as_of_day(cutoff),

@@ -31,6 +31,7 @@ from ..resolve.metadata import ReleaseDependencies
 from ..resolve.repository import Repository
 from ..targets import project_targets
 from .facts import AuditContext, PackageFacts, build_facts
+from .local_projects import expand_local_projects
 from .policy import Policy
 
 __all__ = ["EarlyDependencies", "Unit", "UnitResult", "audit_units", "selected_requirements", "units_of"]
@@ -211,17 +212,21 @@ async def audit_units(
     *,
     progress=None,  # type: ignore[no-untyped-def]
     dependencies: dict[tuple[str, str], ReleaseDependencies] | None = None,
+    local_projects: bool = True,
 ) -> list[UnitResult]:
     """Every unit's fresh installs (one per target) and facts. ``dependencies``:
-    release dependencies already read in this run (see :class:`EarlyDependencies`)."""
+    release dependencies already read in this run (see :class:`EarlyDependencies`).
+    ``local_projects``: read the dependencies of local projects (``-e .``) from
+    their pyproject.toml on disk (never for uploads: their paths are not ours)."""
     shared_deps: dict[tuple[str, str], ReleaseDependencies] = {} if dependencies is None else dependencies
     shared_histories: dict[str, ProjectHistory] = dict(histories)
     results: list[UnitResult] = []
     for unit in units_of(lockfile):
         choice = project_targets(unit.files, python=policy.python, platform=policy.platform)
-        inputs = replace(
-            lockfile, requirements=selected_requirements(unit), packages=(), dependencies=(), inputs=unit.files
-        )
+        requirements = selected_requirements(unit)
+        if local_projects:
+            requirements = expand_local_projects(requirements)
+        inputs = replace(lockfile, requirements=requirements, packages=(), dependencies=(), inputs=unit.files)
         installs: dict[Target, FreshInstall] = {}
         indexes = [i.url for i in client.indexes]
         for target in choice.targets:

@@ -426,8 +426,12 @@ def _compare(
         return out
 
     requested = {r.name for r in resolution.requirements}
-    # Below a release whose dependencies are unknown, the fresh graph is not known.
+    # Below a release whose dependencies are unknown, the fresh graph is not
+    # known; nor below a requested URL, path or VCS reference (never resolved).
     fresh_incomplete = {n: r for n, r in resolution.unknown.items() if n in resolution.pins}
+    for skipped in resolution.skipped:
+        if skipped.kind == "not-from-index":
+            fresh_incomplete[skipped.requirement.name] = skipped.reason
     for name, pin in resolution.pins.items():
         old = installed.get(name)
         project = pin._project
@@ -465,7 +469,7 @@ def _compare(
                 "unknown",
                 locked=old,
                 pulled_in_by=tops,
-                reason=f"the fresh install's dependencies below {below} are unknown",
+                reason=f"it may come with {below}, whose dependencies are unknown",
             )
         else:
             out[name] = FreshPackage(name, "dropped", locked=old, direct=name in requested, pulled_in_by=tops)

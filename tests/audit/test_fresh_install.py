@@ -348,3 +348,37 @@ def test_as_of_a_date_is_that_whole_day_everywhere(cli):
     assert code == 0 and "dayrel==1.0" in proc.stdout
     code, report, _ = cli(files, "check", "requirements.in", "--lock", "requirements.txt", "--as-of", "2026-11-01")
     assert [f["data"]["fresh"] for f in report["findings"] if f["code"] == "LA018"] == ["1.1"]
+
+
+# -- a local project stands for its own dependencies ----------------------------------------------------
+
+
+def test_a_local_project_brings_its_declared_dependencies(cli):
+    files = {
+        "pyproject.toml": '[project]\nname = "app"\nversion = "0.1"\ndependencies = ["parent"]\n',
+        "requirements.in": "-e .\n",
+        "requirements.txt": UV_HEADER + "-e .\n    # via -r requirements.in\n"
+        "oldchild==1.0\n    # via parent\nparent==1.0\n    # via app\n",
+    }
+    code, report, proc = cli(files, "requirements.in", "requirements.txt", "--as-of", "2025-06-01")
+    assert code == 0, proc.stderr + json.dumps(report["findings"])
+    assert _row(report, "parent")["change"] == "same" and _row(report, "oldchild")["change"] == "same"
+    assert not _findings(report, "LA018")
+    # Later, what the project's own range admits moves: parent 2.0 brings newchild.
+    _, report, _ = cli(files, "requirements.in", "requirements.txt", "--as-of", AS_OF)
+    assert _findings(report, "LA018", "newchild") and _row(report, "oldchild")["change"] == "dropped"
+
+
+def test_a_local_project_without_static_metadata_leaves_its_dependencies_unknown(cli):
+    files = {
+        "legacy/setup.py": "from setuptools import setup\nsetup(name='legacy', install_requires=['parent'])\n",
+        "requirements.in": "-e ./legacy\n",
+        "requirements.txt": UV_HEADER + "-e ./legacy\n    # via -r requirements.in\n"
+        "oldchild==1.0\n    # via parent\nparent==1.0\n    # via legacy\n",
+    }
+    code, report, _ = cli(files, "requirements.in", "requirements.txt", "--as-of", "2025-06-01")
+    # Nothing can tell whether a fresh install still takes them: unknown, never "dropped".
+    assert code == 3
+    assert not [f for f in _findings(report, "LA018") if f["data"].get("change") == "removed"]
+    row = _row(report, "parent")
+    assert row["status"] == "unknown" and row["change"] == "unknown" and "legacy" in row["reason"]

@@ -76,6 +76,19 @@ def test_includes_outside_the_request_are_refused_naming_the_line(http, line, sh
     assert "root:" not in r.text  # nothing of /etc/passwd
 
 
+@pytest.mark.parametrize("endpoint", ["/v1/audit", "/v1/check"])
+def test_a_local_project_in_an_upload_is_never_read_from_the_servers_disk(http, tmp_path, endpoint):
+    # A project on the server's disk whose pyproject.toml would add svc-gamma to a fresh install.
+    project = tmp_path / "server-side-project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "inside"\nversion = "1"\ndependencies = ["svc-gamma"]\n')
+    files = pair(f"-e {project}\nsvc-alpha>=1\n", f"-e {project}\nsvc-alpha==1.0.0\n")
+    extra = {"lock": "requirements.txt"} if endpoint == "/v1/check" else {}
+    r = http.post(endpoint, json={"files": files, **extra})
+    assert r.status_code == 200, r.text
+    assert "svc-gamma" not in r.text
+
+
 @pytest.mark.parametrize(
     "name", ["/etc/passwd", "../requirements.txt", "a/../../b.txt", "./requirements.txt", "a//b.txt", "C:\\x.txt",
              "a\\..\\b.txt", "", "x" * 300, "req\x00.txt", "a/./b.txt"],

@@ -83,7 +83,7 @@ async def audit(
         lockfile,
         policy=policy,
         client=pool.client(index_settings),
-        options=AuditOptions(dependency_changes=body.dependency_changes),
+        options=AuditOptions(dependency_changes=body.dependency_changes, local_projects=False),
     )
     if nothing_answered(report, stats):
         raise ApiError(

@@ -124,6 +124,7 @@ async def check(
                 prereleases=body.pre,
                 fresh=body.fresh,
                 allow_unknown=body.allow_unknown,
+                local_projects=False,  # an upload's paths are not the server's files
             )
         )
     except (InvalidSpecifier, ValueError, LockauditError) as exc:
