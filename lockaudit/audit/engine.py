@@ -32,7 +32,7 @@ from ..findings import (
 from ..index.client import IndexClient
 from ..index.history import ProjectHistory
 from ..index.metadata import CoreMetadata, MetadataUnavailable
-from ..index.settings import IndexSettings, resolve_index_settings
+from ..index.settings import IndexLimits, IndexSettings, resolve_index_settings
 from ..inputs import load, load_texts
 from ..model import Lockfile
 from .facts import AuditContext, PackageFacts, build_facts
@@ -64,6 +64,8 @@ class AuditOptions:
     #: Also resolve every project afresh: lock consistency (LA017), transitive
     #: drift (LA018), unknown dependencies (LA019).
     resolve: bool = False
+    #: Deadline, budget and size cap for the index (None: the defaults).
+    limits: IndexLimits | None = None
 
 
 def _now(policy: Policy) -> dt.datetime:
@@ -322,6 +324,7 @@ async def audit_lockfile(
             offline=options.offline,
             refresh=options.refresh,
             concurrency=options.concurrency,
+            limits=options.limits,
             **kwargs,
         )
     try:

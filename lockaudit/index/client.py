@@ -35,14 +35,14 @@ from .history import (
     rows_offset,
     status_history,
 )
-from .http import HttpSession, IndexUnreachable, RetryPolicy
+from .http import HttpSession, IndexUnreachable, RefusedAnswer, RetryPolicy
 from .metadata import (
     CoreMetadata,
     MetadataUnavailable,
     fetch_core_metadata,
     parse_core_metadata,
 )
-from .settings import IndexSettings, IndexURL, resolve_index_settings
+from .settings import IndexLimits, IndexSettings, IndexURL, resolve_index_settings
 
 if TYPE_CHECKING:
     import httpx  # annotations only: HttpSession imports it when a request is made
@@ -96,6 +96,7 @@ class IndexClient:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
         fetch_worker: bool | None = None,
+        limits: IndexLimits | None = None,
     ) -> None:
         self.settings = settings or resolve_index_settings()
         self.indexes: tuple[IndexURL, ...] = self.settings.indexes
@@ -111,6 +112,7 @@ class IndexClient:
             retry=retry,
             transport=transport,
             credentials={i.url: i for i in self.indexes},
+            limits=limits,
         )
         #: Cache writes waiting for one transaction (see ``_store``), and the
         #: last write under way (each waits for the one before).
@@ -304,20 +306,23 @@ class IndexClient:
                 headers["If-Modified-Since"] = entry.last_modified
         try:
             response = await self._http.get(url, headers)
+            status = response.status_code
+            if status == 304 and entry is not None:
+                history = self._decode_entry(entry)
+                if history is not None:
+                    return replace(history, fetched_at=_utc(self._clock()), from_cache=False), None, self._clock()
+                # A 304 for an entry we cannot read: ask again without validators.
+                response = await self._http.get(url, {"Accept": ACCEPT})
+                status = response.status_code
+        except RefusedAnswer as exc:
+            # An answer, but not one to read (a redirect to file:, a body over the cap).
+            return status_history(name, FetchStatus.INVALID, index=index.url, detail=str(exc)), None, None
         except IndexUnreachable as exc:
             detail = str(exc)
             if entry is not None:
                 detail += f"; cached data from {_utc(entry.fetched_at):%Y-%m-%d %H:%M} UTC is available with --offline"
             return status_history(name, FetchStatus.UNREACHABLE, index=index.url, detail=detail), None, None
         now = self._clock()
-        status = response.status_code
-        if status == 304 and entry is not None:
-            history = self._decode_entry(entry)
-            if history is not None:
-                return replace(history, fetched_at=_utc(now), from_cache=False), None, now
-            # A 304 for an entry we cannot read: ask again without validators.
-            response = await self._http.get(url, {"Accept": ACCEPT})
-            status = response.status_code
         if status in (404, 410):
             history = status_history(
                 name, FetchStatus.NOT_FOUND, index=index.url, detail="not on this index", fetched_at=_utc(now)

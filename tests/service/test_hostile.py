@@ -1,0 +1,31 @@
+"""The service against a hostile index and hostile uploads: nothing leaks, nothing
+is a 500, and what could not be decided is unknown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from service.helpers import pair
+
+BIG = "1" * 5000  # past Python's 4,300-digit limit for int <-> str
+
+
+def test_a_redirect_to_a_server_file_never_becomes_an_answer(http, index, tmp_path: Path):
+    leak = tmp_path / "leak.json"
+    leak.write_text(json.dumps({
+        "meta": {"api-version": "1.1"}, "name": "svc-leak", "versions": ["99.0.0"],
+        "files": [{"filename": "svc_leak-99.0.0.tar.gz", "url": "x.tar.gz", "hashes": {"sha256": "ee" * 32}}],
+    }))  # fmt: skip
+    index.always("/simple/svc-leak/", ("redirect", 302, leak.as_uri()))
+    try:
+        r = http.get("/v1/projects/svc-leak/versions")
+        assert r.status_code == 502, r.text
+        assert "99.0.0" not in r.text
+        assert r.json()["error"]["code"] == "index_unavailable" and "refused" in r.json()["error"]["message"]
+        audit = http.post("/v1/audit", json={"files": pair("svc-leak\n", "svc-leak==99.0.0\n")})
+        assert audit.status_code == 200, audit.text
+        package = next(p for p in audit.json()["packages"] if p["name"] == "svc-leak")
+        assert package["status"] == "unknown" and package["newest"] is None
+    finally:
+        index.always("/simple/svc-leak/", None)
