@@ -271,3 +271,54 @@ def test_limits_come_from_the_environment_under_the_flags():
         IndexLimits.from_environ({"LOCKAUDIT_MAX_RESPONSE_BYTES": "lots"})
     with pytest.raises(ValueError, match="LOCKAUDIT_INDEX_DEADLINE"):
         IndexLimits.from_environ({"LOCKAUDIT_INDEX_DEADLINE": "0"})
+
+
+# -- 3. an empty page is no history to trust ------------------------------------
+
+EMPTY_JSON = json.dumps({"meta": {"api-version": "1.1"}, "name": "six", "files": []}).encode()
+LOGIN_HTML = b"<!DOCTYPE html><html><body><form action='/login'>Sign in</form></body></html>"
+
+
+def _audit(index_server, tmp_path, capsys, lock: str, *extra: str) -> tuple[int, dict]:
+    from lockaudit.cli import main
+
+    req = tmp_path / "requirements.txt"
+    req.write_text(lock)
+    code = main([str(req), "--index-url", index_server.url, "--cache", str(tmp_path / "c.sqlite3"),
+                 "--format", "json", "--no-progress", "--no-dependency-changes", *extra])  # fmt: skip
+    return code, json.loads(capsys.readouterr().out)
+
+
+def _six(report: dict) -> list[tuple[str, str, str]]:
+    return [(f["code"], f["severity"], f["message"]) for f in report["findings"] if f["package"] == "six"]
+
+
+@pytest.mark.parametrize(("body", "ctype"), [(EMPTY_JSON, "application/vnd.pypi.simple.v1+json"),
+                                             (LOGIN_HTML, "text/html")], ids=["empty-json", "login-page"])  # fmt: skip
+def test_an_empty_page_is_suspicious_and_the_missing_locked_version_is_high(index_server, tmp_path, capsys, body, ctype):
+    index_server.always("/simple/six/", ("body", 200, body, ctype))
+    code, report = _audit(index_server, tmp_path, capsys, "six==1.16.0\n")
+    findings = _six(report)
+    assert ("LA013", "high", "the locked version 1.16.0 is not on the index: installing the lock fails") in findings
+    assert any(c == "LA013" and s == "medium" and "lists no files at all" in m and "suspicious" in m for c, s, m in findings)
+    assert code == 1  # high is at the default threshold: never "ok, exit 0"
+
+
+def test_an_empty_page_without_a_lock_is_still_flagged(index_server, tmp_path, capsys):
+    index_server.always("/simple/six/", ("body", 200, EMPTY_JSON, "application/vnd.pypi.simple.v1+json"))
+    code, report = _audit(index_server, tmp_path, capsys, "six>=1.0\n", "--fail-on", "medium")
+    assert any(s == "medium" and "lists no files at all" in m for _, s, m in _six(report))
+    assert code == 1
+
+
+def test_a_locked_version_the_index_does_not_have_is_high(index_server, tmp_path, capsys):
+    code, report = _audit(index_server, tmp_path, capsys, "six==0.0.1\n")
+    assert ("LA013", "high", "the locked version 0.0.1 is not on the index: installing the lock fails") in _six(report)
+    assert not any("lists no files" in m for _, _, m in _six(report))
+    assert code == 1
+
+
+def test_a_locked_version_from_after_the_audit_date_is_no_failure(index_server, tmp_path, capsys):
+    code, report = _audit(index_server, tmp_path, capsys, "six==1.17.0\n", "--as-of", "2020-01-01")
+    assert ("LA013", "info", "the locked version 1.17.0 was uploaded after the audit date") in _six(report)
+    assert code == 0
