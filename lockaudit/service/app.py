@@ -185,4 +185,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """uvicorn's factory (``lockaudit.service.app:app_from_env``) for worker processes."""
+    from .logging import log_everything_as_json
+
+    log_everything_as_json()
     return create_app(ServiceSettings.from_env())

@@ -28,6 +28,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger("lockaudit.index.cache")
+# A program that configures no logging (the CLI) shows the Python warning
+# alone, not also logging's bare last-resort line.
+logger.addHandler(logging.NullHandler())
 
 #: Kinds of entries: project pages (revalidated after a TTL) and core metadata
 #: files (immutable, kept forever).
