@@ -68,6 +68,7 @@ from ..findings import (
     Target,
     parse_threshold,
 )
+from ..inputs._toml import loads as toml_loads
 from .rules.catalog import CATALOG
 
 __all__ = [
@@ -596,7 +597,7 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
     except UnicodeDecodeError:
         raise PolicyError(f"{path}: expected UTF-8 text") from None
     try:
-        return tomllib.loads(text), text
+        return toml_loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{path}: invalid TOML: {exc}") from None
 

@@ -29,3 +29,31 @@ def test_a_redirect_to_a_server_file_never_becomes_an_answer(http, index, tmp_pa
         assert package["status"] == "unknown" and package["newest"] is None
     finally:
         index.always("/simple/svc-leak/", None)
+
+
+def test_huge_integers_in_uploads_are_422_naming_file_and_line(http):
+    cases = {
+        "pyproject.toml": f'[project]\nname = "x"\nversion = "1"\ndependencies = ["svc-alpha"]\n[tool.x]\ny = {BIG}\n',
+        "poetry.lock": f'[[package]]\nname = "svc-alpha"\nversion = "1.0.0"\nx = 0x{"f" * 4000}\n',
+        "Pipfile.lock": '{"default": {"svc-alpha": {"version": "==1.0.0", "x": ' + BIG + "}}}",
+    }
+    for name, content in cases.items():
+        r = http.post("/v1/audit", json={"files": [{"name": name, "content": content}]})
+        assert r.status_code == 422, (name, r.status_code, r.text[:500])
+        error = r.json()["error"]
+        assert "integer too large" in json.dumps(error) and name in json.dumps(error)
+
+
+def test_a_huge_integer_in_an_uploaded_policy_is_422(http):
+    files = [{"name": "requirements.txt", "content": "svc-alpha==1.0.0\n"},
+             {"name": "lockaudit.toml", "content": f"cooldown = {BIG}\n"}]  # fmt: skip
+    r = http.post("/v1/audit", json={"files": files})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_policy", r.text
+    assert "integer too large" in r.json()["error"]["message"]
+
+
+def test_a_nul_byte_in_an_uploaded_include_is_422(http):
+    files = [{"name": "requirements.txt", "content": "svc-alpha==1.0.0\n-r other\u0000.txt\n"}]
+    r = http.post("/v1/audit", json={"files": files})
+    assert r.status_code == 422, r.text
+    assert "NUL" in json.dumps(r.json()["error"])
