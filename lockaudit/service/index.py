@@ -49,7 +49,7 @@ from ..index.client import Progress
 from ..index.history import status_history
 from ..index.metadata import CoreMetadata
 from ..index.netstream import http_transport
-from ..index.settings import redact_url
+from ..index.settings import IndexLimits, redact_url
 from .metrics import Metrics
 from .settings import ServiceSettings
 
@@ -461,6 +461,15 @@ class IndexPool:
                 concurrency=s.index_concurrency,
                 timeout=s.index_timeout,
                 retry=RetryPolicy(attempts=s.index_retries, backoff=0.1, max_backoff=1.0, max_retry_after=5.0),
+                # No budget: the client lives as long as the process (the
+                # request timeout bounds a request); the breaker pauses as
+                # long as an outage is answered from the cache.
+                limits=IndexLimits(
+                    deadline=s.index_deadline,
+                    budget=None,
+                    max_response_bytes=s.max_response_bytes,
+                    breaker_seconds=s.index_down_seconds,
+                ),
                 ttl=s.cache_ttl,
                 transport=self._transport or CountingTransport(inner, self.metrics),
                 outage=self._outages.setdefault(key, Outage()),

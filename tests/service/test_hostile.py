@@ -57,3 +57,26 @@ def test_a_nul_byte_in_an_uploaded_include_is_422(http):
     r = http.post("/v1/audit", json={"files": files})
     assert r.status_code == 422, r.text
     assert "NUL" in json.dumps(r.json()["error"])
+
+
+def test_the_service_caps_index_answers_and_their_time(index, tmp_path: Path):
+    from service.helpers import ServiceProcess
+
+    proc = ServiceProcess(tmp_path / "capped", "--index-url", index.url, "--cache", "none",
+                          "--max-response-bytes", "2000", "--index-deadline", "1", "--index-retries", "1")  # fmt: skip
+    try:
+        index.always("/simple/svc-drip/", ("drip", 0.2, 50))
+        with proc.client() as c:
+            small = c.get("/v1/projects/svc-stable/versions")
+            assert small.status_code == 200, small.text
+            big = c.get("/v1/projects/requests/versions")  # a corpus page: far more than 2,000 bytes
+            assert big.status_code == 502, big.text
+            assert "larger than the limit of 2,000 bytes" in big.json()["error"]["message"]
+            # (a slow index is an outage: the service then answers from its cache for a while)
+            slow = c.get("/v1/projects/svc-drip/versions")
+            assert slow.status_code == 503, slow.text
+            assert "no complete answer within 1 s" in slow.json()["error"]["message"]
+            assert f"127.0.0.1:{index.url.split(':')[2].split('/')[0]}" in slow.json()["error"]["message"]
+    finally:
+        index.always("/simple/svc-drip/", None)
+        proc.stop()
