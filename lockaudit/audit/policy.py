@@ -332,14 +332,17 @@ def parse_cooldown(value: object) -> _dt.timedelta:
         if value < _dt.timedelta(0):
             raise ValueError(f"negative cooldown {value!r}")
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value < 0 or math.isnan(value):
-            raise ValueError(f"invalid cooldown {value!r}")
-        return _dt.timedelta(days=value)
-    if isinstance(value, str):
-        m = _DURATION.match(value)
-        if m:
-            return _dt.timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if value < 0 or math.isnan(value):
+                raise ValueError(f"invalid cooldown {value!r}")
+            return _dt.timedelta(days=value)
+        if isinstance(value, str):
+            m = _DURATION.match(value)
+            if m:
+                return _dt.timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
+    except OverflowError:  # infinity, or more days than a timedelta holds
+        raise ValueError(f"cooldown {value!r} is too long") from None
     raise ValueError(f"invalid cooldown {value!r}")
 
 

@@ -423,10 +423,10 @@ class IndexClient:
                 index.url,
                 now,
             )
-        except PageFormatError as exc:
+            history = decode_history(blob, from_cache=False)
+        except (PageFormatError, HistoryDecodeError) as exc:
             detail = self._http.redact(str(exc))
             return status_history(name, FetchStatus.INVALID, index=index.url, detail=detail), None, None
-        history = decode_history(blob, from_cache=False)
         store = CacheEntry(blob, now, response.headers.get("ETag"), response.headers.get("Last-Modified"))
         return history, store, None
 

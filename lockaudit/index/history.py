@@ -322,7 +322,16 @@ def _metadata_hashes(md: Any) -> tuple[str, ...] | None:
 
 
 def _parse_time(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except (ValueError, TypeError):
+        # canonical_time lets strings of the right shape through unparsed (the
+        # hot path of a cold run): one an index wrote wrong is unknown, not an error.
+        return None
+
+
 
 
 def _to_iso(t: datetime | None) -> str | None:
@@ -391,6 +400,12 @@ def _summarize(
     unmatched: int,
 ) -> tuple[dict[str, Any], _Rows]:
     summaries, rows = _pageloops.summarize_groups(groups)
+    for summary in summaries:
+        # The earliest upload time of a version, as the index wrote it: one that
+        # is not a time (a hostile or broken page) is unknown, so that reading
+        # the history back never fails. Per version, not per file: cheap.
+        if summary[1] is not None and _parse_time(summary[1]) is None:
+            summary[1] = None
     header = _header(name, FetchStatus.OK, _to_iso(fetched_at), (index,), None, api_version, unmatched, url_prefix, summaries)
     return header, _Rows(rows=rows, url_prefix=url_prefix)
 

@@ -121,12 +121,25 @@ _KEY = re.compile(
 _KEY_PART = re.compile(r"""\s*([A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')\s*(?:\.|$)""")
 
 
+def _basic_string(quoted: str) -> str:
+    """A TOML basic string's value (escapes as TOML reads them, text as it is);
+    its inner text when it is not one (the scan may meet a line that only looks
+    like a key)."""
+    if "\\" not in quoted:
+        return quoted[1:-1]
+    try:
+        value = tomllib.loads(f"k = {quoted}")["k"]
+    except (tomllib.TOMLDecodeError, KeyError):
+        return quoted[1:-1]
+    return value if isinstance(value, str) else quoted[1:-1]
+
+
 def _split_key(text: str) -> tuple[str, ...]:
     parts = []
     for m in _KEY_PART.finditer(text):
         part = m.group(1)
         if part[:1] == '"':
-            part = part[1:-1].encode("utf-8").decode("unicode_escape")
+            part = _basic_string(part)
         elif part[:1] == "'":
             part = part[1:-1]
         parts.append(part)

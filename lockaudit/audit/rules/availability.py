@@ -7,7 +7,7 @@ not have (installing the lock fails: high).
 
 from __future__ import annotations
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from ...findings import Finding, RuleCode, Severity
 from ...index.history import FetchStatus, ProjectHistory, ReleaseInfo
@@ -126,12 +126,12 @@ def _listed(history: ProjectHistory, version: str) -> ReleaseInfo | None:
         return found
     try:
         wanted = Version(version)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number past int()'s digit limit
         return None
     for release in history.versions:
         try:
             if Version(release.version) == wanted:
                 return release
-        except InvalidVersion:
+        except ValueError:
             continue
     return None
