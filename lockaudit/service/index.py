@@ -138,6 +138,10 @@ class CountingCache(Cache):
     def failed(self) -> str | None:
         return getattr(self.inner, "failed", None)
 
+    @property
+    def read_only(self) -> bool:  # type: ignore[override]
+        return self.inner.read_only
+
     def get_many(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
         found = self.inner.get_many(keys)
         counts: dict[tuple[str, str], int] = {}
