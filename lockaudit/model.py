@@ -150,7 +150,9 @@ class IndexOptions:
 
 #: Problem codes for a path that could not be read at all: missing, nothing to
 #: read in it, or not parseable as its format (TOML/JSON syntax, wrong document).
-UNREADABLE_CODES = frozenset({"missing-file", "no-input", "toml-syntax", "json-syntax", "invalid-document"})
+UNREADABLE_CODES = frozenset(
+    {"missing-file", "no-input", "toml-syntax", "json-syntax", "toml-limit", "json-limit", "invalid-document"}
+)
 
 
 @dataclass(frozen=True, slots=True)

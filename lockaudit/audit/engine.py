@@ -36,7 +36,7 @@ from ..findings import (
     redact_url,
 )
 from ..index.client import IndexClient
-from ..index.settings import IndexSettings, resolve_index_settings
+from ..index.settings import IndexLimits, IndexSettings, resolve_index_settings
 from ..inputs import load, load_texts
 from ..model import Lockfile
 from ..resolve.fresh import FreshInstall
@@ -72,6 +72,8 @@ class AuditOptions:
     #: Read a local project's dependencies (``-e .``) from its pyproject.toml on
     #: disk. The service turns it off: an upload's paths are not the server's files.
     local_projects: bool = True
+    #: Deadline, budget and size cap for the index (None: the defaults).
+    limits: IndexLimits | None = None
 
 
 def _context(lockfile: Lockfile, policy: Policy) -> AuditContext:
@@ -306,6 +308,7 @@ async def audit_lockfile(
             offline=options.offline,
             refresh=options.refresh,
             concurrency=options.concurrency,
+            limits=options.limits,
             **kwargs,
         )
     try:

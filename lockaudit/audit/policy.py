@@ -72,6 +72,7 @@ from ..findings import (
     UpgradeSize,
     parse_threshold,
 )
+from ..inputs._toml import loads as toml_loads
 from .rules.catalog import CATALOG
 
 __all__ = [
@@ -345,14 +346,17 @@ def parse_cooldown(value: object) -> _dt.timedelta:
         if value < _dt.timedelta(0):
             raise ValueError(f"negative cooldown {value!r}")
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value < 0 or math.isnan(value):
-            raise ValueError(f"invalid cooldown {value!r}")
-        return _dt.timedelta(days=value)
-    if isinstance(value, str):
-        m = _DURATION.match(value)
-        if m:
-            return _dt.timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if value < 0 or math.isnan(value):
+                raise ValueError(f"invalid cooldown {value!r}")
+            return _dt.timedelta(days=value)
+        if isinstance(value, str):
+            m = _DURATION.match(value)
+            if m:
+                return _dt.timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
+    except OverflowError:  # infinity, or more days than a timedelta holds
+        raise ValueError(f"cooldown {value!r} is too long") from None
     raise ValueError(f"invalid cooldown {value!r}")
 
 
@@ -632,7 +636,7 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
     except UnicodeDecodeError:
         raise PolicyError(f"{path}: expected UTF-8 text") from None
     try:
-        return tomllib.loads(text), text
+        return toml_loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(f"{path}: invalid TOML: {exc}") from None
 

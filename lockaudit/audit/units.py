@@ -149,6 +149,8 @@ def _unit_findings(unit: Unit, installs: Mapping[Target, FreshInstall]) -> list[
                 continue  # the package's own LA013 says it
             if kind == "python-excluded":
                 continue  # LA007 says it, per target
+            if kind == "version-not-on-index":
+                continue  # the package's own LA013 says it (high: installing the lock fails)
             if kind == "extraneous" and (unit.universal or not unit.complete or f.package in installed_somewhere):
                 continue
             out.append(f)

@@ -144,6 +144,7 @@ def _index_settings(args: argparse.Namespace) -> dict[str, object]:
         "refresh": args.refresh,
         "concurrency": args.concurrency,
         "cache_ttl": args.cache_ttl,
+        "limits": index_options.limits_from_args(args),
     }
 
 

@@ -68,7 +68,12 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             print(f"size:      {info.size_bytes / 1e6:.1f} MB", file=out)
             print(f"oldest:    {_when(info.oldest)}", file=out)
             print(f"newest:    {_when(info.newest)}", file=out)
+            if info.read_only:
+                print("read-only: yes (answers from what it holds, stores nothing new)", file=out)
         elif action == "clear":
+            if cache.read_only:
+                print(f"error: the {cache.name} cache is read-only: nothing removed", file=sys.stderr)
+                return 2
             print(f"removed {cache.clear()} entries", file=out)
         elif action == "export":
             # gzip & co. are imported only for snapshots
@@ -98,15 +103,24 @@ def _clear_sqlite(spec: str | None, location: str, out: TextIO) -> int:
     """Clearing also works on a file too damaged to open: it is only a cache."""
     from ..index.cache.sqlite import remove_database
 
+    from ..index.cache.sqlite import remove_damaged_copies
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CacheUnavailableWarning)  # a damaged file is what clear is for
         cache = open_cache(spec)
-    if cache.failed is None:
+    code = 0
+    if cache.failed is None and cache.read_only:
+        print(f"error: the {cache.name} cache {location} is read-only: nothing removed", file=sys.stderr)
+        code = 2
+    elif cache.failed is None:
         n = cache.clear()
-        cache.close()
         print(f"removed {n} entries", file=out)
-        return 0
+    else:
+        removed = remove_database(location)
+        print(f"removed the unreadable cache file {location}" if removed else "nothing to remove", file=out)
     cache.close()
-    removed = remove_database(location)
-    print(f"removed the unreadable cache file {location}" if removed else "nothing to remove", file=out)
-    return 0
+    # Damaged files moved aside by earlier runs (kept until now, for a look).
+    old = remove_damaged_copies(location) if code == 0 else 0
+    if old:
+        print(f"removed {old} damaged cache file(s) moved aside earlier", file=out)
+    return code

@@ -1,19 +1,24 @@
 """Index options shared by every subcommand that reads release histories.
 
 ``add_index_arguments(parser)`` adds ``--index-url``, ``--extra-index-url``,
-``--cache``, ``--offline``, ``--refresh``, ``--concurrency`` and
-``--cache-ttl``; ``client_from_args(args, file_options)`` builds the client
-with the precedence ``lockaudit.index.settings`` documents.
+``--cache``, ``--offline``, ``--refresh``, ``--concurrency``, ``--cache-ttl``
+and the limits ``--index-deadline``, ``--index-budget`` and
+``--max-response-bytes`` (defaults from ``LOCKAUDIT_INDEX_DEADLINE``,
+``LOCKAUDIT_INDEX_BUDGET``, ``LOCKAUDIT_MAX_RESPONSE_BYTES``);
+``client_from_args(args, file_options)`` builds the client with the
+precedence ``lockaudit.index.settings`` documents.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..index import DEFAULT_CONCURRENCY, DEFAULT_TTL, IndexClient, resolve_index_settings
+from ..index.settings import IndexLimits
 from ..model import IndexOptions
 
-__all__ = ["add_index_arguments", "client_from_args", "settings_from_args"]
+__all__ = ["add_index_arguments", "client_from_args", "limits_from_args", "settings_from_args"]
 
 
 def positive_int(text: str) -> int:
@@ -29,6 +34,14 @@ def seconds(text: str) -> float:
     value = float(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must not be negative, not {text!r}")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type: a number of seconds above zero."""
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text!r}")
     return value
 
 
@@ -70,7 +83,45 @@ def add_index_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGr
         metavar="SECONDS",
         help=f"how long a cached release history is used before it is revalidated (default: {DEFAULT_TTL:.0f})",
     )
+    limits = IndexLimits()
+    group.add_argument(
+        "--index-deadline",
+        type=positive_seconds,
+        metavar="SECONDS",
+        help="the longest one index request may take in all, retries and the whole answer included; "
+        f"past it the package is unknown (LOCKAUDIT_INDEX_DEADLINE, default: {limits.deadline:g})",
+    )
+    group.add_argument(
+        "--index-budget",
+        type=seconds,
+        metavar="SECONDS",
+        help="index time for the whole run; what is not answered by then is unknown "
+        f"(LOCKAUDIT_INDEX_BUDGET, 0: no limit, default: {limits.budget:g})",
+    )
+    group.add_argument(
+        "--max-response-bytes",
+        type=positive_int,
+        metavar="N",
+        help="the largest answer read from the index; a larger one leaves the package unknown "
+        f"(LOCKAUDIT_MAX_RESPONSE_BYTES, default: {limits.max_response_bytes} = 64 MiB)",
+    )
     return group
+
+
+def limits_from_args(args: argparse.Namespace) -> IndexLimits:
+    """The limits the flags set, over ``LOCKAUDIT_*`` variables, over the defaults.
+
+    A malformed variable ends the command with exit code 2 and a message naming it.
+    """
+    try:
+        return IndexLimits.from_environ(
+            deadline=getattr(args, "index_deadline", None),
+            budget=getattr(args, "index_budget", None),
+            max_response_bytes=getattr(args, "max_response_bytes", None),
+        )
+    except ValueError as exc:
+        print(f"lockaudit: error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def settings_from_args(args: argparse.Namespace, file_options: IndexOptions | None = None):
@@ -90,4 +141,5 @@ def client_from_args(args: argparse.Namespace, file_options: IndexOptions | None
         ttl=getattr(args, "cache_ttl", DEFAULT_TTL),
         offline=getattr(args, "offline", False),
         refresh=getattr(args, "refresh", False),
+        limits=limits_from_args(args),
     )

@@ -20,6 +20,7 @@ import tempfile
 
 from ..index import DEFAULT_TTL
 from .index_options import positive_int as _positive_int
+from .index_options import positive_seconds as _positive_seconds
 from .index_options import seconds as _seconds
 
 
@@ -62,6 +63,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         metavar="SECONDS",
         help="after an index outage, answer from the cache for this long before asking again (default 15)",
     )
+    idx.add_argument("--index-deadline", type=_positive_seconds, metavar="SECONDS",
+                     help="the longest one index request may take in all, tries and answer included (default 20)")  # fmt: skip
+    idx.add_argument("--max-response-bytes", type=_positive_int, metavar="N",
+                     help="the largest index answer read; a larger one leaves the package unknown (default 64 MiB)")  # fmt: skip
     lim = parser.add_argument_group("callers and limits")
     lim.add_argument("--tokens-file", metavar="PATH", help="bearer tokens, one a line (also LOCKAUDIT_TOKENS)")
     lim.add_argument("--max-body-bytes", type=_positive_int, metavar="N", help="largest request body (default 4 MiB)")
@@ -95,6 +100,8 @@ def settings_from_args(args: argparse.Namespace):
         index_timeout=args.index_timeout,
         index_retries=args.index_retries,
         index_down_seconds=args.index_down_seconds,
+        index_deadline=args.index_deadline,
+        max_response_bytes=args.max_response_bytes,
         tokens=tokens,
         max_body_bytes=args.max_body_bytes,
         max_files=args.max_files,

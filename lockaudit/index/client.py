@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 
 from ..errors import IndexClientError
-from .cache import Cache, CacheEntry, SafeCache, metadata_key, open_cache, page_key
+from .cache import Cache, CacheDamage, CacheEntry, SafeCache, metadata_key, open_cache, page_key
 from .history import (
     FetchStatus,
     FileInfo,
@@ -33,17 +33,18 @@ from .history import (
     encode_history,
     merge_histories,
     paused_gc,
+    rows_layout,
     rows_offset,
     status_history,
 )
-from .http import HttpSession, IndexUnreachable, RetryPolicy
+from .http import HttpSession, IndexUnreachable, RefusedAnswer, RetryPolicy
 from .metadata import (
     CoreMetadata,
     MetadataUnavailable,
     fetch_core_metadata,
     parse_core_metadata,
 )
-from .settings import IndexSettings, IndexURL, resolve_index_settings
+from .settings import IndexLimits, IndexSettings, IndexURL, resolve_index_settings
 
 if TYPE_CHECKING:
     import httpx  # annotations only: HttpSession imports it when a request is made
@@ -102,11 +103,13 @@ class IndexClient:
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
         fetch_worker: bool | None = None,
+        limits: IndexLimits | None = None,
     ) -> None:
         self.settings = settings or resolve_index_settings()
         self.indexes: tuple[IndexURL, ...] = self.settings.indexes
         self.cache: Cache = cache if isinstance(cache, Cache) else open_cache(cache)
         self._owns_cache = not isinstance(cache, Cache)
+        self._cache_spec = None if isinstance(cache, Cache) else cache
         self.ttl = ttl
         self.offline = offline
         self.refresh = refresh
@@ -117,6 +120,7 @@ class IndexClient:
             retry=retry,
             transport=transport,
             credentials={i.url: i for i in self.indexes},
+            limits=limits,
         )
         #: Cache writes waiting for one transaction (see ``_store``), and the
         #: last write under way (each waits for the one before).
@@ -133,6 +137,7 @@ class IndexClient:
         self._slots = asyncio.Semaphore(self._concurrency)
         #: Plain GETs waiting for one of the slots (see ``_page``).
         self._queued_pages = 0
+        self._closed = False
 
     async def __aenter__(self) -> IndexClient:
         return self
@@ -141,6 +146,7 @@ class IndexClient:
         await self.aclose()
 
     async def aclose(self) -> None:
+        self._closed = True
         await self._flush()
         for worker in self._workers:
             await worker.aclose()
@@ -188,15 +194,16 @@ class IndexClient:
         now = self._clock()
         # Answers the cache can give at once; the rest go to the network.
         answered: dict[tuple[str, str], ProjectHistory] = {}
+        by_url = {i.url: i for i in self.indexes}
         with paused_gc():
-            for (index, name), key in keys.items():
+            for (url, name), key in keys.items():
                 entry = entries.get(key)
                 if entry is None:
                     continue
                 if self.offline or now - entry.fetched_at < self.ttl:
-                    history = self._decode_entry(entry)
+                    history = self._decode_entry(entry, by_url[url], name)
                     if history is not None:
-                        answered[(index, name)] = history
+                        answered[(url, name)] = history
         pending = [n for n in wanted if any((i.url, n) not in answered for i in self.indexes)]
         for name in wanted:
             if name not in pending:
@@ -250,12 +257,87 @@ class IndexClient:
     async def fetch_history(self, name: str) -> ProjectHistory:
         return (await self.fetch_histories([name]))[canonicalize_name(name)]
 
-    def _decode_entry(self, entry: CacheEntry) -> ProjectHistory | None:
+    def _decode_entry(self, entry: CacheEntry, index: IndexURL, name: str) -> ProjectHistory | None:
+        rows = entry.tail
+        if rows is not None:
+            rows = self._mended_rows(rows, entry.data, index, name)
         try:
-            history = decode_history(entry.data, rows=entry.tail)
+            history = decode_history(entry.data, rows=rows)
         except HistoryDecodeError:
             return None  # damaged or from another version: refetch, never guess
         return replace(history, fetched_at=_utc(entry.fetched_at), from_cache=True)
+
+    def _mended_rows(
+        self, load: Callable[[], bytes | None], head: bytes, index: IndexURL, name: str
+    ) -> Callable[[], bytes | None]:
+        """``load`` for rows read after the history (SQLite keeps them apart); when
+        their checksum fails, the page is fetched again, once, and its rows are
+        used if they fit the history already in use."""
+
+        def rows() -> bytes | None:
+            try:
+                return load()
+            except CacheDamage as exc:
+                damage = str(exc)
+            if self.offline:
+                why = "offline"
+            else:
+                mended, why = self._refetch_rows(index, name, head)
+                if mended is not None:
+                    return mended
+            raise HistoryDecodeError(
+                f"{damage}, and fetching them again failed ({why}); they were dropped from the cache: run again"
+            )
+
+        return rows
+
+    def _refetch_rows(self, index: IndexURL, name: str, head: bytes) -> tuple[bytes | None, str]:
+        """The page of ``name`` fetched now, from a thread of its own (the caller
+        may be this client's event loop, busy with it): its rows if their layout
+        fits ``head``'s, and stored in the cache; else None and why."""
+        import threading
+
+        outcome: dict[str, object] = {}
+
+        async def fetch() -> None:
+            async with IndexClient(
+                self.settings,
+                cache="none",
+                timeout=self._http._timeout,
+                retry=self._http.retry,
+                limits=self._http.limits,
+                fetch_worker=False,
+            ) as client:
+                outcome["page"] = await client._fetch_page(index, name, None)
+
+        def work() -> None:
+            try:
+                asyncio.run(fetch())
+            except Exception as exc:  # noqa: BLE001 - reported as the reason, never raised here
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=work, name="lockaudit-refetch", daemon=True)
+        thread.start()
+        thread.join()
+        if "error" in outcome:
+            return None, f"{type(outcome['error']).__name__}: {outcome['error']}"
+        history, store, _ = outcome["page"]  # type: ignore[misc]
+        if store is None:
+            return None, history.detail or str(history.status)
+        if rows_layout(store.data) != rows_layout(head):
+            return None, "the page has changed since it was cached"
+        cut = rows_offset(store.data)
+        assert cut is not None
+        key, mended = page_key(index.url, name), replace(store, split=cut)
+        if not (self._closed and self._owns_cache):
+            self.cache.put(key, mended)
+        else:  # rows read after the run closed its cache (the CLI's audit does): open it again
+            cache = open_cache(self._cache_spec)
+            try:
+                cache.put(key, mended)
+            finally:
+                cache.close()
+        return store.data[cut:], ""
 
     async def _page(
         self, index: IndexURL, name: str, entry: CacheEntry | None, answered: ProjectHistory | None
@@ -310,20 +392,23 @@ class IndexClient:
                 headers["If-Modified-Since"] = entry.last_modified
         try:
             response = await self._http.get(url, headers)
+            status = response.status_code
+            if status == 304 and entry is not None:
+                history = self._decode_entry(entry, index, name)
+                if history is not None:
+                    return replace(history, fetched_at=_utc(self._clock()), from_cache=False), None, self._clock()
+                # A 304 for an entry we cannot read: ask again without validators.
+                response = await self._http.get(url, {"Accept": ACCEPT})
+                status = response.status_code
+        except RefusedAnswer as exc:
+            # An answer, but not one to read (a redirect to file:, a body over the cap).
+            return status_history(name, FetchStatus.INVALID, index=index.url, detail=str(exc)), None, None
         except IndexUnreachable as exc:
             detail = str(exc)
             if entry is not None:
                 detail += f"; cached data from {_utc(entry.fetched_at):%Y-%m-%d %H:%M} UTC is available with --offline"
             return status_history(name, FetchStatus.UNREACHABLE, index=index.url, detail=detail), None, None
         now = self._clock()
-        status = response.status_code
-        if status == 304 and entry is not None:
-            history = self._decode_entry(entry)
-            if history is not None:
-                return replace(history, fetched_at=_utc(now), from_cache=False), None, now
-            # A 304 for an entry we cannot read: ask again without validators.
-            response = await self._http.get(url, {"Accept": ACCEPT})
-            status = response.status_code
         if status in (404, 410):
             history = status_history(
                 name, FetchStatus.NOT_FOUND, index=index.url, detail="not on this index", fetched_at=_utc(now)
@@ -344,10 +429,10 @@ class IndexClient:
                 index.url,
                 now,
             )
-        except PageFormatError as exc:
+            history = decode_history(blob, from_cache=False)
+        except (PageFormatError, HistoryDecodeError) as exc:
             detail = self._http.redact(str(exc))
             return status_history(name, FetchStatus.INVALID, index=index.url, detail=detail), None, None
-        history = decode_history(blob, from_cache=False)
         store = CacheEntry(blob, now, response.headers.get("ETag"), response.headers.get("Last-Modified"))
         return history, store, None
 

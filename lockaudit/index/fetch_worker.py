@@ -278,6 +278,7 @@ def worker_config(client: IndexClient, slots: int) -> dict[str, Any]:
         "concurrency": slots,
         "timeout": client._http._timeout,
         "retry": client._http.retry,
+        "limits": client._http.limits,
     }
 
 
@@ -302,6 +303,7 @@ async def _serve() -> None:
         concurrency=config["concurrency"],
         timeout=config["timeout"],
         retry=config["retry"],
+        limits=config.get("limits"),
         fetch_worker=False,
     ) as client:
 

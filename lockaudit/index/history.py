@@ -29,6 +29,7 @@ from typing import Any, NamedTuple, overload
 
 import orjson
 
+from ..errors import CacheError
 from . import _pageloops
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "encode_history",
     "decode_history",
     "rows_offset",
+    "rows_layout",
     "HistoryDecodeError",
     "is_wheel",
     "is_sdist",
@@ -146,6 +148,8 @@ class _Rows:
         if self._raw is None and self._rows is None and self._load is not None:
             try:
                 raw = self._load()
+            except HistoryDecodeError:
+                raise
             except Exception as exc:  # whatever the backend raises: the rows are unknown
                 raise HistoryDecodeError(f"the cached file rows could not be read ({exc})") from exc
             if raw is None:
@@ -318,7 +322,16 @@ def _metadata_hashes(md: Any) -> tuple[str, ...] | None:
 
 
 def _parse_time(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except (ValueError, TypeError):
+        # canonical_time lets strings of the right shape through unparsed (the
+        # hot path of a cold run): one an index wrote wrong is unknown, not an error.
+        return None
+
+
 
 
 def _to_iso(t: datetime | None) -> str | None:
@@ -387,6 +400,12 @@ def _summarize(
     unmatched: int,
 ) -> tuple[dict[str, Any], _Rows]:
     summaries, rows = _pageloops.summarize_groups(groups)
+    for summary in summaries:
+        # The earliest upload time of a version, as the index wrote it: one that
+        # is not a time (a hostile or broken page) is unknown, so that reading
+        # the history back never fails. Per version, not per file: cheap.
+        if summary[1] is not None and _parse_time(summary[1]) is None:
+            summary[1] = None
     header = _header(name, FetchStatus.OK, _to_iso(fetched_at), (index,), None, api_version, unmatched, url_prefix, summaries)
     return header, _Rows(rows=rows, url_prefix=url_prefix)
 
@@ -527,8 +546,9 @@ _MAGIC = b"LAH2"
 _LEN = struct.Struct("<I")
 
 
-class HistoryDecodeError(ValueError):
-    """A cached blob is not a history this version of lockaudit wrote."""
+class HistoryDecodeError(CacheError, ValueError):
+    """A cached blob is not a history this version of lockaudit wrote (or its
+    file rows, read after the history, are gone or damaged)."""
 
 
 def _pack(header: dict[str, Any], rows_blob: bytes | memoryview) -> bytes:
@@ -618,6 +638,20 @@ def rows_offset(data: bytes) -> int | None:
         return None
     end = 8 + _LEN.unpack_from(data, 4)[0]
     return end if end <= len(data) else None
+
+
+def rows_layout(data: bytes) -> tuple[str, list[tuple[str, int, int]]] | None:
+    """What the file rows of ``encode_history``'s bytes must look like to fit its
+    header: ``(URL prefix, [(version, first row, end row), ...])``; None for other bytes.
+    Two blobs of the same layout can trade rows."""
+    end = rows_offset(data)
+    if end is None:
+        return None
+    try:
+        header = orjson.loads(memoryview(data)[8:end])
+        return header["url_prefix"], [(v[0], v[7], v[8]) for v in header["versions"]]
+    except (orjson.JSONDecodeError, KeyError, TypeError, IndexError):
+        return None
 
 
 def decode_history(

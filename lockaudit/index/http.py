@@ -4,8 +4,19 @@ timeouts, and retries with exponential backoff and jitter.
 Retried: connection errors, timeouts, broken responses, 5xx and 429 (waiting
 as long as Retry-After asks, up to a cap). Not retried: any other status; a 404
 is an answer ("not on this index"), returned like any other response.
-Credentials are attached per request and only for the index's own host, so a
-redirect or a file host elsewhere never sees them.
+
+What a slow, broken or hostile index can cost is bounded (``IndexLimits``):
+every request has a total deadline (all tries, redirects and the whole body),
+a run has a budget of index time, an origin that keeps failing trips a circuit
+breaker (the rest fails at once instead of being retried), and an answer
+larger than the cap is not read.
+
+Redirects are followed here, hop by hop: only within http(s) (never from
+https down to http, never to ``file:`` or any other scheme). ``file:`` URLs are
+read only when the user configured a ``file:`` index. Credentials are matched
+by origin (scheme, host, port), as pip and httpx do, and attached per request
+and per hop: a file host, another port of the same host or a redirect's target
+never sees them unless they were given for that origin.
 """
 
 from __future__ import annotations
@@ -19,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from ..errors import IndexClientError
-from .settings import IndexURL, redact_text
+from .settings import IndexLimits, IndexURL, Origin, origin_of, redact_text
 
 if TYPE_CHECKING:
     import httpx
@@ -32,6 +43,7 @@ __all__ = [
     "RetryPolicy",
     "HttpSession",
     "IndexUnreachable",
+    "RefusedAnswer",
     "FileTransport",
     "USER_AGENT",
 ]
@@ -42,7 +54,14 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class IndexUnreachable(IndexClientError):
-    """The index did not answer usefully after every retry."""
+    """The index did not answer usefully after every retry (or within the deadline,
+    the run's budget, or while its circuit breaker is open)."""
+
+
+class RefusedAnswer(IndexUnreachable):
+    """The index answered with something lockaudit does not read: a redirect to
+    another scheme, a ``file:`` URL without a ``file:`` index, a body over the cap.
+    Never retried."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +114,11 @@ class HttpSession:
         transport: httpx.AsyncBaseTransport | None = None,
         credentials: Mapping[str, IndexURL] | None = None,
         sleep=asyncio.sleep,
+        limits: IndexLimits | None = None,
+        allow_file: bool | None = None,
     ) -> None:
         self.retry = retry or RetryPolicy()
+        self.limits = limits or IndexLimits()
         #: One budget of requests in flight per host: the files host (core
         #: metadata, range requests) does not queue behind the index's pages.
         self._sems: dict[str, asyncio.Semaphore] = {}
@@ -106,9 +128,19 @@ class HttpSession:
         self._transport = transport
         # Made on first use: building the TLS context costs ~20 ms, a warm run needs none.
         self._client_: httpx.AsyncClient | None = None
-        #: host -> index with credentials (only those that have some).
-        self._auth = {i.host: i for i in (credentials or {}).values() if i.auth is not None}
-        self._secrets = [s for i in self._auth.values() for s in (i.username, i.password)]
+        indexes = list((credentials or {}).values())
+        #: origin -> the indexes there with credentials (longest path first).
+        self._auth: dict[Origin, list[IndexURL]] = {}
+        for i in sorted((i for i in indexes if i.auth is not None), key=lambda i: -len(i.url)):
+            self._auth.setdefault(origin_of(i.url), []).append(i)
+        self._secrets = [s for group in self._auth.values() for i in group for s in (i.username, i.password)]
+        #: ``file:`` URLs only for a user who configured a ``file:`` index.
+        self.allow_file = (
+            allow_file if allow_file is not None else any(i.url.lower().startswith("file:") for i in indexes)
+        )
+        self._breakers: dict[Origin, _Breaker] = {}
+        #: Monotonic time the run's budget of index time ends (set by the first request).
+        self._budget_end: float | None = None
 
     @property
     def _client(self) -> httpx.AsyncClient:
@@ -133,9 +165,10 @@ class HttpSession:
                 timeout=timeout,
                 limits=limits,
                 headers={"User-Agent": USER_AGENT},
-                follow_redirects=True,
+                # Followed in ``_send``, where every hop is checked.
+                follow_redirects=False,
                 transport=transport,
-                mounts={"file://": _file_transport()()},
+                mounts={"file://": _file_transport()()} if self.allow_file else None,
             )
         return self._client_
 
@@ -154,15 +187,42 @@ class HttpSession:
         return redact_text(text, self._secrets)
 
     def _auth_for(self, url: str) -> httpx.BasicAuth | None:
-        index = self._auth.get((urlsplit(url).hostname or "").lower())
-        if index is None or index.auth is None:
+        """The credentials given for ``url``'s origin (the index whose path is
+        the longest prefix of the URL's, else the first there), or None."""
+        candidates = self._auth.get(origin_of(url))
+        if not candidates:
             return None
+        path = urlsplit(url).path
+        index = next((i for i in candidates if path.startswith(urlsplit(i.url).path)), candidates[0])
         import httpx
 
-        return httpx.BasicAuth(*index.auth)
+        return httpx.BasicAuth(*index.auth)  # type: ignore[misc]
+
+    def _breaker(self, url: str) -> _Breaker:
+        key = origin_of(url)
+        breaker = self._breakers.get(key)
+        if breaker is None:
+            breaker = self._breakers[key] = _Breaker(self.limits.breaker_failures, self.limits.breaker_seconds)
+        return breaker
+
+    def _check_url(self, url: str) -> None:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme in ("http", "https") or (scheme == "file" and self.allow_file):
+            return
+        raise RefusedAnswer(
+            self.redact(f"refusing to read {_origin(url)}: only http(s) URLs, and file: URLs under a file: index you configured")
+        )
+
+    def _end_of_budget(self, now: float) -> float:
+        if self.limits.budget is None:
+            return float("inf")
+        if self._budget_end is None:
+            self._budget_end = now + self.limits.budget
+        return self._budget_end
 
     async def get(self, url: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
-        """GET with retries; the body is read. Raises IndexUnreachable.
+        """GET with retries; the body is read. Raises IndexUnreachable (RefusedAnswer
+        for an answer that is not to be read at all).
 
         Any final status other than those retried is returned as it is.
         """
@@ -170,30 +230,152 @@ class HttpSession:
 
         if url.startswith("file:///"):
             url = "file://localhost/" + url[len("file:///") :]  # httpx needs a host
-        policy = self.retry
+        self._check_url(url)
+        policy, limits = self.retry, self.limits
+        breaker = self._breaker(url)
         last = "no attempt made"
-        auth = self._auth_for(url)
+        #: When this request's deadline ends (set once its first try has a slot).
+        end: float | None = None
+        budget_end = self._end_of_budget(time.monotonic())
         for attempt in range(policy.attempts):
             retry_after: float | None = None
-            try:
-                async with self._sem_for(url):
-                    response = await self._client.get(url, headers=headers, auth=auth or httpx.USE_CLIENT_DEFAULT)
-                if response.status_code not in RETRY_STATUSES:
-                    return response
-                last = f"HTTP {response.status_code}"
-                if response.status_code in (429, 503):
-                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                    if retry_after is not None and retry_after > policy.max_retry_after:
-                        raise IndexUnreachable(
-                            self.redact(f"{_origin(url)} asks to retry after {retry_after:.0f} s ({last})")
-                        )
-            except httpx.TransportError as exc:  # connect, read, timeouts, broken bodies
-                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            except httpx.TooManyRedirects as exc:
-                raise IndexUnreachable(self.redact(f"{_origin(url)}: too many redirects ({exc})")) from exc
+            async with self._sem_for(url):
+                now = time.monotonic()
+                if end is None:
+                    end = now + limits.deadline
+                self._check_limits(url, breaker, now, budget_end)
+                try:
+                    async with asyncio.timeout(min(end, budget_end) - now):
+                        response = await self._send(url, headers)
+                except TimeoutError:
+                    breaker.failed(time.monotonic())
+                    if budget_end <= end:
+                        raise IndexUnreachable(self.redact(f"{_origin(url)}: {self._budget_spent()}")) from None
+                    raise IndexUnreachable(
+                        self.redact(f"{_origin(url)} gave no complete answer within {limits.deadline:g} s (--index-deadline)")
+                    ) from None
+                except httpx.TransportError as exc:  # connect, read, timeouts, broken bodies
+                    breaker.failed(time.monotonic())
+                    last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                except httpx.TooManyRedirects as exc:
+                    raise IndexUnreachable(self.redact(f"{_origin(url)}: too many redirects ({exc})")) from exc
+                else:
+                    if response.status_code not in RETRY_STATUSES:
+                        breaker.succeeded()
+                        return response
+                    last = f"HTTP {response.status_code}"
+                    if response.status_code != 429:  # asked to slow down: not broken
+                        breaker.failed(time.monotonic())
+                    if response.status_code in (429, 503):
+                        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                        if retry_after is not None and retry_after > policy.max_retry_after:
+                            raise IndexUnreachable(
+                                self.redact(f"{_origin(url)} asks to retry after {retry_after:.0f} s ({last})")
+                            )
             if attempt + 1 < policy.attempts:
-                await self._sleep(policy.delay(attempt, retry_after))
-        raise IndexUnreachable(self.redact(f"{_origin(url)} did not answer after {policy.attempts} tries ({last})"))
+                delay = policy.delay(attempt, retry_after)
+                if time.monotonic() + delay >= min(end, budget_end):
+                    break  # no time left to wait for another try
+                await self._sleep(delay)
+        raise IndexUnreachable(self.redact(f"{_origin(url)} did not answer after {attempt + 1} tries ({last})"))
+
+    def _check_limits(self, url: str, breaker: _Breaker, now: float, budget_end: float) -> None:
+        if now >= budget_end:
+            raise IndexUnreachable(self.redact(f"{_origin(url)}: {self._budget_spent()}"))
+        if breaker.is_open(now):
+            raise IndexUnreachable(
+                self.redact(
+                    f"{_origin(url)}: the index failed {breaker.failures} times in a row; not asked again "
+                    f"for {self.limits.breaker_seconds:g} s (circuit breaker)"
+                )
+            )
+
+    def _budget_spent(self) -> str:
+        return f"the run's time budget for the index ({self.limits.budget:g} s, --index-budget) is spent"
+
+    async def _send(self, url: str, headers: Mapping[str, str] | None) -> httpx.Response:
+        """One try: redirects followed hop by hop (each checked, each with its
+        own origin's credentials), the body read up to the size cap."""
+        import httpx
+
+        client = self._client
+        for _ in range(MAX_REDIRECTS + 1):
+            auth = self._auth_for(url)
+            request = client.build_request("GET", url, headers=headers)
+            response = await client.send(request, auth=auth or httpx.USE_CLIENT_DEFAULT, stream=True)
+            try:
+                if response.next_request is not None:
+                    target = str(response.next_request.url)
+                    self._check_redirect(url, target)
+                    url = target
+                    continue
+                body = await self._read_body(response, url)
+            finally:
+                await response.aclose()
+            # The body as read (decoded); the encoding headers no longer apply to it.
+            kept = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _BODY_HEADERS]
+            return httpx.Response(response.status_code, headers=kept, content=body, request=response.request)
+        raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects", request=request)
+
+    def _check_redirect(self, source: str, target: str) -> None:
+        before, after = urlsplit(source).scheme.lower(), urlsplit(target).scheme.lower()
+        if after == before and after in ("http", "https") or (before, after) == ("http", "https"):
+            return
+        raise RefusedAnswer(
+            self.redact(
+                f"{_origin(source)} redirected to {_origin(target)}: refused (redirects are followed "
+                "only to http(s), never from https to http)"
+            )
+        )
+
+    async def _read_body(self, response: httpx.Response, url: str) -> bytes:
+        cap = self.limits.max_response_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise RefusedAnswer(self.redact(_too_large(url, cap, f"{int(declared):,} bytes")))
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise RefusedAnswer(self.redact(_too_large(url, cap, "more")))
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+#: Redirects followed per try (pip's and httpx's default is 20 or 30; an index needs a few).
+MAX_REDIRECTS = 10
+_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+def _too_large(url: str, cap: int, size: str) -> str:
+    return f"{_origin(url)}: the answer ({size}) is larger than the limit of {cap:,} bytes (--max-response-bytes)"
+
+
+class _Breaker:
+    """Per origin: opens after ``threshold`` failed tries in a row, then fails
+    every request at once for ``seconds``; any answer closes it again."""
+
+    __slots__ = ("threshold", "seconds", "failures", "open_until")
+
+    def __init__(self, threshold: int, seconds: float) -> None:
+        self.threshold = max(1, threshold)
+        self.seconds = seconds
+        self.failures = 0
+        self.open_until = 0.0
+
+    def is_open(self, now: float) -> bool:
+        return now < self.open_until
+
+    def failed(self, now: float) -> None:
+        self.failures += 1
+        if self.failures >= self.threshold:
+            # After the pause one failure is enough to open it again.
+            self.open_until = now + self.seconds
+
+    def succeeded(self) -> None:
+        self.failures = 0
+        self.open_until = 0.0
 
 
 def _environment_proxies() -> bool:
@@ -205,8 +387,9 @@ def _environment_proxies() -> bool:
 
 
 def _origin(url: str) -> str:
+    """The URL for a message: scheme, host and port, path; never user info or query."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
 
 
 def _file_transport() -> type[httpx.AsyncBaseTransport]:

@@ -114,6 +114,13 @@ def _check_hashes(data: bytes, hashes: tuple[str, ...] | None, what: str) -> Non
 
 async def fetch_core_metadata(http: HttpSession, file: FileInfo) -> tuple[bytes, str]:
     """``(metadata bytes, source)`` for one file; raises MetadataUnavailable."""
+    try:
+        return await _fetch_core_metadata(http, file)
+    except IndexUnreachable as exc:  # a range request the index did not answer
+        raise MetadataUnavailable(f"{file.filename}: {exc}") from exc
+
+
+async def _fetch_core_metadata(http: HttpSession, file: FileInfo) -> tuple[bytes, str]:
     if file.metadata_hashes is not None or file.is_wheel:
         try:
             r = await http.get(metadata_url(file.url))

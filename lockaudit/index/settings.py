@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_INDEX_URL",
+    "IndexLimits",
     "IndexURL",
     "IndexSettings",
     "resolve_index_settings",
@@ -41,6 +42,7 @@ __all__ = [
     "split_credentials",
     "redact_url",
     "redact_text",
+    "origin_of",
 ]
 
 #: The public default index, as the client library defines it.
@@ -75,6 +77,69 @@ class IndexURL:
 
     def __str__(self) -> str:
         return self.url
+
+
+#: (scheme, host, port): what credentials are matched by, as pip and httpx do.
+Origin = tuple[str, str, int | None]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> Origin:
+    """``(scheme, host, port)`` of a URL, the port filled in for http(s)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: an origin of its own
+        port = None
+    return scheme, (parts.hostname or "").lower(), port if port is not None else _DEFAULT_PORTS.get(scheme)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexLimits:
+    """How much time and memory one index may take (a slow, broken or hostile
+    index costs a bounded amount, and what it could not answer is unknown)."""
+
+    #: Seconds one request may take in all: every try, redirect and byte of the body.
+    deadline: float = 30.0
+    #: Seconds of index time for a whole run (from its first request); None: no limit.
+    budget: float | None = 300.0
+    #: The largest answer read (decoded bytes); a larger one is not read at all.
+    max_response_bytes: int = 64 << 20
+    #: Consecutive failed tries against one origin that open the circuit breaker...
+    breaker_failures: int = 10
+    #: ...which then fails every request to it at once for this many seconds.
+    breaker_seconds: float = 30.0
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> IndexLimits:
+        """The defaults, then ``LOCKAUDIT_INDEX_DEADLINE``, ``LOCKAUDIT_INDEX_BUDGET``
+        (0: none) and ``LOCKAUDIT_MAX_RESPONSE_BYTES``, then ``overrides`` that are not None.
+
+        Raises ValueError naming the variable for a value that is not a number.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for var, key, kind in (
+            ("LOCKAUDIT_INDEX_DEADLINE", "deadline", float),
+            ("LOCKAUDIT_INDEX_BUDGET", "budget", float),
+            ("LOCKAUDIT_MAX_RESPONSE_BYTES", "max_response_bytes", int),
+        ):
+            text = env.get(var, "").strip()
+            if not text:
+                continue
+            try:
+                value = kind(text)
+            except ValueError:
+                raise ValueError(f"{var}: expected a number, got {text!r}") from None
+            if value < 0 or (key != "budget" and value == 0):
+                raise ValueError(f"{var}: expected a positive number, got {text!r}")
+            values[key] = value
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if values.get("budget") == 0:
+            values["budget"] = None
+        return cls(**values)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from urllib.parse import urljoin
 
 import orjson
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from ..errors import IndexClientError
 from . import _pageloops, _pypi_simple
@@ -225,7 +225,7 @@ class _Grouper:
 def _valid(v: str) -> bool:
     try:
         Version(v)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number past int()'s digit limit
         return False
     return True
 
@@ -234,7 +234,7 @@ def _canon_version(v: str) -> Version | str:
     # Version objects compare and hash by PEP 440 equality ("3.3.0" == "3.3").
     try:
         return Version(v)
-    except InvalidVersion:
+    except ValueError:
         return v.lower()
 
 

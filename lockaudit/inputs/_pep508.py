@@ -13,8 +13,6 @@ from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PackagingRequirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
     canonicalize_name,
     parse_sdist_filename,
     parse_wheel_filename,
@@ -107,7 +105,7 @@ def name_from_location(location: str) -> str | None:
             return parse_wheel_filename(filename)[0]
         if filename.endswith((".tar.gz", ".zip")):
             return parse_sdist_filename(filename)[0]
-    except (InvalidWheelFilename, InvalidSdistFilename):
+    except ValueError:  # InvalidWheelFilename, InvalidSdistFilename, or a number past int()'s limit
         return None
     return None
 

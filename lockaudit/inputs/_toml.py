@@ -13,16 +13,84 @@ from typing import Any
 
 from ..model import InputProblem, Origin
 
-__all__ = ["TomlIndex", "load_toml"]
+__all__ = ["TomlIndex", "TomlLimitError", "load_toml", "loads", "huge_number_at", "MAX_INT_DIGITS"]
 
 _AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _AT_END = re.compile(r"\s*\(at end of document\)\s*$")
+
+#: Python turns no integer of more decimal digits into text or back
+#: (``sys.get_int_max_str_digits``' default): such a number in an input is an
+#: input error, never a crash further on.
+MAX_INT_DIGITS = 4300
+_INT_LIMIT = 10**MAX_INT_DIGITS
+# An integer literal long enough to pass the limit, in any base TOML has
+# (hex, octal and binary are not limited by Python, but printing them is).
+_HUGE_NUMBER = re.compile(
+    r"(?<![\w.\"'])[+-]?(?:0x[0-9A-Fa-f_]{3570,}|0o[0-7_]{4760,}|0b[01_]{14280,}|[0-9][0-9_]{%d,})" % MAX_INT_DIGITS
+)
+
+
+class TomlLimitError(tomllib.TOMLDecodeError):
+    """A TOML document past what lockaudit reads: an integer of more than
+    ``MAX_INT_DIGITS`` digits, or nesting deeper than Python's recursion allows.
+    Carries the position like tomllib's own errors."""
+
+    def __init__(self, msg: str, lineno: int | None = None, colno: int | None = None) -> None:
+        where = f" (at line {lineno}, column {colno})" if lineno else ""
+        ValueError.__init__(self, msg + where)
+        self.msg, self.lineno, self.colno = msg, lineno, colno
+
+
+def huge_number_at(text: str, start: int = 0) -> tuple[int, int] | None:
+    """``(line, column)`` of the first integer literal too long for Python, or None."""
+    m = _HUGE_NUMBER.search(text, start)
+    if m is None:
+        return None
+    line = text.count("\n", 0, m.start()) + 1
+    return line, m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+
+
+def _too_large(text: str) -> TomlLimitError:
+    where = huge_number_at(text)
+    message = f"integer too large (more than {MAX_INT_DIGITS:,} digits)"
+    return TomlLimitError(message, *where) if where else TomlLimitError(message)
+
+
+def _has_huge_int(doc: Any) -> bool:
+    # Iterative: a document nested deep enough to matter already parsed.
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif type(node) is int and node.bit_length() > 14000 and abs(node) >= _INT_LIMIT:
+            return True
+    return False
+
+
+def loads(text: str) -> dict[str, Any]:
+    """``tomllib.loads`` whose every failure is a ``TOMLDecodeError`` with a position:
+    integers past Python's digit limit (in any base) and nesting too deep for
+    the parser are input errors too, not ValueError or RecursionError."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        raise
+    except ValueError:  # int() of a decimal literal past the digit limit
+        raise _too_large(text) from None
+    except RecursionError:
+        raise TomlLimitError("arrays or inline tables nested too deeply") from None
+    if _has_huge_int(doc):
+        raise _too_large(text)
+    return doc
 
 
 def load_toml(text: str, path: str) -> tuple[dict[str, Any] | None, InputProblem | None]:
     """The document, or None and a problem naming the file, line and column."""
     try:
-        return tomllib.loads(text), None
+        return loads(text), None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line = getattr(exc, "lineno", None)
@@ -40,7 +108,8 @@ def load_toml(text: str, path: str) -> tuple[dict[str, Any] | None, InputProblem
             message = msg
         lines = text.split("\n")
         src = lines[line - 1] if line and 0 < line <= len(lines) else None
-        return None, InputProblem(path, line, f"invalid TOML: {message}", column=column, text=src, code="toml-syntax")
+        code = "toml-limit" if isinstance(exc, TomlLimitError) else "toml-syntax"
+        return None, InputProblem(path, line, f"invalid TOML: {message}", column=column, text=src, code=code)
 
 
 # One line of TOML: the tokens that change nesting, plus comments.
@@ -52,12 +121,25 @@ _KEY = re.compile(
 _KEY_PART = re.compile(r"""\s*([A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')\s*(?:\.|$)""")
 
 
+def _basic_string(quoted: str) -> str:
+    """A TOML basic string's value (escapes as TOML reads them, text as it is);
+    its inner text when it is not one (the scan may meet a line that only looks
+    like a key)."""
+    if "\\" not in quoted:
+        return quoted[1:-1]
+    try:
+        value = tomllib.loads(f"k = {quoted}")["k"]
+    except (tomllib.TOMLDecodeError, KeyError):
+        return quoted[1:-1]
+    return value if isinstance(value, str) else quoted[1:-1]
+
+
 def _split_key(text: str) -> tuple[str, ...]:
     parts = []
     for m in _KEY_PART.finditer(text):
         part = m.group(1)
         if part[:1] == '"':
-            part = part[1:-1].encode("utf-8").decode("unicode_escape")
+            part = _basic_string(part)
         elif part[:1] == "'":
             part = part[1:-1]
         parts.append(part)

@@ -20,6 +20,7 @@ from packaging.utils import canonicalize_name
 
 from ..model import IndexOptions, InputProblem, LockedPackage, Lockfile, Origin, PythonScope, Source, SourceKind
 from . import _build
+from ._toml import MAX_INT_DIGITS, huge_number_at
 from .pipfile import requires_scope, source_of
 
 __all__ = ["parse"]
@@ -51,11 +52,22 @@ class _Positions:
         return self.lines[line - 1] if line and 0 < line <= len(self.lines) else None
 
 
+class _HugeInt(ValueError):
+    """An integer literal past Python's digit limit (``_toml.MAX_INT_DIGITS``)."""
+
+
+def _int(literal: str) -> int:
+    # json's own int() would raise a bare ValueError mid-parse for these.
+    if len(literal) > MAX_INT_DIGITS + (literal[:1] == "-"):
+        raise _HugeInt(literal)
+    return int(literal)
+
+
 def parse(text: str, path: str) -> Lockfile:
     """Read a Pipfile.lock (``text`` is its content, ``path`` its name as given)."""
     pos = _Positions(text, path)
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_int=_int)
     except json.JSONDecodeError as exc:
         problem = InputProblem(
             path,
@@ -64,6 +76,18 @@ def parse(text: str, path: str) -> Lockfile:
             column=exc.colno,
             text=pos.line_text(exc.lineno),
             code="json-syntax",
+        )
+        return _build.single_file(path, "pipfile.lock", problems=[problem])
+    except (_HugeInt, RecursionError) as exc:
+        where = huge_number_at(text) if isinstance(exc, _HugeInt) else None
+        line, column = where if where else (None, None)
+        message = (
+            f"invalid JSON: integer too large (more than {MAX_INT_DIGITS:,} digits)"
+            if isinstance(exc, _HugeInt)
+            else "invalid JSON: arrays or objects nested too deeply"
+        )
+        problem = InputProblem(
+            path, line, message, column=column, text=pos.line_text(line), code="json-limit"
         )
         return _build.single_file(path, "pipfile.lock", problems=[problem])
     problems: list[InputProblem] = []

@@ -211,6 +211,12 @@ class _Reader:
                 )
                 return
         extras = spec.get("extras", [])
+        if not isinstance(extras, list):
+            self.problems.append(
+                self.idx.problem(at, f"extras of {raw_name!r} must be a list of names", expected="extras = [\"name\"]",
+                                 code="invalid-type")  # fmt: skip
+            )
+            extras = []
         self.requirements.append(
             Requirement(
                 name=name,

@@ -743,7 +743,19 @@ class _Parser:
             return
         if target.lower().startswith("file:"):
             target = _file_url_path(target)
-        elif not os.path.isabs(target):
+        why = _unusable_path(target)
+        if why is not None:
+            self.problem(
+                path,
+                line,
+                start,
+                end,
+                f"{what} file {target!r} cannot be a file name: it holds {why}",
+                expected="a path without NUL bytes or lone surrogates",
+                code="invalid-include",
+            )
+            return
+        if not os.path.isabs(target):
             target = os.path.normpath(os.path.join(os.path.dirname(path), target))
         key = os.path.realpath(target)
         keys = [k for k, _ in self._stack]
@@ -795,6 +807,17 @@ def _is_direct(text: str) -> bool:
         return True
     bare = _EXTRAS_SUFFIX.sub(r"\1", head)
     return is_archive(bare)
+
+
+def _unusable_path(target: str) -> str | None:
+    """Why no file system can open ``target`` (the OS would raise ValueError), or None."""
+    if "\x00" in target:
+        return "a NUL byte"
+    try:
+        os.fsencode(target)
+    except UnicodeEncodeError:
+        return "a lone surrogate (not text)"
+    return None
 
 
 def _path_url(location: str) -> str:

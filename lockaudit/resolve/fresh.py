@@ -30,7 +30,7 @@ from types import MappingProxyType
 from packaging.utils import canonicalize_name
 
 from .._target import Target
-from ..as_of import parse_as_of
+from ..as_of import exists_at, parse_as_of
 from ..errors import InvalidSpecifier, InvalidVersion
 from ..findings import Finding
 from ..index import IndexClient
@@ -238,6 +238,29 @@ def _declared(inputs: Lockfile | Iterable[Requirement | str]) -> tuple[list[Requ
     return requirements_from(inputs), None
 
 
+def _pinned_after(
+    conflict: ResolutionConflict | ResolutionTooComplex,
+    locked: Mapping[str, LockedPackage],
+    repository: Repository,
+    cutoff: datetime | None,
+) -> str | None:
+    """A resolution as of a date that fails on a package the lock pins at a
+    release uploaded after that date says nothing about a fresh install then:
+    the lock is newer than the question."""
+    if cutoff is None or not isinstance(conflict, ResolutionConflict):
+        return None
+    for name in conflict.packages:
+        pin = locked.get(name)
+        project = repository.loaded(name)
+        if pin is None or not pin.version or project is None or not project.ok:
+            continue
+        spelling = project.spelling(pin.version)
+        release = project.release(spelling) if spelling is not None else None
+        if release is not None and not exists_at(release.upload_time, cutoff):
+            return f"the locked {name} {pin.version} was uploaded after the as-of date"
+    return None
+
+
 class _Skipped(Exception):
     """No resolution was asked for."""
 
@@ -348,7 +371,7 @@ async def fresh_install_async(
     except _Skipped:
         pass
     except (ResolutionConflict, ResolutionTooComplex) as exc:
-        unknown_reason = _failure_is_unknown(exc)
+        unknown_reason = _failure_is_unknown(exc) or _pinned_after(exc, locked, repository, cutoff)
         if unknown_reason is None:
             conflict = exc
 

@@ -192,4 +192,14 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
 def app_from_env() -> FastAPI:
     """uvicorn's factory (``lockaudit.service.app:app_from_env``) for worker processes."""
+    import sys
+
+    from .logging import log_everything_as_json
+
+    log_everything_as_json()
+    # The serving loop and the work loop (audits) take turns for the
+    # interpreter: every 0.5 ms rather than every 5, so that neither waits long
+    # for the other (measured: a warm audit ~3.5 ms faster alone, /v1/match's
+    # p99 beside audits ~45 -> ~35 ms; benchmarks/README.md).
+    sys.setswitchinterval(0.0005)
     return create_app(ServiceSettings.from_env())

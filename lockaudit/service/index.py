@@ -19,13 +19,15 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -47,7 +49,7 @@ from ..index.client import Progress
 from ..index.history import status_history
 from ..index.metadata import CoreMetadata
 from ..index.netstream import http_transport
-from ..index.settings import redact_url
+from ..index.settings import IndexLimits, redact_url
 from .metrics import Metrics
 from .settings import ServiceSettings
 
@@ -136,6 +138,10 @@ class CountingCache(Cache):
     def failed(self) -> str | None:
         return getattr(self.inner, "failed", None)
 
+    @property
+    def read_only(self) -> bool:  # type: ignore[override]
+        return self.inner.read_only
+
     def get_many(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
         found = self.inner.get_many(keys)
         counts: dict[tuple[str, str], int] = {}
@@ -196,6 +202,14 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+@dataclass
+class Outage:
+    """Whether an index is known to be down, and why (shared between threads)."""
+
+    until: float = 0.0
+    last_failure: str | None = None
+
+
 class ServiceIndexClient(IndexClient):
     """``IndexClient`` that answers from the cache, however old, when the index fails."""
 
@@ -206,6 +220,7 @@ class ServiceIndexClient(IndexClient):
         cache: Cache,
         metrics: Metrics,
         down_seconds: float = 15.0,
+        outage: Outage | None = None,
         **options: Any,
     ) -> None:
         super().__init__(settings, cache=cache, **options)
@@ -213,17 +228,21 @@ class ServiceIndexClient(IndexClient):
         self.down_seconds = down_seconds
         # Same cache, never the network: whatever is cached, whatever its age.
         self._stale = IndexClient(settings, cache=cache, offline=True)
-        self._down_until = 0.0
-        self.last_failure: str | None = None
+        #: Shared by the clients of one index choice on every event loop.
+        self.outage = outage or Outage()
+
+    @property
+    def last_failure(self) -> str | None:
+        return self.outage.last_failure
 
     @property
     def index_down(self) -> bool:
-        return time.monotonic() < self._down_until
+        return time.monotonic() < self.outage.until
 
     def reset_down(self) -> None:
         if self.index_down:
             logger.info("index reachable again", extra={"index": redact_url(self.indexes[0].url) if self.indexes else None})
-        self._down_until = 0.0
+        self.outage.until = 0.0
 
     def _mark_down(self, detail: str | None) -> None:
         if not self.index_down:
@@ -231,8 +250,8 @@ class ServiceIndexClient(IndexClient):
                 "index unreachable; answering from the cache",
                 extra={"index": redact_url(self.indexes[0].url) if self.indexes else None, "for_seconds": self.down_seconds},
             )
-        self._down_until = time.monotonic() + self.down_seconds
-        self.last_failure = detail
+        self.outage.until = time.monotonic() + self.down_seconds
+        self.outage.last_failure = detail
 
     async def fetch_histories(
         self,
@@ -311,6 +330,48 @@ async def _value(value: Any) -> Any:
     return value
 
 
+T = TypeVar("T")
+
+
+async def _close_all(clients: Iterable[ServiceIndexClient]) -> None:
+    for client in clients:
+        try:
+            await client.aclose()
+        except Exception:  # noqa: BLE001 - closing is best effort
+            logger.exception("closing an index client failed")
+
+
+class _WorkLoop:
+    """An event loop in a daemon thread of its own, for the service's CPU-bound work."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="lockaudit-work-loop", daemon=True)
+        self._thread.start()
+
+    @property
+    def loop_id(self) -> int:
+        return id(self._loop)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_forever()
+
+    def submit(self, make: Callable[[], Awaitable[T]]) -> concurrent.futures.Future[T]:
+        async def call() -> T:
+            return await make()
+
+        # The task's context is a copy of the caller's: the request id and
+        # the request's stats (one shared object) come along.
+        return asyncio.run_coroutine_threadsafe(call(), self._loop)
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        if not self._thread.is_alive():
+            self._loop.close()
+
+
 
 class IndexPool:
     """The cache and the index clients of one service process (made at startup)."""
@@ -338,7 +399,11 @@ class IndexPool:
             parsed = IndexURL.parse(url)
             self._allowed.setdefault(parsed.url, parsed)
         self._transport = transport
-        self._clients: dict[tuple[str, ...], ServiceIndexClient] = {}
+        #: (event loop, index URLs) -> client: a client is bound to the loop it runs on.
+        self._clients: dict[tuple[int, tuple[str, ...]], ServiceIndexClient] = {}
+        self._outages: dict[tuple[str, ...], Outage] = {}
+        self._main_loop: asyncio.AbstractEventLoop | None = None
+        self._worker: _WorkLoop | None = None
         self._ready: tuple[float, dict[str, Any]] | None = None
         self._ready_lock = asyncio.Lock()
         self._probe: httpx.AsyncClient | None = None
@@ -381,9 +446,11 @@ class IndexPool:
         return chosen, ignored
 
     def client(self, settings: IndexSettings | None = None) -> ServiceIndexClient:
+        """The client for ``settings`` on the running event loop (one per loop and index choice)."""
         settings = settings or self.default
         key = tuple(i.url for i in settings.indexes)
-        client = self._clients.get(key)
+        loop = asyncio.get_running_loop()
+        client = self._clients.get((id(loop), key))
         if client is None:
             s = self.settings
             # The client's own transport (asyncio backend, see index/netstream).
@@ -398,18 +465,46 @@ class IndexPool:
                 concurrency=s.index_concurrency,
                 timeout=s.index_timeout,
                 retry=RetryPolicy(attempts=s.index_retries, backoff=0.1, max_backoff=1.0, max_retry_after=5.0),
+                # No budget: the client lives as long as the process (the
+                # request timeout bounds a request); the breaker pauses as
+                # long as an outage is answered from the cache.
+                limits=IndexLimits(
+                    deadline=s.index_deadline,
+                    budget=None,
+                    max_response_bytes=s.max_response_bytes,
+                    breaker_seconds=s.index_down_seconds,
+                ),
                 ttl=s.cache_ttl,
                 transport=self._transport or CountingTransport(inner, self.metrics),
+                outage=self._outages.setdefault(key, Outage()),
             )
-            self._clients[key] = client
+            self._clients[(id(loop), key)] = client
         return client
 
+    async def run_off_loop(self, make: Callable[[], Awaitable[T]]) -> T:
+        """``await make()`` on the service's work loop, a thread of its own.
+
+        Audits are CPU work with few awaits (a warm audit reads and decodes its
+        histories without one): on the serving loop each would hold up every
+        other request for its whole length, and ``/v1/match`` answers waited
+        behind them. On the work loop they take turns with the serving loop for
+        the interpreter (every switch interval), so a quick request waits a few
+        milliseconds at most. The coroutine runs in this request's context
+        (request id, request stats); cancelling the caller cancels it.
+        """
+        if self._worker is None:
+            self._main_loop = asyncio.get_running_loop()
+            self._worker = _WorkLoop()
+        return await asyncio.wrap_future(self._worker.submit(make))
+
     async def aclose(self) -> None:
-        for client in list(self._clients.values()):
-            try:
-                await client.aclose()
-            except Exception:  # noqa: BLE001 - closing is best effort
-                logger.exception("closing an index client failed")
+        here = id(asyncio.get_running_loop())
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            theirs = [c for (loop, _), c in self._clients.items() if loop == worker.loop_id]
+            await asyncio.wrap_future(worker.submit(lambda: _close_all(theirs)))
+            worker.stop()
+        await _close_all([c for (loop, _), c in self._clients.items() if loop == here])
         self._clients.clear()
         if self._probe is not None:
             await self._probe.aclose()
@@ -423,7 +518,7 @@ class IndexPool:
         (load balancers probe often), and every time while it is known to be down."""
         async with self._ready_lock:
             now = time.monotonic()
-            down = any(c.index_down for c in self._clients.values())
+            down = any(c.index_down for c in list(self._clients.values()))
             cached = self._ready
             fresh_index = cached is not None and now - cached[0] < max_age and cached[1]["ok"] and not down
             cache, index = await asyncio.gather(
@@ -486,7 +581,7 @@ class IndexPool:
         out["latency_ms"] = round((time.perf_counter() - start) * 1000, 1)
         if out["ok"]:
             # The index answers again: stop answering from the cache before the pause ends.
-            for client in self._clients.values():
+            for client in list(self._clients.values()):
                 if client.index_down and client.indexes and client.indexes[0].url == index.url:
                     client.reset_down()
         return out

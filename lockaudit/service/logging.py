@@ -29,6 +29,7 @@ __all__ = [
     "REQUEST_ID_HEADER",
     "current_request_id",
     "log_config",
+    "log_everything_as_json",
     "new_request_id",
     "request_id_var",
     "sanitize_request_id",
@@ -188,5 +189,43 @@ def log_config(level: str = "info", secrets: tuple[str, ...] = ()) -> dict[str, 
             "uvicorn.error": {"handlers": ["stderr"], "level": lvl, "propagate": False},
             "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
             "lockaudit": {"handlers": ["stderr"], "level": lvl, "propagate": False},
+            # Python warnings (see log_everything_as_json) are log lines like any other.
+            "py.warnings": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
         },
     }
+
+
+def log_everything_as_json() -> None:
+    """Send what would bypass the JSON log to it: Python warnings (a library's
+    deprecation, a failing cache's warning) and uncaught errors in threads.
+
+    A worker process calls this once (``app_from_env``): stderr then carries JSON
+    lines only. The cache's own warning is already a log line of the
+    ``lockaudit.index.cache`` logger, so its Python warning is not repeated.
+    """
+    import sys
+    import threading
+    import warnings
+
+    from ..index.cache import CacheUnavailableWarning
+
+    warnings.simplefilter("ignore", CacheUnavailableWarning)
+    logging.captureWarnings(True)
+    thread_logger = logging.getLogger("lockaudit.service")
+
+    def log_thread_error(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "?"
+        thread_logger.error(
+            "uncaught error in thread %s", name, exc_info=(args.exc_type, args.exc_value, args.exc_traceback)
+        )
+
+    def log_uncaught(exc_type, exc_value, tb) -> None:  # type: ignore[no-untyped-def]
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc_value, tb)
+            return
+        thread_logger.critical("uncaught error", exc_info=(exc_type, exc_value, tb))
+
+    threading.excepthook = log_thread_error
+    sys.excepthook = log_uncaught

@@ -19,6 +19,8 @@ index_concurrency               LOCKAUDIT_INDEX_CONCURRENCY   16 requests in fli
 index_timeout                   LOCKAUDIT_INDEX_TIMEOUT       10 s per index request
 index_retries                   LOCKAUDIT_INDEX_RETRIES       2 tries per index request
 index_down_seconds              LOCKAUDIT_INDEX_DOWN_SECONDS  15 s answering from the cache after an outage
+index_deadline                  LOCKAUDIT_INDEX_DEADLINE      20 s for one index request in all (tries, body)
+max_response_bytes              LOCKAUDIT_MAX_RESPONSE_BYTES  64 MiB: a larger index answer is not read
 tokens                          LOCKAUDIT_TOKENS              none: no authentication
                                 LOCKAUDIT_TOKENS_FILE         (one token a line)
 max_body_bytes                  LOCKAUDIT_MAX_BODY_BYTES      4 MiB
@@ -78,6 +80,8 @@ class ServiceSettings:
     index_timeout: float = 10.0
     index_retries: int = 2
     index_down_seconds: float = 15.0
+    index_deadline: float = 20.0
+    max_response_bytes: int = 64 << 20
     tokens: tuple[str, ...] = field(default=(), repr=False)
     max_body_bytes: int = 4 * 1024 * 1024
     max_files: int = 32
@@ -103,13 +107,14 @@ class ServiceSettings:
             "max_match_pairs",
             "max_match_versions",
             "max_resolutions",
+            "max_response_bytes",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{_var(name)}: expected at least 1, got {getattr(self, name)!r}")
         for name in ("cache_ttl", "index_down_seconds"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{_var(name)}: expected seconds (0 or more), got {getattr(self, name)!r}")
-        for name in ("index_timeout", "request_timeout"):
+        for name in ("index_timeout", "request_timeout", "index_deadline"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{_var(name)}: expected seconds (more than 0), got {getattr(self, name)!r}")
         if self.log_level.lower() not in _LOG_LEVELS:

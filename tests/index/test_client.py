@@ -280,15 +280,22 @@ def test_file_index_from_pip_configuration(tmp_path, make_client):
     assert h["absent"].status is FetchStatus.NOT_FOUND
 
 
-def test_corrupt_cache_file_warns_once_and_carries_on(make_client, tmp_path):
+def test_corrupt_cache_file_is_moved_aside_once_and_a_new_one_started(make_client, index_server, tmp_path):
+    import warnings
+
     bad = tmp_path / "bad.sqlite3"
     bad.write_bytes(b"this is not a database" * 100)
-    with pytest.warns(RuntimeWarning, match="carrying on without it") as record:
-        client = make_client(cache=str(bad))
-        h = fetch(client, ["six", "mdurl"])
+    with pytest.warns(RuntimeWarning, match="was damaged .* moved it to .* started a new one") as record:
+        h = fetch(make_client(cache=str(bad)), ["six", "mdurl"])
     assert h["six"].ok and h["mdurl"].ok
-    assert len([w for w in record if "carrying on" in str(w.message)]) == 1
-    assert bad.read_bytes().startswith(b"this is not a database")  # nothing of the user's is destroyed
+    assert len([w for w in record if "damaged" in str(w.message)]) == 1
+    aside = list(tmp_path.glob("bad.sqlite3.damaged-*"))
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not a database")  # nothing destroyed
+    # The next run uses the new file: no warning, and answers from it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = fetch(make_client(cache=str(bad)), ["six", "mdurl"])
+    assert again["six"].from_cache and index_server.hits("/simple/six/") == 1
 
 
 def test_damaged_cache_entry_is_refetched_not_trusted(make_client, index_server, tmp_path):

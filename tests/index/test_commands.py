@@ -71,6 +71,24 @@ def test_clear_removes_a_corrupt_cache_file(tmp_path):
     db = tmp_path / "c.sqlite3"
     db.write_bytes(b"garbage" * 100)
     code, text = _run(["cache", "--cache", str(db), "clear"])
+    assert code == 0 and "removed 1 damaged cache file(s)" in text, text
+    assert not list(tmp_path.glob("c.sqlite3.damaged-*"))
+    assert b"garbage" not in db.read_bytes()  # a new, empty cache
+
+
+def test_clear_removes_a_file_too_damaged_to_open(tmp_path, monkeypatch):
+    import sqlite3
+
+    from lockaudit.index.cache import sqlite as backend
+
+    db = tmp_path / "c.sqlite3"
+    db.write_bytes(b"garbage" * 100)
+
+    def refuse(self):  # a file SQLite cannot even open (another program holds it locked, say)
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(backend.SQLiteCache, "_open_read_write", refuse)
+    code, text = _run(["cache", "--cache", str(db), "clear"])
     assert code == 0 and "unreadable" in text and not db.exists()
 
 

@@ -108,3 +108,11 @@ def test_redis_down_instance_not_ready_but_still_answers_then_reconnects(fleet, 
         before = _pages(index)
         r = ca.post("/v1/audit", json={"files": FILES, "policy": {"as-of": AS_OF}})
         assert r.status_code == 200 and _pages(index) == before  # cached again
+    # Every line the instance wrote while its cache failed is a JSON log line:
+    # the cache's failure among them, and no Python warning text beside them.
+    lines = [line for line in a.log().splitlines() if line.strip()]
+    assert lines and all(line.startswith("{") and line.endswith("}") for line in lines), [
+        line for line in lines if not line.startswith("{")
+    ]
+    records = a.log_records()
+    assert any(r["logger"] == "lockaudit.index.cache" and "cannot be used" in r["message"] for r in records)

@@ -122,3 +122,18 @@ def test_serve_help_documents_the_flags(tmp_path):
     for flag in ("--host", "--port", "--workers", "--index-url", "--cache", "--tokens-file", "--allow-index-url",
                  "--max-body-bytes", "--max-files", "--max-lines", "--request-timeout", "--max-resolutions"):  # fmt: skip
         assert flag in out
+
+
+def test_index_limits_from_the_environment_and_flags():
+    from lockaudit.service.settings import ServiceSettings, SettingsError
+
+    s = ServiceSettings.from_env({"LOCKAUDIT_INDEX_DEADLINE": "5", "LOCKAUDIT_MAX_RESPONSE_BYTES": "1000"})
+    assert (s.index_deadline, s.max_response_bytes) == (5.0, 1000)
+    assert ServiceSettings.from_env(s.to_env()) == s
+    assert s.merged_with(index_deadline=2.5).index_deadline == 2.5
+    import pytest
+
+    with pytest.raises(SettingsError, match="LOCKAUDIT_INDEX_DEADLINE"):
+        ServiceSettings.from_env({"LOCKAUDIT_INDEX_DEADLINE": "0"})
+    with pytest.raises(SettingsError, match="LOCKAUDIT_MAX_RESPONSE_BYTES"):
+        ServiceSettings.from_env({"LOCKAUDIT_MAX_RESPONSE_BYTES": "lots"})

@@ -9,7 +9,14 @@ Misbehaviour is scripted per path: ``server.script(path, [500, 500])`` makes the
 next two requests for ``path`` fail before it answers normally. Actions:
 an int (that status, empty body), ``("retry-after", status, seconds)``,
 ``"truncate"`` (close mid-body), ``"bad-json"`` (complete but invalid),
-``("sleep", seconds)`` (then answer normally).
+``("sleep", seconds)`` (then answer normally). ``server.always(path, action)``
+gives ``path`` (``"*"``: every path) that action for every request.
+
+Hostile actions (the fault-injecting index): ``("redirect", status, location)``,
+``("body", status, bytes, content_type)`` (exactly that answer: an empty page,
+a login page), ``("drip", seconds, nbytes)`` (a 200 that sends one byte every
+``seconds``), ``("huge", nbytes, with_length)`` (a 200 JSON body of ``nbytes``,
+streamed, announced by Content-Length or not).
 
 Also: ``/html/simple/`` answers HTML whatever is asked; ``/old/simple/...``
 redirects to ``/simple/...``; ``/private/simple/`` needs Basic auth
@@ -74,6 +81,7 @@ class IndexServer:
         self.cache_pages = False
         self._rendered: dict[tuple[str, str], bytes] = {}
         self._scripts: dict[str, deque[Any]] = defaultdict(deque)
+        self._always: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -126,10 +134,20 @@ class IndexServer:
         with self._lock:
             self._scripts[path].extend(actions)
 
+    def always(self, path: str, action: Any) -> None:
+        """``action`` for every request of ``path`` (``"*"``: of every path); None ends it."""
+        with self._lock:
+            if action is None:
+                self._always.pop(path, None)
+            else:
+                self._always[path] = action
+
     def next_action(self, path: str) -> Any:
         with self._lock:
             queue = self._scripts.get(path)
-            return queue.popleft() if queue else None
+            if queue:
+                return queue.popleft()
+            return self._always.get(path, self._always.get("*"))
 
     def hits(self, path: str) -> int:
         return sum(1 for r in self.requests if r.path == path)
@@ -194,6 +212,14 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(action, b"")
         if isinstance(action, tuple) and action[0] == "retry-after":
             return self._send(action[1], b"", {"Retry-After": str(action[2])})
+        if isinstance(action, tuple) and action[0] == "redirect":
+            return self._send(action[1], b"", {"Location": action[2]})
+        if isinstance(action, tuple) and action[0] == "body":
+            return self._send(action[1], action[2], {"Content-Type": action[3]})
+        if isinstance(action, tuple) and action[0] == "drip":
+            return self._drip(action[1], action[2])
+        if isinstance(action, tuple) and action[0] == "huge":
+            return self._huge(action[1], action[2])
 
         if path.startswith("/old/"):
             return self._send(301, b"", {"Location": path[len("/old") :]})
@@ -271,6 +297,39 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(body)
+
+    def _drip(self, interval: float, size: int) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", JSON_TYPE)
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        try:
+            for _ in range(size):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(interval)
+        except OSError:
+            pass  # the client gave up: what the test wants
+        self.close_connection = True
+
+    def _huge(self, size: int, with_length: bool) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", JSON_TYPE)
+        if with_length:
+            self.send_header("Content-Length", str(size))
+        else:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        chunk = b'{"pad": "' + b"x" * (1 << 16) + b'"}'
+        try:
+            sent = 0
+            while sent < size:
+                piece = chunk[: size - sent]
+                self.wfile.write(piece)
+                sent += len(piece)
+        except OSError:
+            pass  # the client stopped reading: what the test wants
+        self.close_connection = True
 
     def _truncated(self, body: bytes, headers: dict[str, str]) -> None:
         self.send_response(200)

@@ -245,7 +245,10 @@ _RULES = (
         know the name (a typo, a private package, a package that was removed) or could not
         be reached. Its status is unknown, and it is reported as unknown, never as fine:
         the run exits with code 3 unless unknowns are allowed (--allow-unknown) or this
-        finding is suppressed for the package.""",
+        finding is suppressed for the package. The same code reports answers that cannot
+        be installed or trusted: a locked version the index does not have (installing the
+        lock fails: high) and a project page that lists no files at all (a login page or
+        a placeholder: suspicious, medium).""",
         """requirements.in:9    internal-utils>=1.2
     LA013 internal-utils: not found on the index; status unknown""",
         """Point lockaudit at the index that serves the package (--index-url), fix the

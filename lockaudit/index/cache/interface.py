@@ -3,7 +3,9 @@ broken cache from breaking an audit.
 
 Entries are opaque bytes with the HTTP validators they were fetched with and
 the time they were fetched (or last confirmed). Keys are built here, from
-credential-free URLs only.
+credential-free URLs only. Backends keep a checksum with every blob they store
+and never return one that does not match it: a damaged entry is a miss (the
+client fetches it again), reported once per run through ``on_damage``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ...errors import CacheError
+
 __all__ = [
     "CacheEntry",
     "CacheInfo",
@@ -21,6 +25,9 @@ __all__ = [
     "NullCache",
     "SafeCache",
     "CacheUnavailableWarning",
+    "CacheDamagedWarning",
+    "CacheDamage",
+    "DAMAGE_ADVICE",
     "page_key",
     "metadata_key",
     "api_key",
@@ -32,6 +39,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger("lockaudit.index.cache")
+# A program that configures no logging (the CLI) shows the Python warning
+# alone, not also logging's bare last-resort line.
+logger.addHandler(logging.NullHandler())
 
 #: Kinds of entries: project pages (revalidated after a TTL) and core metadata
 #: files (immutable, kept forever); API summaries of wheels (immutable, kept
@@ -95,6 +105,17 @@ class CacheInfo:
     newest: float | None = None
     #: API summaries of wheels (lockaudit.apidiff).
     api: int = 0
+    #: Read, never written (a read-only directory or file).
+    read_only: bool = False
+
+
+class CacheDamage(CacheError):
+    """A stored blob does not match its checksum (raised by a loader of rows read
+    later, see ``CacheEntry.tail``; reads in bulk leave damaged entries out)."""
+
+
+#: What a user can do about a cache that keeps being damaged.
+DAMAGE_ADVICE = "if this keeps happening, `lockaudit cache clear` starts the cache afresh"
 
 
 class Cache(abc.ABC):
@@ -102,9 +123,19 @@ class Cache(abc.ABC):
 
     Writes of one call are atomic: a reader sees all of them or none.
     Backends raise their own errors; ``SafeCache`` turns them into one warning.
+    A blob whose checksum does not match is never returned: the backend calls
+    ``on_damage(key)`` (and drops the entry when it can), and the key is a miss.
     """
 
     name: str = "cache"
+    #: Set by the owner (``SafeCache``): called with the key of each damaged entry found.
+    on_damage: Callable[[str], None] | None = None
+    #: True when the cache can be read but not written (a read-only directory).
+    read_only: bool = False
+
+    def _damaged(self, key: str) -> None:
+        if self.on_damage is not None:
+            self.on_damage(key)
 
     @abc.abstractmethod
     def get_many(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
@@ -178,6 +209,10 @@ class CacheUnavailableWarning(RuntimeWarning):
     """The cache could not be used; lockaudit carries on without it."""
 
 
+class CacheDamagedWarning(CacheUnavailableWarning):
+    """Entries of the cache (or its file) were damaged; they are fetched again."""
+
+
 class SafeCache(Cache):
     """Wraps a backend: its first failure warns once, then it is bypassed.
 
@@ -190,13 +225,46 @@ class SafeCache(Cache):
         self.name = backend.name
         self._errors = errors
         self.failed: str | None = None
+        #: Keys of the damaged entries met so far (each fetched again).
+        self.damaged: list[str] = []
+        backend.on_damage = self._on_damage
+        recovered = getattr(backend, "recovered", None)
+        if recovered:  # a damaged file was moved aside when the backend opened
+            self._warn(recovered, CacheDamagedWarning)
+
+    @property
+    def read_only(self) -> bool:  # type: ignore[override]
+        return self.backend.read_only
+
+    def _warn(self, message: str, category: type[Warning] = CacheUnavailableWarning) -> None:
+        logger.warning(message)
+        warnings.warn(message, category, stacklevel=4)
+
+    def _on_damage(self, key: str) -> None:
+        self.damaged.append(key)
+        if len(self.damaged) == 1:  # one warning a run, however many entries
+            self._warn(
+                f"the {self.name} cache holds damaged entries (a checksum did not match); "
+                f"they are fetched again; {DAMAGE_ADVICE}",
+                CacheDamagedWarning,
+            )
 
     def _fail(self, exc: BaseException) -> None:
         if self.failed is None:
             self.failed = f"{type(exc).__name__}: {exc}"
             message = f"the {self.name} cache cannot be used ({self.failed}); carrying on without it"
-            logger.warning(message)
-            warnings.warn(message, CacheUnavailableWarning, stacklevel=3)
+            # A damaged file is moved aside, so that the next run starts a new
+            # one instead of failing (and warning) again.
+            quarantine = getattr(self.backend, "quarantine", None)
+            moved = None
+            if quarantine is not None:
+                try:
+                    moved = quarantine(exc)
+                except Exception:  # noqa: BLE001 - best effort: it stays where it is
+                    moved = None
+            if moved:
+                message += f"; {moved}"
+            self._warn(message)
             try:
                 self.backend.close()
             except Exception:  # noqa: BLE001 - closing a broken backend is best effort

@@ -3,11 +3,14 @@
 Same interface as the SQLite cache. Each entry is one Redis string (a small
 header, then the data), so a bulk read is one MGET. Every key expires after
 ``expire`` seconds unless rewritten, so an abandoned fleet cache empties itself.
+The header holds the data's CRC-32: an entry that does not match it is a miss,
+reported and deleted.
 """
 
 from __future__ import annotations
 
 import struct
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import orjson
@@ -24,17 +27,25 @@ _LEN = struct.Struct("<I")
 
 
 def _pack(entry: CacheEntry) -> bytes:
-    head = orjson.dumps([entry.fetched_at, entry.etag, entry.last_modified])
+    head = orjson.dumps([entry.fetched_at, entry.etag, entry.last_modified, zlib.crc32(entry.data)])
     return _LEN.pack(len(head)) + head + entry.data
 
 
-def _unpack(raw: bytes) -> CacheEntry | None:
+class _Damaged(Exception):
+    pass
+
+
+def _unpack(raw: bytes) -> CacheEntry:
+    """The entry; raises _Damaged for bytes that are not a whole entry of ours."""
     try:
         (n,) = _LEN.unpack_from(raw, 0)
-        fetched_at, etag, last_modified = orjson.loads(raw[4 : 4 + n])
-        return CacheEntry(raw[4 + n :], float(fetched_at), etag, last_modified)
-    except (struct.error, orjson.JSONDecodeError, TypeError, ValueError):
-        return None  # not ours or damaged: a miss, never wrong data
+        fetched_at, etag, last_modified, crc = orjson.loads(raw[4 : 4 + n])
+        data = raw[4 + n :]
+        if zlib.crc32(data) != crc or not isinstance(etag, (str, type(None))) or not isinstance(last_modified, (str, type(None))):
+            raise _Damaged
+        return CacheEntry(data, float(fetched_at), etag, last_modified)
+    except (struct.error, orjson.JSONDecodeError, TypeError, ValueError) as exc:
+        raise _Damaged from exc  # not ours or damaged: a miss, never wrong data
 
 
 class RedisCache(Cache):
@@ -44,7 +55,7 @@ class RedisCache(Cache):
         self,
         url: str,
         *,
-        prefix: str = "lockaudit:v1:",
+        prefix: str = "lockaudit:v2:",
         expire: int = 30 * 24 * 3600,
         socket_timeout: float = 2.0,
     ) -> None:
@@ -61,9 +72,18 @@ class RedisCache(Cache):
         out: dict[str, CacheEntry] = {}
         for i in range(0, len(keys), 1000):
             chunk = keys[i : i + 1000]
+            damaged = []
             for key, raw in zip(chunk, self._r.mget([self.prefix + k for k in chunk]), strict=True):
-                if raw is not None and (entry := _unpack(raw)) is not None:
-                    out[key] = entry
+                if raw is None:
+                    continue
+                try:
+                    out[key] = _unpack(raw)
+                except _Damaged:
+                    damaged.append(key)
+            if damaged:
+                for key in damaged:
+                    self._damaged(key)
+                self._r.delete(*(self.prefix + k for k in damaged))
         return out
 
     def put_many(self, entries: Mapping[str, CacheEntry]) -> None:
@@ -76,8 +96,7 @@ class RedisCache(Cache):
             pipe.execute()
 
     def touch(self, key: str, fetched_at: float) -> None:
-        raw = self._r.get(self.prefix + key)
-        entry = _unpack(raw) if raw is not None else None
+        entry = self.get_many([key]).get(key)
         if entry is not None:
             self.put(key, CacheEntry(entry.data, fetched_at, entry.etag, entry.last_modified))
 

@@ -23,6 +23,7 @@ from ...findings import AuditReport
 from ...formats import render
 from ...index import IndexSettings
 from ...inputs import load_texts
+from ...inputs._toml import loads as toml_loads
 from ...model import Lockfile
 from ..errors import ApiError
 from ..index import IndexPool, RequestStats
@@ -65,6 +66,10 @@ _ACCEPTED: Mapping[str, str] = {
 POLICY_ONLY = frozenset({"lockaudit.toml"})
 #: Include problems (see ``lockaudit.inputs.requirements_txt``) that mean "not a file of this request".
 _INCLUDE_CODES = frozenset({"missing-include", "remote-include"})
+#: Problems of input no parser reads (a number past Python's digit limit,
+#: nesting too deep, an include path with a NUL byte): refused with a 422, as
+#: the CLI exits 2, rather than reported beside an audit.
+_REFUSED_CODES = frozenset({"toml-limit", "json-limit", "invalid-include"})
 
 _REPORT_CONTENT = {
     "application/json": {"schema": {"$ref": "#/components/schemas/ReportV1"}},
@@ -109,10 +114,10 @@ def check_limits(files: Sequence[UploadedFile], settings: ServiceSettings) -> No
         seen.add(key)
 
 
-def _include_refusals(lockfile: Lockfile) -> list[dict[str, Any]]:
+def _include_refusals(lockfile: Lockfile, codes: frozenset[str] = _INCLUDE_CODES) -> list[dict[str, Any]]:
     out = []
     for p in lockfile.problems:
-        if p.code not in _INCLUDE_CODES:
+        if p.code not in codes:
             continue
         out.append(
             {
@@ -151,6 +156,11 @@ async def load_uploads(
             "(absolute paths, '..' out of the upload and URLs are refused)",
             details=refused,
         )
+    unreadable = _include_refusals(lockfile, _REFUSED_CODES)
+    if unreadable:
+        first = unreadable[0]
+        where = ":".join(str(x) for x in (first["file"], first["line"], first["column"]) if x)
+        raise ApiError(422, "invalid_input", f"{where}: {first['reason']}", details=unreadable)
     return lockfile
 
 
@@ -169,7 +179,7 @@ def _uploaded_config(files: Sequence[UploadedFile]) -> tuple[dict[str, Any] | No
             if text is None:
                 continue
             try:
-                data = tomllib.loads(text)
+                data = toml_loads(text)
             except tomllib.TOMLDecodeError as exc:
                 if name == "lockaudit.toml":
                     raise ApiError(422, "invalid_policy", f"{path}: invalid TOML: {exc}") from None

@@ -79,23 +79,32 @@ async def audit(
     index_settings = choose_index(
         pool, stats, index_url=body.index_url, extra_index_urls=body.extra_index_urls, lockfile=lockfile
     )
-    report = await audit_lockfile(
-        lockfile,
-        policy=policy,
-        client=pool.client(index_settings),
-        options=AuditOptions(dependency_changes=body.dependency_changes, local_projects=False),
-    )
-    if nothing_answered(report, stats):
+
+    async def work() -> tuple[AuditReport, Response | None]:
+        # On the pool's work loop (its own client there): the audit and the
+        # rendering are CPU work that would otherwise hold up the serving loop.
+        client = pool.client(index_settings)
+        report = await audit_lockfile(
+            lockfile,
+            policy=policy,
+            client=client,
+            # an upload's paths are not the server's files: no local project is read from disk
+            options=AuditOptions(dependency_changes=body.dependency_changes, local_projects=False),
+        )
+        if nothing_answered(report, stats):
+            return report, None
+        timelines = await _timelines(report, client) if fmt == "html" else None
+        return report, report_response(report, fmt, stats, timelines=timelines)
+
+    report, response = await pool.run_off_loop(work)
+    if response is None:
         raise ApiError(
             503,
             "index_unavailable",
             f"the index is unreachable and the cache has nothing for the {len(stats.unknown)} package(s) asked about",
             headers={"Retry-After": str(int(max(1, settings.index_down_seconds))), **stats.headers()},
         )
-    timelines = None
-    if fmt == "html":
-        timelines = await _timelines(report, pool.client(index_settings))
-    return report_response(report, fmt, stats, timelines=timelines)
+    return response
 
 
 async def _timelines(report: AuditReport, client) -> dict[str, list]:  # type: ignore[no-untyped-def]
