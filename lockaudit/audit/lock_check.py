@@ -1,17 +1,27 @@
-"""``check``'s library call: a lock against its inputs, on every target, as one report.
+"""``check``'s library calls: a lock against its inputs, on every target, as findings and one report.
 
-The CLI's ``lockaudit check`` and the service's ``/v1/check`` both call
-:func:`check_lock_report`: the targets come from the project as the audit's do
-(:func:`lockaudit.targets.project_targets`), a universal lock is checked on
-each of them, the groups and extras default to what the lock was made from,
-and the report lists every package the lock or a fresh install puts on a
-target, with its findings.
+- :func:`check_lock_async` / :func:`check_async` / :func:`check`: one target.
+  The lock is walked from its inputs (``lockaudit.resolve.lock_walk``: does it
+  satisfy them, is it closed), the inputs are resolved afresh
+  (``lockaudit.resolve.fresh``), and the audit's rules
+  (``lockaudit.audit.rules.lock``) word what they found: LA017 (the lock does
+  not satisfy its inputs or is not closed), LA018 (a fresh resolution changes,
+  adds or drops a pin, or fails), LA019 (dependencies unknown), LA013 (a
+  locked package whose history could not be had).
+- :func:`check_lock_report`: every target of the project, as one report. The
+  CLI's ``lockaudit check`` and the service's ``/v1/check`` both call it: the
+  targets come from the project as the audit's do
+  (:func:`lockaudit.targets.project_targets`), a universal lock is checked on
+  each of them, the groups and extras default to what the lock was made
+  from, and the report lists every package the lock or a fresh install puts
+  on a target, with its findings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
 from .. import __version__
 from ..as_of import as_of_day, parse_as_of
@@ -31,18 +41,154 @@ from ..findings import (
     TargetResult,
     Threshold,
 )
-from ..index.client import IndexClient
-from ..model import Lockfile, Requirement
-from ..resolve.check import CheckResult, check_lock_async
-from ..resolve.fresh import locked_selection
+from ..index import IndexClient, IndexSettings, resolve_index_settings
+from ..index.cache import Cache
+from ..model import IndexOptions, LockedPackage, Lockfile, Requirement
+from ..resolve.conflicts import ResolutionConflict, ResolutionTooComplex
+from ..resolve.environment import Environment
+from ..resolve.fresh import GRAPH_LOCKS, FreshInstall, fresh_install_async, locked_selection
 from ..resolve.metadata import ReleaseDependencies
 from ..resolve.reporter import Progress
+from ..resolve.resolver import Resolution, requirements_from, run_sync
 from ..targets import project_targets
 from .local_projects import expand_local_projects
 from .policy import Policy, apply_policy
 from .rules.inputs import check as input_findings
+from .rules.lock import conflict_finding, lock_findings, transitive_drift, unknown_below
 
-__all__ = ["check_exit_code", "check_lock_report", "default_selection"]
+__all__ = [
+    "CheckResult",
+    "check",
+    "check_async",
+    "check_exit_code",
+    "check_lock_async",
+    "check_lock_report",
+    "default_selection",
+]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Everything a check on one target learned: the findings, and the fresh
+    resolution (or why there is none)."""
+
+    findings: tuple[Finding, ...]
+    environment: Environment
+    resolution: Resolution | None = None
+    conflict: ResolutionConflict | ResolutionTooComplex | None = None
+    #: The lock entries that apply to the target, by name.
+    locked: Mapping[str, LockedPackage] = field(default_factory=dict)
+    #: The fresh install set against the lock, package by package.
+    install: FreshInstall | None = None
+
+    @property
+    def consistent(self) -> bool:
+        """No lock-inconsistency finding of severity high or above."""
+        return not any(
+            f.code is RuleCode.LA017 and f.severity >= Severity.HIGH and not f.suppressed for f in self.findings
+        )
+
+
+def install_findings(install: FreshInstall, *, include_direct: bool = True) -> list[Finding]:
+    """A fresh install against its lock, as findings: the lock's walk (LA017,
+    LA019, LA013), then how a fresh resolution differs (LA018) or that it
+    fails, then the fresh pins whose dependencies are unknown (LA019)."""
+    findings = lock_findings(install.lock_walk)
+    if install.conflict is not None:
+        findings.append(conflict_finding(install.conflict))
+    elif install.resolution is not None:
+        findings.extend(
+            transitive_drift(
+                install.resolution, install.locked, include_direct=include_direct, lock_top=install.lock_top
+            )
+        )
+        findings.extend(unknown_below(install.unknown, findings))
+    return findings
+
+
+def _declared(inputs: Lockfile | Iterable[Requirement | str]) -> tuple[list[Requirement], IndexOptions | None]:
+    if isinstance(inputs, Lockfile):
+        return list(inputs.requirements), inputs.index
+    return requirements_from(inputs), None
+
+
+def _packages(lock: Lockfile | Iterable[LockedPackage]) -> list[LockedPackage]:
+    if isinstance(lock, Lockfile):
+        return list(lock.packages)
+    return list(lock)
+
+
+async def check_lock_async(
+    inputs: Lockfile | Iterable[Requirement | str],
+    lock: Lockfile | Iterable[LockedPackage],
+    *,
+    client: IndexClient | None = None,
+    settings: IndexSettings | None = None,
+    cache: Cache | str | None = None,
+    offline: bool = False,
+    target: Target | Environment | None = None,
+    as_of: date | datetime | str | None = None,
+    prereleases: bool | None = None,
+    fresh: bool = True,
+    include_direct: bool = True,
+    progress: Progress | None = None,
+    dependencies: dict[tuple[str, str], ReleaseDependencies] | None = None,
+) -> CheckResult:
+    """Check ``lock`` against ``inputs`` for ``target`` (see the module doc).
+
+    ``inputs``: a Lockfile with the declared requirements (or requirements /
+    PEP 508 strings); ``lock``: a Lockfile with the pins (or LockedPackages).
+    ``fresh`` False skips the fresh resolution (no LA018). ``as_of`` applies to
+    the fresh resolution only; the lock's own versions are looked up whatever
+    their date. Index arguments are :func:`~lockaudit.resolve.resolve`'s;
+    ``dependencies`` a map of release dependencies shared by several checks.
+    """
+    env = target if isinstance(target, Environment) else Environment.for_target(target)
+    parse_as_of(as_of)  # a bad date fails before any fetch
+    declared, file_options = _declared(inputs)
+    packages = _packages(lock)
+    lock_format = lock.formats[0][1] if isinstance(lock, Lockfile) and lock.formats else None
+    own = client is None
+    if client is None:
+        settings = settings or resolve_index_settings(file_options=file_options)
+        client = IndexClient(settings, cache=cache, offline=offline)
+    try:
+        install = await fresh_install_async(
+            inputs if isinstance(inputs, Lockfile) else declared,
+            packages,
+            client=client,
+            target=env,
+            as_of=as_of,
+            prereleases=prereleases,
+            resolve=fresh,
+            flat=lock_format not in GRAPH_LOCKS,
+            progress=progress,
+            dependencies=dependencies,
+        )
+        findings = install_findings(install, include_direct=include_direct)
+        return CheckResult(tuple(findings), env, install.resolution, install.conflict, install.locked, install)
+    finally:
+        if own:
+            await client.aclose()
+
+
+async def check_async(
+    inputs: Lockfile | Iterable[Requirement | str],
+    lock: Lockfile | Iterable[LockedPackage],
+    **options,  # type: ignore[no-untyped-def]
+) -> list[Finding]:
+    """The findings of :func:`check_lock_async` (same arguments)."""
+    return list((await check_lock_async(inputs, lock, **options)).findings)
+
+
+def check(
+    inputs: Lockfile | Iterable[Requirement | str],
+    lock: Lockfile | Iterable[LockedPackage],
+    **options,  # type: ignore[no-untyped-def]
+) -> list[Finding]:
+    """Findings about ``lock`` against ``inputs`` on one target (the arguments of
+    :func:`check_lock_async`). Must not be called from a running event loop."""
+    return run_sync(check_async(inputs, lock, **options))
 
 
 def default_selection(inputs: Lockfile, lock: Lockfile) -> Lockfile:

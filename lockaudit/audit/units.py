@@ -33,6 +33,7 @@ from ..targets import project_targets
 from .facts import AuditContext, PackageFacts, build_facts
 from .local_projects import expand_local_projects
 from .policy import Policy
+from .rules.lock import conflict_finding, lock_findings, unknown_below
 
 __all__ = ["EarlyDependencies", "Unit", "UnitResult", "audit_units", "selected_requirements", "units_of"]
 
@@ -140,21 +141,26 @@ def selected_requirements(unit: Unit) -> tuple[Requirement, ...]:
 
 
 def _unit_findings(unit: Unit, installs: Mapping[Target, FreshInstall]) -> list[Finding]:
+    """What the unit's lock and fresh installs say of themselves, as findings
+    (each once, however many targets saw it)."""
     out: list[Finding] = []
     installed_somewhere = {n for fi in installs.values() for n, p in fi.packages.items() if p.locked is not None}
     for fi in installs.values():
-        for f in fi.lock_findings:
-            kind = f.data.get("kind")
-            if f.code is RuleCode.UNKNOWN:
+        issues = []
+        for issue in fi.lock_walk.issues:
+            if issue.kind == "unavailable":
                 continue  # the package's own LA013 says it
-            if kind == "python-excluded":
-                continue  # LA007 says it, per target
-            if kind == "version-not-on-index":
-                continue  # the package's own LA013 says it (high: installing the lock fails)
-            if kind == "extraneous" and (unit.universal or not unit.complete or f.package in installed_somewhere):
+            if issue.kind in ("python-excluded", "version-not-on-index"):
+                continue  # LA007 says it per target; the package's own LA013 (high) says it
+            if issue.kind == "extraneous" and (
+                unit.universal or not unit.complete or issue.package in installed_somewhere
+            ):
                 continue
-            out.append(f)
-        out.extend(fi.install_findings)
+            issues.append(issue)
+        out.extend(lock_findings(issues))
+        if fi.conflict is not None:
+            out.append(conflict_finding(fi.conflict))
+        out.extend(unknown_below(fi.unknown, out))
     return out
 
 
@@ -243,10 +249,10 @@ async def audit_units(
                 indexes=indexes,
             )
             env = Environment.for_target(target)
-            install, missing = load_fresh(client, key, unit.pins, env, ctx.cutoff, shared_histories)
+            install, missing = load_fresh(client, key, unit.pins, requirements, env, ctx.cutoff, shared_histories)
             if missing:
                 shared_histories.update(await client.fetch_histories(missing))
-                install, _ = load_fresh(client, key, unit.pins, env, ctx.cutoff, shared_histories)
+                install, _ = load_fresh(client, key, unit.pins, requirements, env, ctx.cutoff, shared_histories)
             if install is None:
                 install = await fresh_install_async(
                     inputs,
@@ -261,7 +267,7 @@ async def audit_units(
                     histories=shared_histories,
                     progress=progress,
                 )
-                store_fresh(client, key, install, unit.pins)
+                store_fresh(client, key, install, unit.pins, requirements)
             installs[target] = install
         result = UnitResult(unit, choice.reason, installs)
         result.findings = _unit_findings(unit, installs)

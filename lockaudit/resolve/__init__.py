@@ -5,13 +5,16 @@
 - :mod:`.writers`: the resolution as a pinned requirements file with hashes and
   ``# via`` provenance, or as a PEP 751 ``pylock.toml``;
 - :func:`check` / :func:`check_async`: whether a lock satisfies its inputs and
-  is closed, and how a fresh resolution differs from it, as findings.
+  is closed, and how a fresh resolution differs from it, as findings (from
+  :mod:`lockaudit.audit.lock_check`, where they are worded; the walk itself is
+  :mod:`.lock_walk`, the comparison :mod:`.fresh`).
 
 Modules: ``environment`` (target markers, Requires-Python, wheel tags),
 ``candidates`` (admissible versions through the core), ``metadata`` (compact
 dependency metadata), ``repository`` (batched index access), ``provider`` and
 ``reporter`` (the resolvelib seam), ``resolver``, ``conflicts``, ``writers``,
-``check``.
+``lock_walk`` (a lock walked from its inputs), ``fresh`` (a fresh install
+set against a lock), ``fresh_cache``.
 
 ``check`` (and what it pulls in: the audit rules, the findings) and
 ``writers`` are imported on first use, so ``lockaudit lock`` never loads the
@@ -43,22 +46,18 @@ from .resolver import (
 )
 
 if TYPE_CHECKING:
-    from .check import (
-        CheckResult,
-        check,
-        check_async,
-        lock_consistency,
-        transitive_drift,
-    )
+    from ..audit.lock_check import CheckResult, check, check_async
+    from ..audit.rules.lock import transitive_drift
     from .writers import write_pylock, write_requirements
 
-#: Public names loaded on first use -> their module.
+#: Public names loaded on first use -> their module. ``check`` and its kin
+#: live with the audit's rules since the findings are worded there; they stay
+#: reachable here as before (imported when first used: no import cycle).
 _LAZY = {
-    "CheckResult": ".check",
-    "check": ".check",
-    "check_async": ".check",
-    "lock_consistency": ".check",
-    "transitive_drift": ".check",
+    "CheckResult": "lockaudit.audit.lock_check",
+    "check": "lockaudit.audit.lock_check",
+    "check_async": "lockaudit.audit.lock_check",
+    "transitive_drift": "lockaudit.audit.rules.lock",
     "write_pylock": ".writers",
     "write_requirements": ".writers",
 }
@@ -76,7 +75,6 @@ __all__ = [
     "Target",
     "check",
     "check_async",
-    "lock_consistency",
     "parse_as_of",
     "requirements_from",
     "resolve",
@@ -91,7 +89,7 @@ def __getattr__(name: str) -> Any:  # PEP 562
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    value = getattr(importlib.import_module(module, __name__ if module.startswith(".") else None), name)
     globals()[name] = value
     return value
 
@@ -108,13 +106,6 @@ class _CallablePackage(types.ModuleType):
     def __call__(self, *args: Any, **kwargs: Any) -> Resolution:
         return resolve(*args, **kwargs)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        # Importing the submodule ``lockaudit.resolve.check`` binds it here under
-        # its name; the package's ``check`` stays the function, as when it was
-        # imported up front.
-        if name == "check" and isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.check":
-            value = value.check
-        super().__setattr__(name, value)
 
 
 sys.modules[__name__].__class__ = _CallablePackage

@@ -32,7 +32,6 @@ from packaging.utils import canonicalize_name
 from .._target import Target
 from ..as_of import exists_at, parse_as_of
 from ..errors import InvalidSpecifier, InvalidVersion
-from ..findings import Finding
 from ..index import IndexClient
 from ..index.history import FetchStatus, ProjectHistory
 from ..model import IndexOptions, LockedPackage, Lockfile, Requirement
@@ -40,6 +39,7 @@ from ..versions import ReleaseHistory
 from .candidates import Project, compile_spec
 from .conflicts import ResolutionConflict, ResolutionTooComplex
 from .environment import Environment
+from .lock_walk import LockWalk, walk_lock
 from .metadata import ReleaseDependencies
 from .reporter import Progress
 from .repository import Repository
@@ -106,9 +106,9 @@ class FreshInstall:
     as_of: datetime | None
     #: Every package the lock or the fresh install puts on this target, by name.
     packages: Mapping[str, FreshPackage]
-    #: What the lock says about itself here: LA017 (not consistent, not closed),
-    #: LA019 (dependencies unknown), LA013 (a locked package the index lacks).
-    lock_findings: tuple[Finding, ...] = ()
+    #: The lock walked from the inputs here: what it installs (``top``) and
+    #: what is wrong with it (issues the audit's rules word as LA017/LA019/LA013).
+    lock_walk: LockWalk = field(default_factory=lambda: LockWalk((), {}))
     resolution: Resolution | None = None
     #: Why no resolution exists: a real conflict (a fresh install fails).
     conflict: ResolutionConflict | ResolutionTooComplex | None = None
@@ -116,13 +116,10 @@ class FreshInstall:
     unknown_reason: str | None = None
     #: The lock entries that apply to the target, by name (installed or not).
     locked: Mapping[str, LockedPackage] = field(default_factory=dict)
-    #: The top-level requirements that pull each installed lock entry in.
-    lock_top: Mapping[str, tuple[Requirement, ...]] = field(default_factory=dict)
     #: Release dependencies read on the way, by (name, version): what LA012 compares.
     dependencies: Mapping[tuple[str, str], ReleaseDependencies] = field(default_factory=dict)
-    #: What the fresh install says of itself: LA018 when it fails (a real
-    #: conflict), LA019 for each pin whose dependencies are unknown.
-    install_findings: tuple[Finding, ...] = ()
+    #: Fresh pins whose dependencies are unknown: name -> (version, why).
+    unknown: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     #: Every project whose release history this answer read (name -> fingerprint,
     #: see :func:`history_fingerprint`): the answer holds while none changes.
     read: Mapping[str, str] = field(default_factory=dict)
@@ -130,6 +127,11 @@ class FreshInstall:
     @property
     def label(self) -> str:
         return self.environment.label
+
+    @property
+    def lock_top(self) -> Mapping[str, tuple[Requirement, ...]]:
+        """The requested requirements that pull each lock entry the walk reached in."""
+        return self.lock_walk.top
 
     def dependencies_of(self, name: str, version: str | None) -> ReleaseDependencies | None:
         if not version:
@@ -305,8 +307,6 @@ async def fresh_install_async(
     resolutions (see :func:`~lockaudit.resolve.resolve_async`). ``resolve`` False checks the
     lock alone (no fresh resolution: every package's change is unknown).
     """
-    from .check import lock_consistency  # the findings it builds cost their imports
-
     env = target if isinstance(target, Environment) else Environment.for_target(target)
     cutoff = parse_as_of(as_of)
     declared, _ = _declared(inputs)
@@ -344,11 +344,9 @@ async def fresh_install_async(
             return None
         return repository.known_dependencies(name, spelling)
 
-    lock_findings, lock_top = lock_consistency(declared, locked, env, dependencies_of, unavailable=unavailable)
-    walk_complete = not unavailable and all(
-        (d := dependencies_of(n, p.version)) is not None and d.known for n, p in locked.items() if n in lock_top
-        and p.source.from_index and p.version
-    )
+    walk = walk_lock(declared, locked, env, dependencies_of, unavailable=unavailable)
+    lock_top = walk.top
+    walk_complete = walk.complete and not unavailable
 
     # The fresh install.
     resolution: Resolution | None = None
@@ -382,27 +380,24 @@ async def fresh_install_async(
         installed = {n: p for n, p in locked.items() if n in lock_top}
 
     packages = _compare(installed, locked, lock_top, resolution, conflict, unknown_reason, walk_complete, complete)
-    from .check import _conflict_finding, _unknown_below
-
-    install_findings: list[Finding] = []
-    if conflict is not None:
-        install_findings.append(_conflict_finding(conflict))
-    elif resolution is not None:
-        install_findings.extend(_unknown_below(resolution, lock_findings))
+    unknown = {
+        name: (resolution.pins[name].version, reason)
+        for name, reason in (resolution.unknown.items() if resolution is not None else ())
+        if name in resolution.pins  # type: ignore[union-attr]
+    }
     read = {n: history_fingerprint(history_map[n]) for n in _touched(repository, resolution) if n in history_map}
     return FreshInstall(
         target=env.target,
         environment=env,
         as_of=cutoff,
         packages=MappingProxyType(packages),
-        lock_findings=tuple(lock_findings),
+        lock_walk=walk,
         resolution=resolution,
         conflict=conflict,
         unknown_reason=unknown_reason,
         locked=MappingProxyType(dict(locked)),
-        lock_top=MappingProxyType(dict(lock_top)),
         dependencies=deps_map,
-        install_findings=tuple(install_findings),
+        unknown=MappingProxyType(unknown),
         read=read,
     )
 

@@ -10,7 +10,9 @@ resolves afresh otherwise. Only complete answers are kept: one with a
 conflict or an unknown part is computed again each time.
 
 A warm audit then reads one entry per project and target instead of running
-the resolver (about half a warm audit's time on a 270-package lock).
+the resolver (about half a warm audit's time on a 270-package lock). What is
+kept is data (versions, the lock walk's issues): the audit's rules word it as
+they word a fresh answer.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from typing import Any
 import orjson
 
 from .._target import Target
-from ..findings import Finding, Location, RuleCode, Severity
 from ..index import IndexClient
 from ..index.cache import CacheEntry
 from ..index.history import ProjectHistory
@@ -33,6 +34,7 @@ from ..model import LockedPackage, Requirement
 from . import metadata as md
 from .environment import Environment
 from .fresh import FreshInstall, FreshPackage, history_fingerprint
+from .lock_walk import LockIssue, LockWalk
 
 __all__ = ["FORMAT", "fresh_key", "load_fresh", "store_fresh"]
 
@@ -87,22 +89,35 @@ def fresh_key(
     return f"{_PREFIX} {hashlib.sha256(body).hexdigest()}"
 
 
-def _location(loc: Location | None) -> list[Any] | None:
-    return [loc.path, loc.line, loc.column] if loc is not None else None
-
-
-def _finding(f: Finding) -> list[Any]:
+def _issue(issue: LockIssue, pins: Mapping[int, int], reqs: Mapping[int, int]) -> list[Any]:
     return [
-        f.code.value,
-        f.severity.value,
-        f.package,
-        f.message,
-        _location(f.location),
-        _location(f.lock_location),
-        f.data,
-        f.fingerprint,
-        f.version,
+        issue.kind,
+        issue.package,
+        pins.get(id(issue.locked)) if issue.locked is not None else None,
+        reqs.get(id(issue.requirement)) if issue.requirement is not None else None,
+        issue.required_by,
+        issue.specifier,
+        [reqs[id(r)] for r in issue.roots if id(r) in reqs],
+        issue.reason,
+        issue.requires_python,
+        issue.python,
     ]
+
+
+def _issue_of(row: list[Any], pins: Sequence[LockedPackage], reqs: Sequence[Requirement]) -> LockIssue:
+    kind, package, locked, requirement, required_by, specifier, roots, reason, requires_python, python = row
+    return LockIssue(
+        kind,
+        package,
+        locked=pins[locked] if locked is not None else None,
+        requirement=reqs[requirement] if requirement is not None else None,
+        required_by=required_by,
+        specifier=specifier,
+        roots=tuple(reqs[i] for i in roots),
+        reason=reason,
+        requires_python=requires_python,
+        python=python,
+    )
 
 
 def _json_default(value: Any) -> Any:
@@ -111,13 +126,23 @@ def _json_default(value: Any) -> Any:
     raise TypeError
 
 
-def store_fresh(client: IndexClient, key: str, install: FreshInstall, pins: Sequence[LockedPackage]) -> None:
-    """Keep ``install`` under ``key`` (a complete answer only)."""
+def store_fresh(
+    client: IndexClient,
+    key: str,
+    install: FreshInstall,
+    pins: Sequence[LockedPackage],
+    requirements: Sequence[Requirement],
+) -> None:
+    """Keep ``install`` under ``key`` (a complete answer only: one with a
+    conflict or an unknown part is computed again each time)."""
     if install.resolution is None or install.conflict is not None or install.unknown_reason is not None:
+        return
+    if install.unknown or not install.lock_walk.complete:
         return
     if any(p.change == "unknown" for p in install.packages.values()):
         return
     index = {id(p): i for i, p in enumerate(pins)}
+    reqs = {id(r): i for i, r in enumerate(requirements)}
     packages = [
         [
             p.name,
@@ -144,8 +169,8 @@ def store_fresh(client: IndexClient, key: str, install: FreshInstall, pins: Sequ
             "format": FORMAT,
             "read": dict(install.read),
             "packages": packages,
-            "lock_findings": [_finding(f) for f in install.lock_findings],
-            "install_findings": [_finding(f) for f in install.install_findings],
+            "lock_issues": [_issue(i, index, reqs) for i in install.lock_walk.issues],
+            "lock_top": {n: [reqs[id(r)] for r in rs if id(r) in reqs] for n, rs in install.lock_walk.top.items()},
             "locked": {name: index[id(p)] for name, p in install.locked.items() if id(p) in index},
             "dependencies": deps,
         },
@@ -157,29 +182,11 @@ def store_fresh(client: IndexClient, key: str, install: FreshInstall, pins: Sequ
         return
 
 
-def _location_of(value: Any) -> Location | None:
-    return Location(value[0], value[1], value[2]) if value else None
-
-
-def _finding_of(row: list[Any]) -> Finding:
-    code, severity, package, message, location, lock_location, data, fingerprint, version = row
-    return Finding(
-        RuleCode(code),
-        Severity(severity),
-        package,
-        message,
-        location=_location_of(location),
-        lock_location=_location_of(lock_location),
-        data=data,
-        fingerprint=fingerprint,
-        version=version,
-    )
-
-
 def load_fresh(
     client: IndexClient,
     key: str,
     pins: Sequence[LockedPackage],
+    requirements: Sequence[Requirement],
     env: Environment,
     as_of: datetime | None,
     histories: Mapping[str, ProjectHistory],
@@ -232,8 +239,10 @@ def load_fresh(
             environment=env,
             as_of=as_of,
             packages=MappingProxyType(packages),
-            lock_findings=tuple(_finding_of(r) for r in doc["lock_findings"]),
-            install_findings=tuple(_finding_of(r) for r in doc["install_findings"]),
+            lock_walk=LockWalk(
+                tuple(_issue_of(r, pins, requirements) for r in doc["lock_issues"]),
+                {n: tuple(requirements[i] for i in rs) for n, rs in doc["lock_top"].items()},
+            ),
             locked=MappingProxyType({name: pins[i] for name, i in doc["locked"].items()}),
             dependencies=dependencies,
             read=read,

@@ -33,6 +33,6 @@ def test_library_calls_stay_callable_after_their_packages_are_imported():
     import importlib
 
     importlib.import_module("lockaudit.audit.policy")
-    importlib.import_module("lockaudit.resolve.check")
+    importlib.import_module("lockaudit.audit.lock_check")
     assert callable(lockaudit.audit) and callable(lockaudit.resolve)
     assert callable(lockaudit.audit_async)

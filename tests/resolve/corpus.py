@@ -24,7 +24,7 @@ from packaging.requirements import Requirement as PkgRequirement
 from lockaudit.findings import Target
 from lockaudit.index import IndexSettings, resolve_index_settings
 from lockaudit.resolve import Resolution
-from lockaudit.resolve.check import satisfies
+from lockaudit.resolve.lock_walk import satisfies
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpus"

@@ -10,13 +10,11 @@ import pytest
 from lockaudit.findings import RuleCode, Severity
 from lockaudit.inputs import load
 from lockaudit.model import LockedPackage, Origin, Requirement
+from lockaudit.audit.lock_check import check_lock_async
+from lockaudit.audit.rules.lock import lock_findings, transitive_drift
 from lockaudit.resolve import check, resolve, write_requirements
-from lockaudit.resolve.check import (
-    applicable_locked,
-    check_lock_async,
-    lock_consistency,
-    transitive_drift,
-)
+from lockaudit.resolve.fresh import applicable_locked
+from lockaudit.resolve.lock_walk import walk_lock
 from lockaudit.resolve.environment import Environment
 from lockaudit.resolve.metadata import Dependency, ReleaseDependencies
 
@@ -184,9 +182,12 @@ def test_lock_consistency_without_an_index(target311) -> None:
         env,
     )
     assert set(locked) == {"a", "b", "d"}
-    findings, top = lock_consistency([_req("a", extras=frozenset({"x"}))], locked, env, lambda n, v: deps.get((n, v)))
-    assert _kinds(findings) == [("a", "excluded-version"), ("b", "excluded-version")]
-    assert {n: [r.name for r in rs] for n, rs in top.items()} == {"a": ["a"], "b": ["a"], "d": ["a"]}
+    walk = walk_lock([_req("a", extras=frozenset({"x"}))], locked, env, lambda n, v: deps.get((n, v)))
+    # The walk is data; the rules word it.
+    assert sorted((i.package, i.kind) for i in walk.issues) == [("a", "excluded-version"), ("b", "excluded-version")]
+    assert _kinds(lock_findings(walk)) == [("a", "excluded-version"), ("b", "excluded-version")]
+    assert {n: [r.name for r in rs] for n, rs in walk.top.items()} == {"a": ["a"], "b": ["a"], "d": ["a"]}
+    assert walk.complete
 
 
 def test_transitive_drift_ignores_unchanged_and_equal_spellings(settings, project: Path, target311) -> None:

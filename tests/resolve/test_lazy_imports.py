@@ -47,7 +47,7 @@ UNWANTED = (
     "httpcore",
     "rich",
     "lockaudit.findings",
-    "lockaudit.resolve.check",
+    "lockaudit.audit.lock_check",
     "lockaudit.audit",
     # the index layer's tools for fetching, checking and exporting
     "email",
