@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RetryPolicy",
     "HttpSession",
+    "SessionOptions",
     "IndexUnreachable",
     "RefusedAnswer",
     "FileTransport",
@@ -84,6 +85,16 @@ class RetryPolicy:
         import random
 
         return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOptions:
+    """How a session asks the index: what a second one (the fetch worker's, a
+    one-off refetch) needs to ask it the same way. Picklable."""
+
+    timeout: float | httpx.Timeout
+    retry: RetryPolicy
+    limits: IndexLimits
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -178,6 +189,11 @@ class HttpSession:
         if sem is None:
             sem = self._sems[host] = asyncio.Semaphore(self._concurrency)
         return sem
+
+    @property
+    def options(self) -> SessionOptions:
+        """The timeout, retries and limits of this session."""
+        return SessionOptions(self._timeout, self.retry, self.limits)
 
     async def aclose(self) -> None:
         if self._client_ is not None:
