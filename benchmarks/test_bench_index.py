@@ -79,6 +79,7 @@ def _fresh_cache():
 
 
 def _cold(benchmark, index_url, rounds, **options):
+    options.setdefault("fetch_worker", None)  # as the CLI runs: workers as the cores allow
     names = _lock_names()
     benchmark.pedantic(lambda cache: _lockaudit(index_url, names, cache, **options), setup=_fresh_cache, rounds=rounds)
 

@@ -87,6 +87,12 @@ class IndexClient:
     Use as ``async with IndexClient(...) as client``. ``cache`` is a Cache, a
     spec for ``open_cache`` (path, ``sqlite:///...``, ``redis://...``,
     ``none``), or None for the default location.
+
+    ``fetch_worker``: whether a large cold fetch may also run in worker
+    processes (see :mod:`lockaudit.index.fetch_worker`). False, the default:
+    the client never starts a process. None: as many as the machine's spare
+    cores suggest (``LOCKAUDIT_FETCH_WORKERS`` sets the number; the CLI runs
+    so). True: at least one. The answers are the same either way.
     """
 
     def __init__(
@@ -102,7 +108,7 @@ class IndexClient:
         refresh: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
-        fetch_worker: bool | None = None,
+        fetch_worker: bool | None = False,
         limits: IndexLimits | None = None,
     ) -> None:
         self.settings = settings or resolve_index_settings()
@@ -128,11 +134,9 @@ class IndexClient:
         self._pending: dict[str, CacheEntry] = {}
         self._pending_bytes = 0
         self._writing: asyncio.Future[None] | None = None
-        # Worker processes for large cold fetches (see fetch_worker): None
-        # decides by the cores there are, True asks for at least one. Not with
-        # a caller's own transport (tests, the service's counting transport):
-        # a worker could not use it.
-        self._worker_mode = fetch_worker if fetch_worker is not None or transport is None else False
+        # Not by the machine's cores with a caller's own transport (tests, the
+        # service's counting transport): a worker could not use it.
+        self.fetch_worker: bool | None = fetch_worker if fetch_worker is not None or transport is None else False
         self._workers: list[FetchWorker] = []
         self._concurrency = max(1, concurrency)
         self._slots = asyncio.Semaphore(self._concurrency)
@@ -212,7 +216,7 @@ class IndexClient:
         if not pending:
             return {n: results[n] for n in wanted}
 
-        if not self._workers and self._worker_mode is not False and not self.offline:
+        if not self._workers and self.fetch_worker is not False and not self.offline:
             plain = sum(
                 1
                 for n in pending
@@ -242,7 +246,7 @@ class IndexClient:
         from . import fetch_worker
 
         count = fetch_worker.worker_count()
-        if self._worker_mode:
+        if self.fetch_worker:
             count = max(1, count)
         # The budget of requests in flight is shared: each worker and this
         # process get an equal part of it.
