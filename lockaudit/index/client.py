@@ -14,6 +14,7 @@ Metadata files never change and are cached for good.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -59,6 +60,8 @@ __all__ = [
     "IndexClient",
     "fetch_histories",
 ]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 16
 PAGE_PREFIX = page_key("", "").split(" ", 1)[0] + " "
@@ -253,6 +256,7 @@ class IndexClient:
         slots = self._concurrency // (count + 1)
         if not count or not slots:
             return
+        logger.debug("starting %d fetch worker process(es), %d requests in flight each", count, slots)
         for _ in range(count):
             config = fetch_worker.worker_config(self.settings, self._http.options, slots)
             worker = fetch_worker.FetchWorker(config, slots, queued=slots)
