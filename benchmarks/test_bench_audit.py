@@ -75,7 +75,10 @@ def test_cold_index_fetch_only(benchmark, index_url, tmp_path):
 
     def fetch() -> None:
         results = fetch_histories(
-            names, settings=IndexSettings(IndexURL.parse(index_url)), cache=str(tmp_path / f"f{next(counter)}.sqlite3")
+            names,
+            settings=IndexSettings(IndexURL.parse(index_url)),
+            cache=str(tmp_path / f"f{next(counter)}.sqlite3"),
+            fetch_worker=None,  # as the CLI fetches
         )
         assert all(h.ok for h in results.values())
 

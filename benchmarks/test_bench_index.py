@@ -1,9 +1,10 @@
 """Index client and cache: release histories of the 268 packages of the corpus lock.
 
-Cold: every page fetched and decoded, lockaudit (into a fresh cache; as it
-runs by default, with a fetch worker process on a machine with two cores or
-more, and in one process) against plain httpx + the standard json module, same
-concurrency (8 requests in flight in all), same run. Warm:
+Cold: every page fetched and decoded, lockaudit (into a fresh cache; as the
+CLI runs it, with a fetch worker process on a machine with two cores or more,
+and in one process; live, also in one process through httpx's own transport
+instead of lockaudit's asyncio backend) against plain httpx + the standard json
+module, same concurrency (8 requests in flight in all), same run. Warm:
 everything cached and fresh, the whole ``fetch_histories`` call.
 
 The local variants run offline against a server in another process, serving
@@ -79,6 +80,7 @@ def _fresh_cache():
 
 
 def _cold(benchmark, index_url, rounds, **options):
+    options.setdefault("fetch_worker", None)  # as the CLI runs: workers as the cores allow
     names = _lock_names()
     benchmark.pedantic(lambda cache: _lockaudit(index_url, names, cache, **options), setup=_fresh_cache, rounds=rounds)
 
@@ -132,6 +134,17 @@ def test_cold_live_lockaudit(benchmark, live_index):
 @pytest.mark.live
 @pytest.mark.benchmark(group="index-cold-live")
 def test_cold_live_lockaudit_one_process(benchmark, live_index):
+    _cold(benchmark, live_index, rounds=3, fetch_worker=False)
+
+
+@pytest.mark.live
+@pytest.mark.benchmark(group="index-cold-live")
+def test_cold_live_httpx_default_transport_one_process(benchmark, live_index, monkeypatch):
+    """What the asyncio network backend buys: lockaudit in one process, its
+    requests through httpx's own transport (httpcore on anyio) instead."""
+    from lockaudit.index import netstream
+
+    monkeypatch.setattr(netstream, "http_transport", lambda limits: httpx.AsyncHTTPTransport(limits=limits))
     _cold(benchmark, live_index, rounds=3, fetch_worker=False)
 
 

@@ -7,6 +7,8 @@ with its own cache, warmed once before measuring:
 
 - lockaudit, in process: ``resolve(...)`` with the cache only (offline), and
   with every project page revalidated (``ttl=0``, what ``uv pip compile`` does);
+  and the offline one again through resolvelib's own ``Resolver`` instead of
+  lockaudit's copy of its main loop (what the copy buys);
 - lockaudit, the whole command (``python -m lockaudit lock ... --offline``),
   with and without ``--hash`` lines;
 - ``uv pip compile`` (revalidates every cached response) and ``--offline``,
@@ -158,6 +160,25 @@ def test_resolve_lockaudit_command_with_hashes(benchmark, warm) -> None:
 
 
 # -- references ----------------------------------------------------------------
+
+
+@pytest.mark.benchmark(group=GROUP)
+def test_resolve_in_process_with_resolvelibs_own_resolver(benchmark, warm, monkeypatch) -> None:
+    """What lockaudit's copy of resolvelib's main loop buys: the same in-process
+    resolution through resolvelib's public ``Resolver`` (what any other
+    resolvelib version runs)."""
+    from lockaudit.resolve import _resolvelib
+
+    monkeypatch.setattr(_resolvelib, "_LOOP", False)
+
+    def go():
+        return resolve(warm["inputs"], settings=index_settings(), cache=str(LA_CACHE), offline=True, target=TARGET, as_of=AS_OF)
+
+    result = benchmark.pedantic(go, rounds=7, iterations=1, warmup_rounds=1)
+    assert result.versions() == warm["resolution"].versions()
+    assert result.stats["rounds"] == warm["resolution"].stats["rounds"]
+    _record(benchmark, "resolvelib's own Resolver, in process")
+
 
 
 def _needs_uv(warm) -> str:

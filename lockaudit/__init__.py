@@ -6,6 +6,8 @@ defined; this module holds no logic.
 
 from __future__ import annotations
 
+import logging
+
 from . import errors
 from .errors import InvalidRange, InvalidSpecifier, InvalidVersion, LockauditError
 from .versions import (
@@ -19,6 +21,11 @@ from .versions import (
 )
 
 __version__ = "0.1.0"
+
+# The library logs what it does (``logging.getLogger(__name__)`` per module:
+# which code paths run, what it works around) and prints nothing: silent until
+# the program using it configures logging. The CLI and the service do.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 #: Loaded on first use, so `import lockaudit` for version work stays light.
 _LAZY = {

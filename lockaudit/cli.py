@@ -14,6 +14,7 @@ import importlib
 import os
 import sys
 import threading
+from collections.abc import Mapping
 
 from . import __version__
 
@@ -39,6 +40,31 @@ ONE_SHOT = frozenset({"audit", "check", "lock"})
 
 #: The exit status of a process that a closed pipe ended (128 + SIGPIPE), as shells report it.
 BROKEN_PIPE = 141
+
+#: What the library logs (which code paths run, what it works around) goes to
+#: stderr at this level; unset, the library stays silent. ``serve`` logs JSON
+#: at its own ``--log-level`` (the same variable) instead.
+LOG_LEVEL_VARIABLE = "LOCKAUDIT_LOG_LEVEL"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def configure_logging(environ: Mapping[str, str] = os.environ) -> None:
+    """Send the ``lockaudit`` loggers to stderr at ``LOCKAUDIT_LOG_LEVEL``.
+
+    Raises ValueError naming the variable when its value is no level.
+    """
+    value = environ.get(LOG_LEVEL_VARIABLE, "").strip()
+    if not value:
+        return
+    if value.lower() not in LOG_LEVELS:
+        raise ValueError(f"{LOG_LEVEL_VARIABLE}: expected one of {', '.join(LOG_LEVELS)}, got {value!r}")
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("lockaudit: %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("lockaudit")
+    logger.addHandler(handler)
+    logger.setLevel(value.upper())
 
 
 def version_text() -> str:
@@ -92,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
         args_in.insert(0, "audit")
     only = args_in[0] if args_in[0] in COMMANDS else None
     one_shot = argv is None and only in ONE_SHOT
+    if argv is None and only != "serve":
+        try:
+            configure_logging()
+        except ValueError as exc:
+            print(f"lockaudit: error: {exc}", file=sys.stderr)
+            return 2
     if one_shot:
         # What these commands import and build lives until they end and holds
         # few cycles: a collection frees next to nothing, yet walks every

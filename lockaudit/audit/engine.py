@@ -74,6 +74,10 @@ class AuditOptions:
     local_projects: bool = True
     #: Deadline, budget and size cap for the index (None: the defaults).
     limits: IndexLimits | None = None
+    #: Worker processes for a large cold fetch (``IndexClient``'s
+    #: ``fetch_worker``): a library call starts none; the CLI passes None
+    #: (as many as the spare cores suggest).
+    fetch_worker: bool | None = False
 
 
 def _context(lockfile: Lockfile, policy: Policy) -> AuditContext:
@@ -309,6 +313,7 @@ async def audit_lockfile(
             refresh=options.refresh,
             concurrency=options.concurrency,
             limits=options.limits,
+            fetch_worker=options.fetch_worker,
             **kwargs,
         )
     try:

@@ -165,7 +165,10 @@ def run(args: argparse.Namespace) -> int:
             _err(f"lockaudit: error: {path}: no such file or directory")
         return ExitCode.ERROR
     options = AuditOptions(
-        dependency_changes=not args.no_dependency_changes, resolve=args.resolve, **_index_settings(args)
+        dependency_changes=not args.no_dependency_changes,
+        resolve=args.resolve,
+        fetch_worker=None,  # the CLI fetches in worker processes as the cores allow
+        **_index_settings(args),
     )
     try:
         with progress_bar(enabled=not args.no_progress and args.quiet == 0) as progress:

@@ -142,4 +142,5 @@ def client_from_args(args: argparse.Namespace, file_options: IndexOptions | None
         offline=getattr(args, "offline", False),
         refresh=getattr(args, "refresh", False),
         limits=limits_from_args(args),
+        fetch_worker=None,  # the CLI fetches in worker processes as the cores allow
     )

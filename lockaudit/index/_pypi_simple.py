@@ -1,10 +1,17 @@
 """pypi-simple's constants, read without importing the package.
 
-``import pypi_simple`` pulls in pydantic and BeautifulSoup (about 0.2 s), which
-a warm CLI run never needs: it only needs three string constants the library
-defines (the public index address, the Accept header, the supported API
-version). They are read from the installed package's source as literals; if
-that ever fails, the package is imported after all.
+The default index address must come from a well-kept client library's own
+constant (lockaudit never spells a public registry's host out), and pypi-simple
+defines it, with the Accept header and the API version it supports. But
+``import pypi_simple`` pulls in pydantic and BeautifulSoup: 0.16-0.25 s on a
+warm run that needs none of them (benchmarks/README.md). So the three string
+constants are read from the installed package's source as literals.
+
+That is a reading of another project's source, not its API: pyproject.toml pins
+the pypi-simple version it was checked against (:data:`CHECKED_VERSION`). With
+any other version, or a source that does not hold the three literals, the
+package is imported after all (same values, slower). Which way they were read
+is logged at debug level.
 """
 
 from __future__ import annotations
@@ -12,32 +19,63 @@ from __future__ import annotations
 import ast
 import functools
 import importlib.util
+import logging
 from pathlib import Path
+from types import ModuleType
+
+__all__ = ["CHECKED_VERSION", "constants", "module"]
+
+logger = logging.getLogger(__name__)
 
 _NAMES = ("PYPI_SIMPLE_ENDPOINT", "ACCEPT_JSON_PREFERRED", "SUPPORTED_REPOSITORY_VERSION")
+#: The pypi-simple whose source holds the constants as literals (pinned in pyproject.toml).
+CHECKED_VERSION = "1.8.0"
 
 
 @functools.cache
 def constants() -> dict[str, str]:
-    found: dict[str, str] = {}
+    """``PYPI_SIMPLE_ENDPOINT``, ``ACCEPT_JSON_PREFERRED`` and ``SUPPORTED_REPOSITORY_VERSION``."""
+    found, why = _from_source()
+    if found is not None:
+        logger.debug("pypi-simple %s: its constants read from its source", CHECKED_VERSION)
+        return found
+    import pypi_simple
+
+    logger.debug("pypi-simple imported for its constants: %s", why)
+    return {name: getattr(pypi_simple, name) for name in _NAMES}
+
+
+def _from_source() -> tuple[dict[str, str] | None, str]:
+    """The constants as the checked version's source writes them, or None and why not."""
     try:
         spec = importlib.util.find_spec("pypi_simple")
-        if spec is not None and spec.origin:
-            tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
-            for node in tree.body:
-                target = node.target if isinstance(node, ast.AnnAssign) else (
-                    node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
-                )
-                text = _literal(getattr(node, "value", None))
-                if isinstance(target, ast.Name) and target.id in _NAMES and text is not None:
-                    found[target.id] = text
-    except (OSError, SyntaxError, ValueError):
-        found = {}
-    if set(found) != set(_NAMES):
-        import pypi_simple
-
-        found = {name: getattr(pypi_simple, name) for name in _NAMES}
-    return found
+        if spec is None or not spec.origin:
+            return None, "its source was not found"
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    except (ImportError, OSError, SyntaxError, ValueError) as exc:
+        return None, f"its source could not be read ({type(exc).__name__})"
+    found: dict[str, str] = {}
+    version: str | None = None
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign):
+            target: ast.expr | None = node.target
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == "__version__":
+            version = _literal(node.value)
+        elif isinstance(target, ast.Name) and target.id in _NAMES:
+            text = _literal(node.value)
+            if text is None:
+                return None, f"{target.id} is not a literal in its source"
+            found[target.id] = text
+    if version != CHECKED_VERSION:
+        return None, f"version {version}, not the {CHECKED_VERSION} its source was checked against"
+    missing = sorted(set(_NAMES) - set(found))
+    if missing:
+        return None, f"{', '.join(missing)} not found in its source"
+    return found, ""
 
 
 def _literal(node: ast.AST | None) -> str | None:
@@ -55,11 +93,11 @@ def _literal(node: ast.AST | None) -> str | None:
         sep = _literal(node.func.value)
         parts = [_literal(e) for e in node.args[0].elts]
         if sep is not None and all(p is not None for p in parts):
-            return sep.join(parts)  # type: ignore[arg-type]
+            return sep.join(p for p in parts if p is not None)
     return None
 
 
-def module():  # type: ignore[no-untyped-def]
+def module() -> ModuleType:
     """The package itself, for parsing HTML pages and file names (imported on first use)."""
     import pypi_simple
 

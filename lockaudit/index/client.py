@@ -14,6 +14,7 @@ Metadata files never change and are cached for good.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
@@ -30,20 +31,20 @@ from .history import (
     HistoryDecodeError,
     ProjectHistory,
     decode_history,
-    encode_history,
     merge_histories,
     paused_gc,
     rows_layout,
     rows_offset,
     status_history,
 )
-from .http import HttpSession, IndexUnreachable, RefusedAnswer, RetryPolicy
+from .http import HttpSession, RetryPolicy
 from .metadata import (
     CoreMetadata,
     MetadataUnavailable,
     fetch_core_metadata,
     parse_core_metadata,
 )
+from .pages import FetchedPage, PageFetcher
 from .settings import IndexLimits, IndexSettings, IndexURL, resolve_index_settings
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ __all__ = [
     "IndexClient",
     "fetch_histories",
 ]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 16
 PAGE_PREFIX = page_key("", "").split(" ", 1)[0] + " "
@@ -87,6 +90,12 @@ class IndexClient:
     Use as ``async with IndexClient(...) as client``. ``cache`` is a Cache, a
     spec for ``open_cache`` (path, ``sqlite:///...``, ``redis://...``,
     ``none``), or None for the default location.
+
+    ``fetch_worker``: whether a large cold fetch may also run in worker
+    processes (see :mod:`lockaudit.index.fetch_worker`). False, the default:
+    the client never starts a process. None: as many as the machine's spare
+    cores suggest (``LOCKAUDIT_FETCH_WORKERS`` sets the number; the CLI runs
+    so). True: at least one. The answers are the same either way.
     """
 
     def __init__(
@@ -102,7 +111,7 @@ class IndexClient:
         refresh: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
-        fetch_worker: bool | None = None,
+        fetch_worker: bool | None = False,
         limits: IndexLimits | None = None,
     ) -> None:
         self.settings = settings or resolve_index_settings()
@@ -122,16 +131,15 @@ class IndexClient:
             credentials={i.url: i for i in self.indexes},
             limits=limits,
         )
+        self._pages = PageFetcher(self._http, clock=clock, refresh=refresh, read_cached=self._decode_entry)
         #: Cache writes waiting for one transaction (see ``_store``), and the
         #: last write under way (each waits for the one before).
         self._pending: dict[str, CacheEntry] = {}
         self._pending_bytes = 0
         self._writing: asyncio.Future[None] | None = None
-        # Worker processes for large cold fetches (see fetch_worker): None
-        # decides by the cores there are, True asks for at least one. Not with
-        # a caller's own transport (tests, the service's counting transport):
-        # a worker could not use it.
-        self._worker_mode = fetch_worker if fetch_worker is not None or transport is None else False
+        # Not by the machine's cores with a caller's own transport (tests, the
+        # service's counting transport): a worker could not use it.
+        self.fetch_worker: bool | None = fetch_worker if fetch_worker is not None or transport is None else False
         self._workers: list[FetchWorker] = []
         self._concurrency = max(1, concurrency)
         self._slots = asyncio.Semaphore(self._concurrency)
@@ -211,7 +219,7 @@ class IndexClient:
         if not pending:
             return {n: results[n] for n in wanted}
 
-        if not self._workers and self._worker_mode is not False and not self.offline:
+        if not self._workers and self.fetch_worker is not False and not self.offline:
             plain = sum(
                 1
                 for n in pending
@@ -241,15 +249,17 @@ class IndexClient:
         from . import fetch_worker
 
         count = fetch_worker.worker_count()
-        if self._worker_mode:
+        if self.fetch_worker:
             count = max(1, count)
         # The budget of requests in flight is shared: each worker and this
         # process get an equal part of it.
         slots = self._concurrency // (count + 1)
         if not count or not slots:
             return
+        logger.debug("starting %d fetch worker process(es), %d requests in flight each", count, slots)
         for _ in range(count):
-            worker = fetch_worker.FetchWorker(fetch_worker.worker_config(self, slots), slots, queued=slots)
+            config = fetch_worker.worker_config(self.settings, self._http.options, slots)
+            worker = fetch_worker.FetchWorker(config, slots, queued=slots)
             worker.start()
             self._workers.append(worker)
         self._slots = asyncio.Semaphore(self._concurrency + count * slots)
@@ -298,17 +308,21 @@ class IndexClient:
         import threading
 
         outcome: dict[str, object] = {}
+        options = self._http.options
 
         async def fetch() -> None:
-            async with IndexClient(
-                self.settings,
-                cache="none",
-                timeout=self._http._timeout,
-                retry=self._http.retry,
-                limits=self._http.limits,
-                fetch_worker=False,
-            ) as client:
-                outcome["page"] = await client._fetch_page(index, name, None)
+            # A session of its own: this client's belongs to its event loop.
+            http = HttpSession(
+                concurrency=1,
+                timeout=options.timeout,
+                retry=options.retry,
+                limits=options.limits,
+                credentials={i.url: i for i in self.indexes},
+            )
+            try:
+                outcome["page"] = await PageFetcher(http, clock=self._clock).fetch(index, name)
+            finally:
+                await http.aclose()
 
         def work() -> None:
             try:
@@ -321,9 +335,11 @@ class IndexClient:
         thread.join()
         if "error" in outcome:
             return None, f"{type(outcome['error']).__name__}: {outcome['error']}"
-        history, store, _ = outcome["page"]  # type: ignore[misc]
+        page = outcome["page"]
+        assert isinstance(page, FetchedPage)
+        store = page.store
         if store is None:
-            return None, history.detail or str(history.status)
+            return None, page.history.detail or str(page.history.status)
         if rows_layout(store.data) != rows_layout(head):
             return None, "the page has changed since it was cached"
         cut = rows_offset(store.data)
@@ -360,81 +376,16 @@ class IndexClient:
                 worker = next((w for w in self._workers if w.has_room_now(more)), None)
                 answer = await worker.fetch(index.url, name) if worker is not None else None
                 if answer is None:  # full, or gone: fetch it here
-                    answer = (await self._fetch_page(index, name, entry))[:2]
-            history, store = answer
-            if store is not None:
-                await self._store(key, store)
-            return history
-        history, store, touched = await self._fetch_page(index, name, entry)
-        if store is not None:
-            await self._store(key, store)
-        elif touched:
-            await self._store_touch(key, touched)
-        return history
-
-    async def _fetch_page(
-        self, index: IndexURL, name: str, entry: CacheEntry | None
-    ) -> tuple[ProjectHistory, CacheEntry | None, float | None]:
-        """One project page from the index: the history, the cache entry to
-        store (None: nothing to store), and the time to mark a revalidated
-        entry fresh at (a 304)."""
-        # Page decoding is imported by the first fetch: a run the cache
-        # answers never needs it.
-        from .decoding import page_to_blob
-        from .simple_api import ACCEPT, PageFormatError, project_url
-
-        url = project_url(index.url, name)
-        headers = {"Accept": ACCEPT}
-        if entry is not None and not self.refresh:
-            if entry.etag:
-                headers["If-None-Match"] = entry.etag
-            if entry.last_modified:
-                headers["If-Modified-Since"] = entry.last_modified
-        try:
-            response = await self._http.get(url, headers)
-            status = response.status_code
-            if status == 304 and entry is not None:
-                history = self._decode_entry(entry, index, name)
-                if history is not None:
-                    return replace(history, fetched_at=_utc(self._clock()), from_cache=False), None, self._clock()
-                # A 304 for an entry we cannot read: ask again without validators.
-                response = await self._http.get(url, {"Accept": ACCEPT})
-                status = response.status_code
-        except RefusedAnswer as exc:
-            # An answer, but not one to read (a redirect to file:, a body over the cap).
-            return status_history(name, FetchStatus.INVALID, index=index.url, detail=str(exc)), None, None
-        except IndexUnreachable as exc:
-            detail = str(exc)
-            if entry is not None:
-                detail += f"; cached data from {_utc(entry.fetched_at):%Y-%m-%d %H:%M} UTC is available with --offline"
-            return status_history(name, FetchStatus.UNREACHABLE, index=index.url, detail=detail), None, None
-        now = self._clock()
-        if status in (404, 410):
-            history = status_history(
-                name, FetchStatus.NOT_FOUND, index=index.url, detail="not on this index", fetched_at=_utc(now)
-            )
-            return history, CacheEntry(encode_history(history), now), None
-        if status in (401, 403):
-            detail = f"HTTP {status}: the index refused the request (missing or wrong credentials?)"
-            return status_history(name, FetchStatus.UNREACHABLE, index=index.url, detail=detail), None, None
-        if not 200 <= status < 300:
-            detail = f"unexpected HTTP {status}"
-            return status_history(name, FetchStatus.INVALID, index=index.url, detail=detail), None, None
-        try:
-            blob = page_to_blob(
-                response.content,
-                response.headers.get("Content-Type"),
-                str(response.url),
-                name,
-                index.url,
-                now,
-            )
-            history = decode_history(blob, from_cache=False)
-        except (PageFormatError, HistoryDecodeError) as exc:
-            detail = self._http.redact(str(exc))
-            return status_history(name, FetchStatus.INVALID, index=index.url, detail=detail), None, None
-        store = CacheEntry(blob, now, response.headers.get("ETag"), response.headers.get("Last-Modified"))
-        return history, store, None
+                    answer = await self._pages.fetch(index, name, entry)
+            if answer.store is not None:
+                await self._store(key, answer.store)
+            return answer.history
+        page = await self._pages.fetch(index, name, entry)
+        if page.store is not None:
+            await self._store(key, page.store)
+        elif page.touched:
+            await self._store_touch(key, page.touched)
+        return page.history
 
     async def _store(self, key: str, entry: CacheEntry) -> None:
         # Written in batches, one transaction each, in order, off the event

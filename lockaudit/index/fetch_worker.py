@@ -33,18 +33,18 @@ import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .cache import CacheEntry
-from .history import HistoryDecodeError, ProjectHistory, decode_history, encode_history
+from .history import HistoryDecodeError, decode_history, encode_history
+from .http import HttpSession, SessionOptions
+from .pages import FetchedPage, PageFetcher
+from .settings import IndexSettings
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
-
-if TYPE_CHECKING:
-    from .client import IndexClient
 
 __all__ = ["FetchWorker", "worker_count"]
 
@@ -177,7 +177,7 @@ class FetchWorker:
                 future.set_result(None)
         self._waiting.clear()
 
-    async def fetch(self, index_url: str, name: str) -> tuple[ProjectHistory, CacheEntry | None] | None:
+    async def fetch(self, index_url: str, name: str) -> FetchedPage | None:
         """The page's history and the entry to cache, or None when the worker
         is full or gone (the caller fetches the page itself then)."""
         if not self.has_room:
@@ -211,7 +211,7 @@ class FetchWorker:
                 history = decode_history(blob, from_cache=False)
             except HistoryDecodeError:
                 return None
-            return history, (None if meta is None else CacheEntry(blob, *meta))
+            return FetchedPage(history, None if meta is None else CacheEntry(blob, *meta))
         finally:
             self._busy -= 1
 
@@ -229,7 +229,9 @@ class FetchWorker:
 
 def _deadline(config: Mapping[str, Any]) -> float:
     """Longer than the worker's retries can take for one page, with room to spare."""
-    timeout, retry = config.get("timeout"), config.get("retry")
+    options: SessionOptions | None = config.get("options")
+    timeout = options.timeout if options is not None else None
+    retry = options.retry if options is not None else None
     per_try = 60.0
     if isinstance(timeout, (int, float)):
         per_try = 2 * float(timeout)
@@ -271,23 +273,17 @@ def _grow_pipe(fd: int) -> None:
         fcntl.fcntl(fd, setpipe, 1 << 20)
 
 
-def worker_config(client: IndexClient, slots: int) -> dict[str, Any]:
-    """What the child needs to fetch like ``client`` does."""
-    return {
-        "settings": client.settings,
-        "concurrency": slots,
-        "timeout": client._http._timeout,
-        "retry": client._http.retry,
-        "limits": client._http.limits,
-    }
+def worker_config(settings: IndexSettings, options: SessionOptions, slots: int) -> dict[str, Any]:
+    """What the child needs to fetch as the client does: its indexes (with
+    credentials), its session's timeout, retries and limits, and its share of
+    the requests in flight."""
+    return {"settings": settings, "options": options, "concurrency": slots}
 
 
 # -- the child ---------------------------------------------------------------
 
 
 async def _serve() -> None:
-    from .client import IndexClient
-
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=2**20)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin.buffer)
@@ -295,30 +291,34 @@ async def _serve() -> None:
     writer = asyncio.StreamWriter(transport, protocol, reader, loop)
     _grow_pipe(sys.stdout.fileno())
     config = await _read_frame(reader)
-    indexes = {i.url: i for i in config["settings"].indexes}
+    settings: IndexSettings = config["settings"]
+    options: SessionOptions = config["options"]
+    indexes = {i.url: i for i in settings.indexes}
     tasks: set[asyncio.Task[None]] = set()
-    async with IndexClient(
-        config["settings"],
-        cache="none",
+    http = HttpSession(
         concurrency=config["concurrency"],
-        timeout=config["timeout"],
-        retry=config["retry"],
-        limits=config.get("limits"),
-        fetch_worker=False,
-    ) as client:
+        timeout=options.timeout,
+        retry=options.retry,
+        limits=options.limits,
+        credentials=indexes,
+    )
+    # Plain GETs only (the client sends nothing to revalidate), no cache.
+    pages = PageFetcher(http)
 
-        async def one(request_id: int, index_url: str, name: str) -> None:
-            try:
-                history, store, _ = await client._fetch_page(indexes[index_url], name, None)
-                if store is None:
-                    answer = (request_id, encode_history(history), None)
-                else:
-                    answer = (request_id, store.data, (store.fetched_at, store.etag, store.last_modified))
-            except Exception:  # whatever it was, the client fetches this page itself
-                answer = (request_id, None, None)
-            writer.write(_frame(answer))
-            await writer.drain()
+    async def one(request_id: int, index_url: str, name: str) -> None:
+        try:
+            page = await pages.fetch(indexes[index_url], name)
+            store = page.store
+            if store is None:
+                answer = (request_id, encode_history(page.history), None)
+            else:
+                answer = (request_id, store.data, (store.fetched_at, store.etag, store.last_modified))
+        except Exception:  # whatever it was, the client fetches this page itself
+            answer = (request_id, None, None)
+        writer.write(_frame(answer))
+        await writer.drain()
 
+    try:
         while True:
             try:
                 request_id, index_url, name = await _read_frame(reader)
@@ -329,6 +329,8 @@ async def _serve() -> None:
             task.add_done_callback(tasks.discard)
         if tasks:
             await asyncio.gather(*tasks)
+    finally:
+        await http.aclose()
     writer.close()
 
 

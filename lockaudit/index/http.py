@@ -22,6 +22,7 @@ never sees them unless they were given for that origin.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = [
     "RetryPolicy",
     "HttpSession",
+    "SessionOptions",
     "IndexUnreachable",
     "RefusedAnswer",
     "FileTransport",
@@ -49,6 +51,8 @@ __all__ = [
 ]
 
 USER_AGENT = "lockaudit/0.1 (+dependency-drift audit)"
+
+logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -84,6 +88,16 @@ class RetryPolicy:
         import random
 
         return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOptions:
+    """How a session asks the index: what a second one (the fetch worker's, a
+    one-off refetch) needs to ask it the same way. Picklable."""
+
+    timeout: float | httpx.Timeout
+    retry: RetryPolicy
+    limits: IndexLimits
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -154,13 +168,18 @@ class HttpSession:
             # Room for the index and the file host at full concurrency each.
             limits = httpx.Limits(max_connections=2 * n, max_keepalive_connections=2 * n)
             transport = self._transport
-            if transport is None and not _environment_proxies():
-                # Large pages read in large pieces (see netstream). httpx turns
-                # off proxies from the environment for a transport it is
-                # given, so with a proxy configured its default one stays.
+            if transport is not None:
+                logger.debug("index requests go through the caller's transport (%s)", type(transport).__name__)
+            elif _environment_proxies():
+                # httpx turns off proxies from the environment for a transport
+                # it is given: with a proxy configured, its default one stays.
+                logger.debug("index requests go through httpx's own transport: a proxy is configured")
+            else:
+                # Large pages read in large pieces (see netstream).
                 from .netstream import http_transport
 
                 transport = http_transport(limits)
+                logger.debug("index requests go through httpcore on the asyncio backend (index/netstream.py)")
             self._client_ = httpx.AsyncClient(
                 timeout=timeout,
                 limits=limits,
@@ -178,6 +197,11 @@ class HttpSession:
         if sem is None:
             sem = self._sems[host] = asyncio.Semaphore(self._concurrency)
         return sem
+
+    @property
+    def options(self) -> SessionOptions:
+        """The timeout, retries and limits of this session."""
+        return SessionOptions(self._timeout, self.retry, self.limits)
 
     async def aclose(self) -> None:
         if self._client_ is not None:

@@ -6,6 +6,7 @@ path or an archive, what name does it carry, and the URL without credentials.
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -33,6 +34,8 @@ __all__ = [
 
 VCS_SCHEMES = ("git", "hg", "svn", "bzr")
 
+logger = logging.getLogger(__name__)
+
 
 class SpecError(ValueError):
     """A requirement string packaging rejects; ``start``/``end`` index into it."""
@@ -50,18 +53,39 @@ def parse_pep508(text: str) -> PackagingRequirement:
     try:
         return PackagingRequirement(text)
     except InvalidRequirement as exc:
-        cause = exc.__cause__
-        span = getattr(cause, "span", None)
-        detail = getattr(cause, "message", None) or str(exc).split("\n", 1)[0]
-        # packaging underlines the context with "~" and puts "^" at span[1]: the
-        # bad spot is there; underline the word that starts at it.
-        start = span[1] if span else 0
-        m = re.compile(r"[^\s,;]*").match(text, start)
+        detail, caret = _pointed(str(exc), text)
+        # The bad spot is at packaging's "^"; underline the word that starts there.
+        start = caret if caret is not None else 0
+        m = _WORD.match(text, start)
         end = m.end() if m and m.end() > start else start + 1
         expected = None
         if detail.startswith("Expected "):
             expected, detail = detail[len("Expected ") :], "invalid requirement"
         raise SpecError(detail, start, end, expected) from None
+
+
+_WORD = re.compile(r"[^\s,;]*")
+#: The last line of packaging's message: "~" under the context, "^" at the bad spot.
+_POINTER = re.compile(r"( *)~*\^")
+
+
+def _pointed(message: str, text: str) -> tuple[str, int | None]:
+    """The problem and the column packaging points at, read from its message.
+
+    packaging's message (what it shows its own users, and what pip prints)
+    is the problem, then the requirement and a pointer line under it, each
+    indented four spaces. That is read here rather than the attributes of
+    the private exception packaging chains it from. A message of another shape
+    (a bad specifier has no pointer) leaves the column unknown: None, and the
+    whole first line is the problem.
+    """
+    head, _, pointer = message.rpartition("\n    ")
+    problem, _, echoed = head.partition("\n    ")
+    m = _POINTER.fullmatch(pointer)
+    if not head or echoed != text or m is None or m.end() - 1 > len(text):
+        logger.debug("packaging's message points at no column: %r", message.split("\n", 1)[0])
+        return message.split("\n", 1)[0], None
+    return problem, m.end() - 1
 
 
 def redact(url: str) -> str:

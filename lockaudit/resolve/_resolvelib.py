@@ -1,28 +1,28 @@
-"""Run resolvelib, with measured shortcuts.
+"""Run resolvelib, with a measured shortcut for the one version it was checked against.
 
 resolvelib re-checks, every round, whether each pinned candidate still
 satisfies every requirement on it: for a 270-package resolution that is about
 170,000 checks in 283 rounds, most of the resolver's time. The answer only
 changes when the pin or the criterion changes, and resolvelib never mutates a
 criterion in place (its documented contract: "externally immutable"; every
-change makes a new one). So:
-
-- the answer is remembered per identifier, keyed by the identity of the
-  criterion and the pin (any resolvelib with the expected internals);
-- with a resolvelib whose main loop is known (:data:`KNOWN_LOOPS`), that loop
-  runs here with one change: after a successful pin, only the identifiers
-  whose criterion object changed (found by a set difference of the criteria's
-  items, done in C) and the one just pinned are looked at again; after a
-  backjump everything is. Same rounds, same pins, same provider answers.
+change makes a new one). So, with the resolvelib whose main loop is known
+(:data:`KNOWN_LOOPS`, the version pyproject.toml pins), that loop runs here
+with one change: after a successful pin, only the identifiers whose criterion
+object changed and the one just pinned are looked at again; after a backjump
+everything is. Same rounds, same pins, same provider answers
+(benchmarks/README.md: 181 -> 104 ms for the corpus resolution).
 
 That reaches into resolvelib's ``Resolution`` class, which is not public API.
-When the installed resolvelib does not look as expected, the plain public
-``Resolver`` runs instead: slower, same answers.
+With any other resolvelib, or one whose internals are not as expected, the
+public ``Resolver`` runs instead: slower, same answers (tests/resolve/
+test_fast_loop.py runs both on every case). Which one runs is logged at debug
+level.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import operator
 from collections.abc import Iterable
 from typing import Any
@@ -31,42 +31,53 @@ import resolvelib
 from resolvelib import BaseReporter, Resolver
 from resolvelib.providers import AbstractProvider
 
-try:  # pragma: no cover - exercised by whichever resolvelib is installed
-    from resolvelib.resolvers import resolution as _internals
+__all__ = ["KNOWN_LOOPS", "loop_in_use", "run_resolver"]
 
-    _Base: Any = _internals.Resolution
-    _build_result: Any = _internals._build_result
-    _FAST = callable(getattr(_Base, "_is_current_pin_satisfying", None)) and hasattr(_Base, "_push_new_state")
-except (ImportError, AttributeError):  # pragma: no cover
-    _FAST = False
-
-__all__ = ["KNOWN_LOOPS", "run_resolver"]
+logger = logging.getLogger(__name__)
 
 #: resolvelib versions whose ``Resolution.resolve`` is the one copied below
-#: (checked line by line against each); any other runs its own loop.
+#: (checked line by line against each); pyproject.toml pins this version.
 KNOWN_LOOPS = frozenset({"1.2.1"})
-_LOOP = _FAST and getattr(resolvelib, "__version__", None) in KNOWN_LOOPS
+
+#: What the copy uses of resolvelib's ``Resolution`` besides its main loop.
+_USED = (
+    "_push_new_state",
+    "_add_to_criteria",
+    "_remove_information_from_criteria",
+    "_get_preference",
+    "_attempt_to_pin_criterion",
+    "_backjump",
+    "_extract_causes",
+    "_rollback_states",
+    "state",
+)
 
 
-if _FAST:
+def _internals() -> tuple[Any, Any] | None:
+    """resolvelib's ``Resolution`` and ``_build_result`` when they are as the copy expects."""
+    if getattr(resolvelib, "__version__", None) not in KNOWN_LOOPS:
+        return None
+    try:
+        from resolvelib.resolvers import resolution
+    except ImportError:  # pragma: no cover - a resolvelib laid out otherwise
+        return None
+    base = getattr(resolution, "Resolution", None)
+    build = getattr(resolution, "_build_result", None)
+    if base is None or not callable(build) or not all(hasattr(base, name) for name in _USED):
+        return None
+    return base, build
 
-    class _Resolution(_Base):  # type: ignore[misc,valid-type]
-        def __init__(self, provider: AbstractProvider, reporter: BaseReporter) -> None:
-            super().__init__(provider, reporter)
-            self._satisfying: dict[Any, tuple[Any, Any, bool]] = {}
 
-        def _is_current_pin_satisfying(self, name: Any, criterion: Any) -> bool:
-            pin = self._states[-1].mapping.get(name)
-            if pin is None:
-                return False
-            hit = self._satisfying.get(name)
-            if hit is not None and hit[0] is criterion and hit[1] is pin:
-                return hit[2]
-            satisfied = all(
-                self._p.is_satisfied_by(requirement=r, candidate=pin) for r in criterion.iter_requirement()
-            )
-            self._satisfying[name] = (criterion, pin, satisfied)
-            return satisfied
+_FOUND = _internals()
+#: True when lockaudit's copy of the main loop runs (see the module doc).
+_LOOP = _FOUND is not None
+_Base: Any = _FOUND[0] if _FOUND is not None else object
+_build_result: Any = _FOUND[1] if _FOUND is not None else None
+
+
+def loop_in_use() -> bool:
+    """Whether resolutions run lockaudit's copy of resolvelib's main loop."""
+    return _LOOP
 
 
 if _LOOP:
@@ -126,7 +137,7 @@ if _LOOP:
                 else:
                     unsatisfied.add(key)
             if self.CHECK:
-                full = resolvelib.resolvers.resolution.Resolution._is_current_pin_satisfying
+                full = _Base._is_current_pin_satisfying
                 expected = {k for k, c in criteria.items() if not full(self._resolution, k, c)}
                 assert unsatisfied == expected, (unsatisfied ^ expected)
                 assert list(order) == list(criteria), "criteria out of order"
@@ -135,7 +146,7 @@ if _LOOP:
             """The unsatisfied identifiers, in the criteria's order (as resolvelib lists them)."""
             return sorted(self.unsatisfied, key=self.order.__getitem__)
 
-    class _LoopResolution(_Resolution):
+    class _LoopResolution(_Base):  # type: ignore[misc,valid-type]
         def __init__(self, provider: AbstractProvider, reporter: BaseReporter) -> None:
             super().__init__(provider, reporter)
             #: The identifiers the last _get_updated_criteria changed.
@@ -286,9 +297,14 @@ if _LOOP:
 
 
 def run_resolver(provider: AbstractProvider, reporter: BaseReporter, requirements: Iterable[Any], max_rounds: int) -> Any:
-    """``Resolver(provider, reporter).resolve(requirements, max_rounds)``, faster."""
-    if not _FAST:
+    """``Resolver(provider, reporter).resolve(requirements, max_rounds)``, faster when it can be."""
+    if not _LOOP:
+        logger.debug(
+            "resolvelib %s: its own Resolver runs (lockaudit's faster loop is for resolvelib %s)",
+            getattr(resolvelib, "__version__", "?"),
+            ", ".join(sorted(KNOWN_LOOPS)),
+        )
         return Resolver(provider, reporter).resolve(requirements, max_rounds=max_rounds)
-    resolution = _LoopResolution(provider, reporter) if _LOOP else _Resolution(provider, reporter)
-    state = resolution.resolve(requirements, max_rounds=max_rounds)
+    logger.debug("resolvelib %s: lockaudit's copy of its main loop runs", resolvelib.__version__)
+    state = _LoopResolution(provider, reporter).resolve(requirements, max_rounds=max_rounds)
     return _build_result(state)

@@ -38,7 +38,7 @@ from .settings import ServiceSettings
 
 __all__ = ["app_from_env", "create_app"]
 
-logger = logging.getLogger("lockaudit.service")
+logger = logging.getLogger(__name__)
 
 DESCRIPTION = """\
 Which versions would a fresh install take that you never tested? The same

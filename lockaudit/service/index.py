@@ -63,7 +63,7 @@ __all__ = [
     "request_stats",
 ]
 
-logger = logging.getLogger("lockaudit.service.index")
+logger = logging.getLogger(__name__)
 
 #: A project name no index has: asking for it shows whether the index answers.
 READINESS_PROBE = "lockaudit-readiness-probe"

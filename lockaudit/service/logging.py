@@ -201,7 +201,7 @@ def log_everything_as_json() -> None:
 
     A worker process calls this once (``app_from_env``): stderr then carries JSON
     lines only. The cache's own warning is already a log line of the
-    ``lockaudit.index.cache`` logger, so its Python warning is not repeated.
+    ``lockaudit.index.cache.interface`` logger, so its Python warning is not repeated.
     """
     import sys
     import threading
@@ -211,7 +211,7 @@ def log_everything_as_json() -> None:
 
     warnings.simplefilter("ignore", CacheUnavailableWarning)
     logging.captureWarnings(True)
-    thread_logger = logging.getLogger("lockaudit.service")
+    thread_logger = logging.getLogger(__name__)
 
     def log_thread_error(args: threading.ExceptHookArgs) -> None:
         if args.exc_type is SystemExit:

@@ -22,7 +22,7 @@ from .settings import ServiceSettings
 
 __all__ = ["ServiceMiddleware"]
 
-error_log = logging.getLogger("lockaudit.service")
+error_log = logging.getLogger(__name__)
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 #: /v1 paths without the per-request timeout: pure CPU work, bounded by the size

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import importlib
-import json
-from pathlib import Path
 
 import pytest
+from support.corpus import corpus_dir, load_corpus_history
 
 from lockaudit import _core
-
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 
 
 def _implementations() -> list:
@@ -34,6 +31,4 @@ def core(request):
 
 @pytest.fixture(scope="session")
 def corpus_history() -> dict[str, list[str]]:
-    path = CORPUS / "release-history.json"
-    data = json.loads(path.read_text())
-    return {name: entry["versions"] for name, entry in data.items()}
+    return load_corpus_history(corpus_dir())

@@ -95,7 +95,7 @@ def test_the_worker_took_part_and_got_no_credentials_on_its_command_line(many_pr
         return answer
 
     monkeypatch.setattr(FetchWorker, "fetch", counting)
-    results, workers = _fetch(make_client, NAMES, settings=IndexSettings(IndexURL.parse(url)))
+    results, workers = _fetch(make_client, NAMES, settings=IndexSettings(IndexURL.parse(url)), fetch_worker=None)
     assert all(h.ok for h in results.values()), [h.detail for h in results.values() if not h.ok]
     assert len(workers) == 1
     assert any(took for _, took in seen), "the worker answered no page"
@@ -143,7 +143,7 @@ def test_no_worker_for_a_few_pages_offline_or_when_turned_off(many_projects, mak
     assert workers == []
     monkeypatch.setenv("LOCKAUDIT_FETCH_WORKERS", "0")
     assert fetch_worker.worker_count() == 0
-    _, workers = _fetch(make_client, NAMES)
+    _, workers = _fetch(make_client, NAMES, fetch_worker=None)
     assert workers == []
     _, workers = _fetch(make_client, NAMES, fetch_worker=True, offline=True)
     assert workers == []
@@ -156,3 +156,47 @@ def test_a_silent_worker_is_given_up_and_stopped(many_projects, make_client, mon
     results, workers = _fetch(make_client, NAMES, fetch_worker=True)
     assert all(h.ok for h in results.values())
     assert workers and all(w._proc.poll() is not None for w in workers), "the stuck worker still runs"
+
+
+# -- who starts worker processes -------------------------------------------------
+
+
+@pytest.fixture
+def started(monkeypatch):
+    """Every fetch worker process started in this test (they still start and work)."""
+    seen: list[FetchWorker] = []
+    original = FetchWorker.start
+
+    def start(self):
+        if self not in seen:  # ``start`` is called again by each fetch; it starts once
+            seen.append(self)
+        return original(self)
+
+    monkeypatch.setattr(FetchWorker, "start", start)
+    monkeypatch.setenv("LOCKAUDIT_FETCH_WORKERS", "1")  # whatever the machine's cores
+    return seen
+
+
+def test_a_library_client_starts_no_process_unless_asked(many_projects, make_client, started):
+    results, workers = _fetch(make_client, NAMES)  # a large cold fetch, the library's default
+    assert all(h.ok for h in results.values())
+    assert workers == [] and started == []
+    _, workers = _fetch(make_client, NAMES, fetch_worker=None, refresh=True)
+    assert len(workers) == 1 and len(started) == 1
+
+
+def test_the_library_audit_starts_none_and_the_cli_does(many_projects, started, tmp_path, capsys):
+    from lockaudit import audit
+    from lockaudit.audit.engine import AuditOptions
+    from lockaudit.cli import main
+
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("".join(f"{name}==2.0\n" for name in NAMES))
+    common = {"index_url": many_projects.url, "dependency_changes": False, "api_changes": False}
+    report = audit([str(lock)], options=AuditOptions(cache=str(tmp_path / "lib.sqlite3"), **common))
+    assert {p.name for p in report.packages} >= set(NAMES)
+    assert started == []
+    code = main([str(lock), "--index-url", many_projects.url, "--cache", str(tmp_path / "cli.sqlite3"),
+                 "--format", "json", "--no-progress", "--no-dependency-changes"])  # fmt: skip
+    assert code in (0, 1, 3), capsys.readouterr().err
+    assert len(started) == 1

@@ -1,19 +1,25 @@
 """The asyncio network backend under httpx (lockaudit.index.netstream), on real
-sockets: plain TCP and TLS servers on 127.0.0.1 started by the tests."""
+sockets: plain TCP and TLS servers on 127.0.0.1 started by the tests. Every
+test orders its steps on events (a request that has arrived, a buffer that has
+filled), never on time."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import ssl
 import subprocess
 from pathlib import Path
 
 import httpcore
+import httpx
 import pytest
+from support.index_server import Gate
 
-from lockaudit.index.http import HttpSession
-from lockaudit.index.netstream import AsyncioBackend
+from lockaudit.index import netstream
+from lockaudit.index.http import HttpSession, IndexUnreachable, RetryPolicy
+from lockaudit.index.netstream import AsyncioBackend, AsyncioTransport
 
 BODY = bytes(range(256)) * (3 * 4096)  # 3 MiB, every byte value
 
@@ -21,6 +27,14 @@ BODY = bytes(range(256)) * (3 * 4096)  # 3 MiB, every byte value
 async def _serve(handler, ssl_context=None):
     server = await asyncio.start_server(handler, "127.0.0.1", 0, ssl=ssl_context)
     return server, server.sockets[0].getsockname()[1]
+
+
+async def _until(protocol, condition) -> None:
+    """Wait for the transport's next delivery (data, EOF, loss) until ``condition()`` holds."""
+    loop = asyncio.get_running_loop()
+    while not condition():
+        protocol.waiter = loop.create_future()
+        await asyncio.wait_for(protocol.waiter, 30)  # a bound for a broken test, not a timing
 
 
 def test_large_bodies_arrive_whole_in_bounded_reads_with_flow_control():
@@ -34,11 +48,10 @@ def test_large_bodies_arrive_whole_in_bounded_reads_with_flow_control():
         async with server:
             stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
             protocol = stream._protocol
-            for _ in range(100):  # let the server fill our buffer past the high-water mark
-                if protocol.reading_paused:
-                    break
-                await asyncio.sleep(0.01)
+            # The server writes 3 MiB nobody reads: our buffer fills past its high-water mark.
+            await _until(protocol, lambda: protocol.reading_paused or protocol.eof)
             assert protocol.reading_paused, "reading was never paused with 3 MiB unread"
+            assert not protocol.eof and protocol.size <= netstream._HIGH_WATER + 2**18
             parts = []
             while True:
                 part = await stream.read(65536, timeout=5)
@@ -125,11 +138,19 @@ def test_tls_through_asyncio_and_certificate_checks(tls_files):
     asyncio.run(main())
 
 
-def test_https_index_through_the_session(tls_files, monkeypatch):
+def test_https_index_through_the_session(tls_files, monkeypatch, caplog):
     """httpx on the asyncio backend over TLS, trusting the CA from SSL_CERT_FILE
-    as httpx's own transport would."""
+    as httpx's own transport would; one keep-alive connection for three pages."""
     cert, key = tls_files
     monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    connections = []
+    connect = AsyncioBackend.connect_tcp
+
+    async def counting(self, host, port, **options):
+        connections.append((host, port))
+        return await connect(self, host, port, **options)
+
+    monkeypatch.setattr(AsyncioBackend, "connect_tcp", counting)
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_ctx.load_cert_chain(cert, key)
     payload = b'{"meta": {"api-version": "1.1"}, "files": []}' + b" " * 300_000
@@ -152,54 +173,95 @@ def test_https_index_through_the_session(tls_files, monkeypatch):
                 for _ in range(3):  # keep-alive: one connection serves all three
                     response = await session.get(f"https://localhost:{port}/simple/x/")
                     assert response.status_code == 200 and response.content == payload
-                pool = session._client._transport._pool
-                assert isinstance(pool._network_backend, AsyncioBackend)
-                assert len(pool.connections) == 1
             finally:
                 await session.aclose()
+        return port
+
+    with caplog.at_level(logging.DEBUG, logger="lockaudit.index.http"):
+        port = asyncio.run(main())
+    assert connections == [("localhost", port)]  # through the asyncio backend, kept alive
+    assert "httpcore on the asyncio backend" in caplog.text
+
+
+def test_transport_errors_are_httpx_errors():
+    """What httpcore raises reaches the session as httpx's own error types."""
+
+    async def main():
+        async def hang_up(reader, writer):
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort")
+            await writer.drain()
+            writer.close()  # 95 bytes short
+
+        server, port = await _serve(hang_up)
+        async with server:
+            transport = AsyncioTransport(httpx.Limits(max_connections=2))
+            async with httpx.AsyncClient(transport=transport) as client:
+                with pytest.raises(httpx.RemoteProtocolError):
+                    await client.get(f"http://127.0.0.1:{port}/")
+        with pytest.raises(httpx.ConnectError):
+            async with httpx.AsyncClient(transport=AsyncioTransport(httpx.Limits())) as client:
+                await client.get(f"http://127.0.0.1:{port}/")
 
     asyncio.run(main())
 
 
-def test_a_proxy_in_the_environment_keeps_httpx_defaults(monkeypatch):
-    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+def test_a_proxy_in_the_environment_is_used(index_server, monkeypatch, caplog):
+    """With a proxy configured, httpx's own transport (which honours it) stays:
+    the request goes to the proxy (here the test index, which logs it)."""
+    for var in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", index_server.base)
+    monkeypatch.setattr(netstream, "http_transport", lambda limits: pytest.fail("the asyncio transport was built"))
 
     async def main():
-        session = HttpSession(concurrency=2, timeout=5)
+        session = HttpSession(concurrency=2, timeout=5, retry=RetryPolicy(attempts=1))
         try:
-            pool = getattr(session._client._transport, "_pool", None)
-            assert not isinstance(getattr(pool, "_network_backend", None), AsyncioBackend)
-            # ... and httpx mounted its proxy transport for https:// URLs.
-            assert any("https" in str(pattern.pattern) for pattern in session._client._mounts)
+            response = await session.get("http://index.example.invalid/simple/six/")
+            return response.status_code
+        except IndexUnreachable:
+            return None
         finally:
             await session.aclose()
 
-    asyncio.run(main())
+    with caplog.at_level(logging.DEBUG, logger="lockaudit.index.http"):
+        asyncio.run(main())
+    assert [r.path for r in index_server.requests] == ["http://index.example.invalid/simple/six/"]
+    assert "httpx's own transport: a proxy is configured" in caplog.text
 
 
 def test_each_host_has_its_own_budget_of_requests(index_server):
     """The file host (metadata, range requests) never queues behind the index's
-    pages: with one request per host, a slow page does not hold up the other host."""
+    pages: with one request per host, a held page does not hold up the other host."""
     port = index_server.url.split(":")[2].split("/")[0]
-    index_server.script("/simple/six/", [("sleep", 1.5), ("sleep", 1.5)])
+    first, second = Gate(), Gate()
+    index_server.script("/simple/six/", [("hold", first), ("hold", second)])
 
     async def main():
-        session = HttpSession(concurrency=1, timeout=10)
+        session = HttpSession(concurrency=1, timeout=30)
         try:
-            slow = asyncio.ensure_future(session.get(f"http://127.0.0.1:{port}/simple/six/"))
-            await asyncio.sleep(0.2)  # the slow request holds 127.0.0.1's only slot
+            held = asyncio.ensure_future(session.get(f"http://127.0.0.1:{port}/simple/six/"))
+            assert await asyncio.to_thread(first.wait_arrived)  # it holds 127.0.0.1's only slot
             other = await session.get(f"http://localhost:{port}/simple/iniconfig/")
             assert other.status_code == 200
-            assert not slow.done(), "the second host waited for the first host's request"
-            assert (await slow).status_code == 200
+            assert not held.done()  # still held: the other host did not wait for it
+            first.release()
+            assert (await held).status_code == 200
             # ... while the same host waits its turn.
-            slow = asyncio.ensure_future(session.get(f"http://127.0.0.1:{port}/simple/six/"))
-            await asyncio.sleep(0)
+            held = asyncio.ensure_future(session.get(f"http://127.0.0.1:{port}/simple/six/"))
+            assert await asyncio.to_thread(second.wait_arrived)
             same = asyncio.ensure_future(session.get(f"http://127.0.0.1:{port}/simple/iniconfig/"))
-            await asyncio.sleep(0.3)
+            # A whole request to the other host, after ``same`` was started:
+            # had ``same`` not waited for the slot, it would be at the server by now.
+            assert (await session.get(f"http://localhost:{port}/simple/attrs/")).status_code in (200, 404)
+            assert index_server.hits("/simple/iniconfig/") == 1  # the earlier one, to localhost
             assert not same.done()
-            await asyncio.gather(slow, same)
+            second.release()
+            assert [r.status_code for r in await asyncio.gather(held, same)] == [200, 200]
+            assert index_server.hits("/simple/iniconfig/") == 2
         finally:
+            first.release()
+            second.release()
             await session.aclose()
 
     asyncio.run(main())

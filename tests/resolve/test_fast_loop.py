@@ -1,5 +1,6 @@
 """lockaudit's copy of resolvelib's main loop (lockaudit/resolve/_resolvelib.py)
-against resolvelib's own ``Resolver``, on every data-driven case.
+against resolvelib's own ``Resolver`` (the fallback for any other resolvelib,
+forced here), on every data-driven case.
 
 The copy looks again only at what a pin changed; with ``_Satisfied.CHECK`` on,
 every round's answer is also compared with resolvelib's full scan. Whatever
@@ -11,12 +12,16 @@ same way, against the full key computed every time.
 
 from __future__ import annotations
 
+import logging
 import random
+import re
+import tomllib
 from collections import Counter
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+import resolvelib
 from resolve.test_cases import CASES, _inputs
 from resolvelib import AbstractProvider, BaseReporter
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
@@ -26,7 +31,38 @@ from lockaudit.findings import Target
 from lockaudit.resolve import ResolutionConflict, _resolvelib, resolve
 from lockaudit.resolve.provider import LockauditProvider
 
-pytestmark = pytest.mark.skipif(not _resolvelib._LOOP, reason="the installed resolvelib runs its own loop")
+ROOT = Path(__file__).resolve().parents[2]
+needs_loop = pytest.mark.skipif(not _resolvelib._LOOP, reason="the installed resolvelib runs its own loop")
+
+
+def _pin(text: str) -> str | None:
+    m = re.search(r"^resolvelib==([^\s;#]+)", text, re.M)
+    return m.group(1) if m else None
+
+
+def test_pyproject_pins_the_resolvelib_whose_loop_was_copied() -> None:
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    pins = [_pin(d.replace(" ", "")) for d in declared if d.replace(" ", "").startswith("resolvelib")]
+    assert pins and pins[0] in _resolvelib.KNOWN_LOOPS, declared
+    assert _pin((ROOT / "requirements.txt").read_text()) == pins[0]
+    if resolvelib.__version__ == pins[0]:
+        assert _resolvelib.loop_in_use(), "the pinned resolvelib is installed, yet its own loop runs"
+
+
+def test_which_loop_runs_is_logged(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    graph = {"a": {1: [_Req("b", frozenset({1}))]}, "b": {1: []}}
+    roots = [_Req("a", frozenset({1}))]
+    with caplog.at_level(logging.DEBUG, logger="lockaudit.resolve._resolvelib"):
+        if _resolvelib._LOOP:
+            fast = _resolvelib.run_resolver(_GraphProvider(graph), BaseReporter(), roots, 10)
+            assert "copy of its main loop runs" in caplog.text
+            caplog.clear()
+        monkeypatch.setattr(_resolvelib, "_LOOP", False)
+        plain = _resolvelib.run_resolver(_GraphProvider(graph), BaseReporter(), roots, 10)
+        assert "its own Resolver runs" in caplog.text
+    assert dict(plain.mapping) == {"a": _Cand("a", 1), "b": _Cand("b", 1)}
+    if _resolvelib._LOOP:
+        assert dict(fast.mapping) == dict(plain.mapping)
 
 
 def _outcome(case: dict[str, Any], settings, cache: Path) -> Any:
@@ -46,6 +82,7 @@ def _outcome(case: dict[str, Any], settings, cache: Path) -> Any:
     return ("pins", [(p.name, p.version, sorted(p.extras), p.required_by, p.wanted) for p in r], stats, dict(r.unknown))
 
 
+@needs_loop
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_same_outcome_as_plain_resolvelib(case, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -54,7 +91,7 @@ def test_same_outcome_as_plain_resolvelib(case, settings, tmp_path: Path, monkey
     fast = _outcome(case, settings, cache)
     # resolvelib's own Resolver, and the provider's choice made the plain way
     # (one full preference key per identifier, nothing remembered).
-    monkeypatch.setattr(_resolvelib, "_FAST", False)
+    monkeypatch.setattr(_resolvelib, "_LOOP", False)
     monkeypatch.setattr(
         LockauditProvider, "_choose", lambda self, ids, info: min(ids, key=lambda i: self._preference(i, info[i]))
     )
@@ -135,6 +172,7 @@ def _run(graph, roots, *, plain: bool) -> Any:
     return ("resolved", list(state.mapping.items()), criteria)
 
 
+@needs_loop
 def test_random_graphs_resolve_as_plain_resolvelib(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_resolvelib._Satisfied, "CHECK", True)
     seen: Counter[str] = Counter()

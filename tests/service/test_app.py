@@ -1,5 +1,8 @@
 """The application in-process (no uvicorn): timeouts, the resolution cap, and the
-``Annotated`` dependencies tests override. The real server is tested elsewhere."""
+``Annotated`` dependencies tests override. The real server is tested elsewhere.
+
+Steps are ordered on events (a page request the index holds until the test
+lets it go, work that has started), never on time."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from lockaudit.service import ServiceSettings, create_app
 from lockaudit.service.deps import Limiter, get_limiter, get_pool
 from lockaudit.service.metrics import Metrics
 from service.helpers import AS_OF, PROJECTS, TOKEN, pair
-from support.index_server import IndexServer
+from support.index_server import Gate, IndexServer
 from support.synthetic_index import install
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -45,10 +48,14 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.mark.asyncio
 async def test_request_timeout_is_a_504_with_a_json_error(settings, slow_index):
-    slow_index.script("/simple/svc-stable/", [("sleep", 2.0)])
+    page = Gate()  # the page is held until the request has timed out
+    slow_index.script("/simple/svc-stable/", [("hold", page)])
     app = create_app(settings.merged_with(request_timeout=0.3, index_timeout=5.0))
     async with running(app) as client:
-        r = await client.post("/v1/audit", json={"files": pair("svc-stable>=1\n", "svc-stable==1.0\n")})
+        try:
+            r = await client.post("/v1/audit", json={"files": pair("svc-stable>=1\n", "svc-stable==1.0\n")})
+        finally:
+            page.release()
         assert r.status_code == 504
         assert r.json()["error"]["code"] == "timeout" and "LOCKAUDIT_REQUEST_TIMEOUT" in r.json()["error"]["message"]
         assert r.headers["X-Request-ID"] == r.json()["request_id"]
@@ -57,7 +64,8 @@ async def test_request_timeout_is_a_504_with_a_json_error(settings, slow_index):
 
 @pytest.mark.asyncio
 async def test_resolutions_over_the_cap_get_429(settings, slow_index):
-    slow_index.script("/simple/svc-beta/", [("sleep", 1.0)])
+    page = Gate()
+    slow_index.script("/simple/svc-beta/", [("hold", page)])
     app = create_app(settings.merged_with(max_resolutions=1))
     # The dependency tests override: a limiter of one slot that waits 50 ms for it.
     limiter = Limiter(1, app.state.metrics, wait=0.05)
@@ -65,8 +73,12 @@ async def test_resolutions_over_the_cap_get_429(settings, slow_index):
     async with running(app) as client:
         body = {"requirements": ["svc-beta"], "python": "3.11", "as_of": AS_OF}
         first = asyncio.create_task(client.post("/v1/resolve", json=body))
-        await asyncio.sleep(0.2)  # the first holds the slot, waiting on the slow page
-        second = await client.post("/v1/resolve", json=body)
+        try:
+            # The first holds the slot: its resolution is waiting on the held page.
+            assert await asyncio.to_thread(page.wait_arrived)
+            second = await client.post("/v1/resolve", json=body)
+        finally:
+            page.release()
         assert second.status_code == 429
         assert second.json()["error"]["code"] == "too_many_resolutions"
         assert second.headers["Retry-After"] == "1"
@@ -79,14 +91,16 @@ async def test_resolutions_over_the_cap_get_429(settings, slow_index):
 async def test_a_timed_out_resolution_keeps_its_slot_until_it_ends():
     metrics = Metrics()
     limiter = Limiter(1, metrics, wait=0.01)
-    release = asyncio.Event()
+    started, release, finished = asyncio.Event(), asyncio.Event(), asyncio.Event()
 
     async def work() -> str:
+        started.set()
         await release.wait()
+        finished.set()
         return "done"
 
     waiter = asyncio.create_task(limiter.run_async(work))
-    await asyncio.sleep(0.01)
+    await started.wait()  # the work holds the slot
     waiter.cancel()  # the request gave up (timeout, disconnect)
     with pytest.raises(asyncio.CancelledError):
         await waiter
@@ -95,7 +109,10 @@ async def test_a_timed_out_resolution_keeps_its_slot_until_it_ends():
     with pytest.raises(ApiError):  # the work still runs: no slot for another
         await limiter.run_async(work)
     release.set()
-    await asyncio.sleep(0.01)
+    await finished.wait()
+    # The slot comes back as the work's task ends: a request now waits for it,
+    # however long this machine takes to get there (the bound is only a guard).
+    limiter.wait = 30.0
     assert await limiter.run_async(lambda: asyncio.sleep(0, "ok")) == "ok"
 
 

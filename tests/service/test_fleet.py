@@ -115,4 +115,4 @@ def test_redis_down_instance_not_ready_but_still_answers_then_reconnects(fleet, 
         line for line in lines if not line.startswith("{")
     ]
     records = a.log_records()
-    assert any(r["logger"] == "lockaudit.index.cache" and "cannot be used" in r["message"] for r in records)
+    assert any(r["logger"] == "lockaudit.index.cache.interface" and "cannot be used" in r["message"] for r in records)

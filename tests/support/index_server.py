@@ -9,8 +9,11 @@ Misbehaviour is scripted per path: ``server.script(path, [500, 500])`` makes the
 next two requests for ``path`` fail before it answers normally. Actions:
 an int (that status, empty body), ``("retry-after", status, seconds)``,
 ``"truncate"`` (close mid-body), ``"bad-json"`` (complete but invalid),
-``("sleep", seconds)`` (then answer normally). ``server.always(path, action)``
-gives ``path`` (``"*"``: every path) that action for every request.
+``("sleep", seconds)`` (then answer normally), ``("hold", gate)`` (a
+:class:`Gate`: tell the test the request is here, wait until the test lets it
+go, then answer normally: tests order events on it, not on time).
+``server.always(path, action)`` gives ``path`` (``"*"``: every path) that
+action for every request.
 
 Hostile actions (the fault-injecting index): ``("redirect", status, location)``,
 ``("body", status, bytes, content_type)`` (exactly that answer: an empty page,
@@ -44,6 +47,33 @@ from typing import Any
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "index"
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+
+
+class Gate:
+    """Holds requests until the test releases them (the ``("hold", gate)`` action).
+
+    ``arrived`` is set when a held request has come in; ``release()`` lets every
+    held request (and any later one) through. A request is never held longer
+    than ``limit`` seconds, so a failing test cannot hang the server.
+    """
+
+    def __init__(self, limit: float = 60.0) -> None:
+        self.arrived = threading.Event()
+        self._open = threading.Event()
+        self.limit = limit
+        self.held = 0
+
+    def hold(self) -> None:
+        self.held += 1
+        self.arrived.set()
+        self._open.wait(self.limit)
+
+    def release(self) -> None:
+        self._open.set()
+
+    def wait_arrived(self, timeout: float = 30.0) -> bool:
+        """True once a request is held (blocks; from async code: ``asyncio.to_thread``)."""
+        return self.arrived.wait(timeout)
 
 
 @dataclass
@@ -207,6 +237,9 @@ class _Handler(BaseHTTPRequestHandler):
         action = srv.next_action(path)
         if isinstance(action, tuple) and action[0] == "sleep":
             time.sleep(action[1])
+            action = None
+        if isinstance(action, tuple) and action[0] == "hold":
+            action[1].hold()
             action = None
         if isinstance(action, int):
             return self._send(action, b"")

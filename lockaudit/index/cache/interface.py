@@ -38,10 +38,9 @@ __all__ = [
     "API_MISS",
 ]
 
-logger = logging.getLogger("lockaudit.index.cache")
-# A program that configures no logging (the CLI) shows the Python warning
-# alone, not also logging's bare last-resort line.
-logger.addHandler(logging.NullHandler())
+# Silent unless the program configures logging (the package's NullHandler):
+# the CLI shows the Python warning alone, the service logs it as JSON.
+logger = logging.getLogger(__name__)
 
 #: Kinds of entries: project pages (revalidated after a TTL) and core metadata
 #: files (immutable, kept forever); API summaries of wheels (immutable, kept
