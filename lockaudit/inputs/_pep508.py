@@ -7,7 +7,7 @@ path or an archive, what name does it carry, and the URL without credentials.
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote
 
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PackagingRequirement
@@ -19,6 +19,7 @@ from packaging.utils import (
 )
 
 from ..model import INDEX_SOURCE, Origin, Requirement, Source, SourceKind
+from ..urls import redact_url
 
 __all__ = [
     "SpecError",
@@ -26,7 +27,6 @@ __all__ = [
     "exact_pin",
     "from_pep508",
     "name_from_location",
-    "redact",
     "source_for",
     "VCS_SCHEMES",
 ]
@@ -64,18 +64,6 @@ def parse_pep508(text: str) -> PackagingRequirement:
         raise SpecError(detail, start, end, expected) from None
 
 
-def redact(url: str) -> str:
-    """``url`` without user or password (tokens in requirement URLs are secrets)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-
-
 def source_for(url: str, *, editable: bool = False) -> Source:
     """The source a direct reference names: VCS (``git+...``), local path (``file:``) or URL."""
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
@@ -85,7 +73,7 @@ def source_for(url: str, *, editable: bool = False) -> Source:
         kind = SourceKind.URL
     else:
         kind = SourceKind.PATH
-    return Source(kind=kind, location=redact(url), editable=editable)
+    return Source(kind=kind, location=redact_url(url), editable=editable)
 
 
 _EGG = re.compile(r"[#&]egg=([^&]+)")
