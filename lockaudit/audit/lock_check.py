@@ -32,8 +32,9 @@ from ..findings import (
     Threshold,
 )
 from ..index.client import IndexClient
+from ..inputs.selection import Selection, select_requirements
 from ..model import Lockfile, Requirement
-from ..resolve.check import CheckResult, check_lock_async
+from ..resolve.check import CheckOptions, CheckResult, check_lock_async
 from ..resolve.fresh import locked_selection
 from ..resolve.metadata import ReleaseDependencies
 from ..resolve.reporter import Progress
@@ -42,7 +43,7 @@ from .local_projects import expand_local_projects
 from .policy import Policy, apply_policy
 from .rules.inputs import check as input_findings
 
-__all__ = ["check_exit_code", "check_lock_report", "default_selection"]
+__all__ = ["check_exit_code", "check_lock_report", "default_selection", "inputs_for_lock"]
 
 
 def default_selection(inputs: Lockfile, lock: Lockfile) -> Lockfile:
@@ -50,6 +51,12 @@ def default_selection(inputs: Lockfile, lock: Lockfile) -> Lockfile:
     them for uv.lock and poetry.lock; those it pins for other locks)."""
     fmt = next((fmt for path, fmt in lock.formats if path in lock.files[:1]), None)
     return replace(inputs, requirements=locked_selection(inputs.requirements, lock.packages, fmt))
+
+
+def inputs_for_lock(inputs: Lockfile, lock: Lockfile, selection: Selection) -> Lockfile:
+    """The inputs with the extras and groups ``selection`` names; when it names
+    none, with those the lock was made from (:func:`default_selection`)."""
+    return select_requirements(inputs, selection) if selection.given else default_selection(inputs, lock)
 
 
 async def check_lock_report(
@@ -84,11 +91,8 @@ async def check_lock_report(
             await check_lock_async(
                 inputs,
                 lock,
+                CheckOptions(target=target, as_of=cutoff, prereleases=prereleases, fresh=fresh),
                 client=client,
-                target=target,
-                as_of=cutoff,
-                prereleases=prereleases,
-                fresh=fresh,
                 progress=progress,
                 dependencies=shared,
             )

@@ -35,6 +35,7 @@ from .environment import Environment, Target
 from .resolver import (
     Pin,
     Resolution,
+    ResolveOptions,
     SkippedRequirement,
     parse_as_of,
     requirements_from,
@@ -44,26 +45,30 @@ from .resolver import (
 
 if TYPE_CHECKING:
     from .check import (
+        CheckOptions,
         CheckResult,
         check,
         check_async,
         lock_consistency,
         transitive_drift,
     )
-    from .writers import write_pylock, write_requirements
+    from .writers import lock_command, write_pylock, write_requirements
 
 #: Public names loaded on first use -> their module.
 _LAZY = {
+    "CheckOptions": ".check",
     "CheckResult": ".check",
     "check": ".check",
     "check_async": ".check",
     "lock_consistency": ".check",
     "transitive_drift": ".check",
+    "lock_command": ".writers",
     "write_pylock": ".writers",
     "write_requirements": ".writers",
 }
 
 __all__ = [
+    "CheckOptions",
     "CheckResult",
     "ConflictCause",
     "Environment",
@@ -72,10 +77,12 @@ __all__ = [
     "Resolution",
     "ResolutionConflict",
     "ResolutionTooComplex",
+    "ResolveOptions",
     "SkippedRequirement",
     "Target",
     "check",
     "check_async",
+    "lock_command",
     "lock_consistency",
     "parse_as_of",
     "requirements_from",

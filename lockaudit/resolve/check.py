@@ -34,7 +34,7 @@ from ..errors import InvalidSpecifier, InvalidVersion
 from ..findings import Finding, JSONValue, Location, PackageReport, PackageStatus, RuleCode, Severity, Target
 from ..index import IndexClient, IndexSettings, resolve_index_settings
 from ..index.cache import Cache
-from ..model import IndexOptions, LockedPackage, Lockfile, Requirement
+from ..model import IndexOptions, LockedPackage, Lockfile, Requirement, requirement_text
 from ..semver import semver_jump, severity_for_jump
 from ..versions import ReleaseHistory
 from .candidates import compile_spec
@@ -46,6 +46,7 @@ from .reporter import Progress
 from .resolver import Resolution, parse_as_of, requirements_from, run_sync
 
 __all__ = [
+    "CheckOptions",
     "CheckResult",
     "applicable_locked",
     "check",
@@ -109,11 +110,6 @@ def _loc(origin) -> Location | None:  # type: ignore[no-untyped-def]
     return Location.from_origin(origin)
 
 
-def _req_text(r: Requirement) -> str:
-    extras = f"[{','.join(sorted(r.extras))}]" if r.extras else ""
-    return f"{r.raw_name or r.name}{extras}{r.specifier}"
-
-
 def _at(r: Requirement) -> str:
     """``path:line`` of a requirement (columns are noise in a message)."""
     o = r.origin
@@ -121,7 +117,7 @@ def _at(r: Requirement) -> str:
 
 
 def _top_text(reqs: Sequence[Requirement]) -> str:
-    return ", ".join(f"{_req_text(r)} ({_at(r)})" for r in reqs[:3]) + (", ..." if len(reqs) > 3 else "")
+    return ", ".join(f"{requirement_text(r)} ({_at(r)})" for r in reqs[:3]) + (", ..." if len(reqs) > 3 else "")
 
 
 def _applies(r: Requirement, env: Environment) -> bool:
@@ -179,11 +175,11 @@ def lock_consistency(
                         RuleCode.LA017,
                         Severity.HIGH,
                         r.name,
-                        f"locked {pkg.version} violates the constraint {_req_text(r)} ({_at(r)})",
+                        f"locked {pkg.version} violates the constraint {requirement_text(r)} ({_at(r)})",
                         location=_loc(r.origin),
                         lock_location=_loc(pkg.origin),
                         version=pkg.version,
-                        data={"kind": "constraint-violated", "locked": pkg.version, "requirement": _req_text(r)},
+                        data={"kind": "constraint-violated", "locked": pkg.version, "requirement": requirement_text(r)},
                     )
                 )
             continue
@@ -193,9 +189,9 @@ def lock_consistency(
                     RuleCode.LA017,
                     Severity.HIGH,
                     r.name,
-                    f"requested by {_req_text(r)} ({_at(r)}) but not in the lock",
+                    f"requested by {requirement_text(r)} ({_at(r)}) but not in the lock",
                     location=_loc(r.origin),
-                    data={"kind": "missing-requirement", "requirement": _req_text(r)},
+                    data={"kind": "missing-requirement", "requirement": requirement_text(r)},
                 )
             )
             continue
@@ -205,11 +201,11 @@ def lock_consistency(
                     RuleCode.LA017,
                     Severity.HIGH,
                     r.name,
-                    f"locked {pkg.version} does not satisfy {_req_text(r)} ({_at(r)})",
+                    f"locked {pkg.version} does not satisfy {requirement_text(r)} ({_at(r)})",
                     location=_loc(r.origin),
                     lock_location=_loc(pkg.origin),
                     version=pkg.version,
-                    data={"kind": "unsatisfied-requirement", "locked": pkg.version, "requirement": _req_text(r)},
+                    data={"kind": "unsatisfied-requirement", "locked": pkg.version, "requirement": requirement_text(r)},
                 )
             )
         reach(r.name, (canonicalize_name(e) for e in r.extras), (r,))
@@ -287,7 +283,7 @@ def lock_consistency(
                 requirer = f"{name}[{context}] {pkg.version}" if context else f"{name} {pkg.version}"
                 target = locked.get(dep.name)
                 spec_text = f"{dep.name}{'[' + ','.join(dep.extras) + ']' if dep.extras else ''}{dep.specifier}"
-                data_top = tuple(_req_text(r) for r in roots)
+                data_top = tuple(requirement_text(r) for r in roots)
                 if target is None:
                     if (dep.name, f"missing {name}") not in reported:
                         reported.add((dep.name, f"missing {name}"))
@@ -386,7 +382,7 @@ def transitive_drift(
         if old is not None and not old.source.from_index:
             continue
         tops = resolution.top_level(name) if pin is not None else tuple(lock_top.get(name, ()))
-        top_data = tuple(_req_text(r) for r in tops)
+        top_data = tuple(requirement_text(r) for r in tops)
         top_locs = tuple(str(r.origin) for r in tops)
         via = tuple(pin.required_by) if pin is not None else tuple(old.via if old else ())
         pulled = f"; pulled in by {_top_text(tops)}" if tops and not direct else ""
@@ -518,31 +514,46 @@ def _packages(lock: Lockfile | Iterable[LockedPackage]) -> list[LockedPackage]:
     return list(lock)
 
 
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """What a lock is checked for, and how the check reaches the index when no client is given.
+
+    ``target``: Python version and platform (default: the running
+    interpreter). ``as_of`` and ``prereleases`` apply to the fresh resolution
+    only; the lock's own versions are looked up whatever their date. ``fresh``
+    False skips the fresh resolution (no LA018); ``include_direct`` False
+    leaves drift of requested packages out. ``settings``, ``cache``,
+    ``offline``: the client made when the call is given none, as for
+    :class:`~lockaudit.resolve.ResolveOptions`.
+    """
+
+    target: Target | Environment | None = None
+    as_of: date | datetime | str | None = None
+    prereleases: bool | None = None
+    fresh: bool = True
+    include_direct: bool = True
+    settings: IndexSettings | None = None
+    cache: Cache | str | None = None
+    offline: bool = False
+
+
 async def check_lock_async(
     inputs: Lockfile | Iterable[Requirement | str],
     lock: Lockfile | Iterable[LockedPackage],
+    options: CheckOptions = CheckOptions(),
     *,
     client: IndexClient | None = None,
-    settings: IndexSettings | None = None,
-    cache: Cache | str | None = None,
-    offline: bool = False,
-    target: Target | Environment | None = None,
-    as_of: date | datetime | str | None = None,
-    prereleases: bool | None = None,
-    fresh: bool = True,
-    include_direct: bool = True,
     progress: Progress | None = None,
     dependencies: dict[tuple[str, str], ReleaseDependencies] | None = None,
 ) -> CheckResult:
-    """Check ``lock`` against ``inputs`` for ``target`` (see the module doc).
+    """Check ``lock`` against ``inputs`` as ``options`` say (see the module doc).
 
     ``inputs``: a Lockfile with the declared requirements (or requirements /
     PEP 508 strings); ``lock``: a Lockfile with the pins (or LockedPackages).
-    ``fresh`` False skips the fresh resolution (no LA018). ``as_of`` applies to
-    the fresh resolution only; the lock's own versions are looked up whatever
-    their date. Index arguments are :func:`~lockaudit.resolve.resolve`'s;
+    ``client`` and ``progress`` are :func:`~lockaudit.resolve.resolve`'s;
     ``dependencies`` a map of release dependencies shared by several checks.
     """
+    target, as_of = options.target, options.as_of
     env = target if isinstance(target, Environment) else Environment.for_target(target)
     parse_as_of(as_of)  # a bad date fails before any fetch
     declared, file_options = _declared(inputs)
@@ -550,8 +561,8 @@ async def check_lock_async(
     lock_format = lock.formats[0][1] if isinstance(lock, Lockfile) and lock.formats else None
     own = client is None
     if client is None:
-        settings = settings or resolve_index_settings(file_options=file_options)
-        client = IndexClient(settings, cache=cache, offline=offline)
+        settings = options.settings or resolve_index_settings(file_options=file_options)
+        client = IndexClient(settings, cache=options.cache, offline=options.offline)
     try:
         install = await fresh_install_async(
             inputs if isinstance(inputs, Lockfile) else declared,
@@ -559,8 +570,8 @@ async def check_lock_async(
             client=client,
             target=env,
             as_of=as_of,
-            prereleases=prereleases,
-            resolve=fresh,
+            prereleases=options.prereleases,
+            resolve=options.fresh,
             flat=lock_format not in GRAPH_LOCKS,
             progress=progress,
             dependencies=dependencies,
@@ -569,7 +580,7 @@ async def check_lock_async(
         if install.resolution is not None:
             findings.extend(
                 transitive_drift(
-                    install.resolution, install.locked, include_direct=include_direct, lock_top=install.lock_top
+                    install.resolution, install.locked, include_direct=options.include_direct, lock_top=install.lock_top
                 )
             )
         findings.extend(install.install_findings)
@@ -603,46 +614,27 @@ def _unknown_below(resolution: Resolution, findings: Sequence[Finding]) -> list[
 async def check_async(
     inputs: Lockfile | Iterable[Requirement | str],
     lock: Lockfile | Iterable[LockedPackage],
-    **options,
+    options: CheckOptions = CheckOptions(),
+    *,
+    client: IndexClient | None = None,
+    progress: Progress | None = None,
 ) -> list[Finding]:
     """The findings of :func:`check_lock_async` (same arguments)."""
-    return list((await check_lock_async(inputs, lock, **options)).findings)
+    return list((await check_lock_async(inputs, lock, options, client=client, progress=progress)).findings)
 
 
 def check(
     inputs: Lockfile | Iterable[Requirement | str],
     lock: Lockfile | Iterable[LockedPackage],
+    options: CheckOptions = CheckOptions(),
     *,
     client: IndexClient | None = None,
-    settings: IndexSettings | None = None,
-    cache: Cache | str | None = None,
-    offline: bool = False,
-    target: Target | Environment | None = None,
-    as_of: date | datetime | str | None = None,
-    prereleases: bool | None = None,
-    fresh: bool = True,
-    include_direct: bool = True,
     progress: Progress | None = None,
 ) -> list[Finding]:
     """Findings about ``lock`` against ``inputs``: LA017 (inconsistent or not
     closed), LA018 (a fresh resolution differs), LA019 (dependencies unknown),
     LA013 (a locked package the index does not know). See the module doc."""
-    return run_sync(
-        check_async(
-            inputs,
-            lock,
-            client=client,
-            settings=settings,
-            cache=cache,
-            offline=offline,
-            target=target,
-            as_of=as_of,
-            prereleases=prereleases,
-            fresh=fresh,
-            include_direct=include_direct,
-            progress=progress,
-        )
-    )
+    return run_sync(check_async(inputs, lock, options, client=client, progress=progress))
 
 
 def package_reports(result: CheckResult, findings: list[Finding], inputs: Lockfile) -> list[PackageReport]:
