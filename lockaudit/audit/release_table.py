@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from ..index.history import ProjectHistory
+from ..ranges import Dialect
 from ..versions import ReleaseHistory, compile_range
 
 __all__ = ["ReleaseRow", "ReleaseTable", "release_table"]
@@ -31,7 +33,7 @@ class ReleaseRow:
     #: The newest admitted release: what a fresh install takes.
     fresh_install: bool
 
-    def to_data(self) -> dict[str, object]:
+    def to_data(self) -> dict[str, Any]:
         """The row as JSON-ready data (the upload time in ISO 8601)."""
         return {
             "version": self.version,
@@ -62,7 +64,7 @@ class ReleaseTable:
 
 
 def release_table(
-    history: ProjectHistory, spec: str, dialect: str = "pep440", prereleases: bool | None = None
+    history: ProjectHistory, spec: str, dialect: Dialect = "pep440", prereleases: bool | None = None
 ) -> ReleaseTable:
     """Every release of ``history``, ascending, and what the range ``spec`` (in
     ``dialect``) admits of them. Raises :class:`lockaudit.errors.InvalidSpecifier`

@@ -130,17 +130,20 @@ def _policy(args: argparse.Namespace) -> Policy:
     )
 
 
-def _index_settings(args: argparse.Namespace) -> dict[str, object]:
-    return {
-        "index_url": args.index_url,
-        "extra_index_urls": tuple(args.extra_index_url) if args.extra_index_url else None,
-        "cache": args.cache,
-        "offline": args.offline,
-        "refresh": args.refresh,
-        "concurrency": args.concurrency,
-        "cache_ttl": args.cache_ttl,
-        "limits": index_options.limits_from_args(args),
-    }
+def _options(args: argparse.Namespace) -> AuditOptions:
+    return AuditOptions(
+        index_url=args.index_url,
+        extra_index_urls=tuple(args.extra_index_url) if args.extra_index_url else None,
+        cache=args.cache,
+        offline=args.offline,
+        refresh=args.refresh,
+        concurrency=args.concurrency,
+        cache_ttl=args.cache_ttl,
+        limits=index_options.limits_from_args(args),
+        dependency_changes=not args.no_dependency_changes,
+        resolve=args.resolve,
+        input_format=args.input_format,
+    )
 
 
 def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
@@ -159,12 +162,7 @@ def run(args: argparse.Namespace) -> int:
         for path in missing:
             err(f"lockaudit: error: {path}: no such file or directory")
         return ExitCode.ERROR
-    options = AuditOptions(
-        dependency_changes=not args.no_dependency_changes,
-        resolve=args.resolve,
-        input_format=args.input_format,
-        **_index_settings(args),
-    )
+    options = _options(args)
     try:
         with progress_bar(enabled=not args.no_progress and args.quiet == 0) as progress:
             report = audit(args.paths, policy=policy, options=options, progress=progress)

@@ -18,9 +18,9 @@ import shutil
 import tempfile
 
 from ..index import DEFAULT_TTL
+from ._output import err
 from .index_options import positive_int as _positive_int
 from .index_options import positive_seconds as _positive_seconds
-from ._output import err
 from .index_options import seconds as _seconds
 
 

@@ -37,7 +37,7 @@ def lock_command(
     platform: str | None = None,
     as_of: str | None = None,
     prereleases: bool | None = None,
-    selection: Selection = Selection(),
+    selection: Selection | None = None,
     output: str | None = None,
 ) -> str:
     """The ``lockaudit lock`` command line that makes a lock again (its header quotes it).
@@ -46,6 +46,7 @@ def lock_command(
     text, extra and group names); ``output`` adds ``-o FILE``. Only a
     requirements lock has a header: the format is never named.
     """
+    selection = selection or Selection()
     parts = ["lockaudit", "lock", *inputs]
     for flag, value in (("--python", python), ("--platform", platform), ("--as-of", as_of)):
         if value:

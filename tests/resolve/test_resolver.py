@@ -4,6 +4,7 @@ warm path, offline use, progress, provenance, the async twin, errors."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -102,6 +103,17 @@ def test_async_twin_inside_a_running_loop(settings, tmp_path: Path, target311) -
 
     first, second = asyncio.run(main())
     assert (first.versions()["web"], second.versions()["web"]) == ("2.0", "1.0")
+
+
+def test_one_options_object_for_both_faces(settings, tmp_path: Path, target311) -> None:
+    options = ResolveOptions(settings=settings, cache=str(tmp_path / "c.sqlite3"), target=target311)
+    kept = dataclasses.replace(options, preferences={"web": "1.0"})
+    sync, in_loop = resolve(["web"], kept), asyncio.run(resolve_async(["web"], kept))
+    # the sync face is a thin wrapper: same options, same answer; a preference holds where it satisfies
+    assert sync.versions() == in_loop.versions() and sync.versions()["web"] == "1.0"
+    assert resolve(["web"], options).versions()["web"] == "2.0"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.offline = True  # type: ignore[misc]
 
 
 def test_lockfile_input_brings_index_options_and_pre(settings, tmp_path: Path, resolve_server, target311) -> None:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 
 from ...audit.lock_check import check_exit_code, check_lock_report, inputs_for_lock
 from ...errors import InvalidSpecifier, LockauditError
-from ...findings import Severity, parse_threshold
+from ...findings import Severity, Threshold, parse_threshold
 from ...formats import render
 from ..deps import LimiterDep, PoolDep, SettingsDep
 from ..errors import ApiError
@@ -64,7 +64,7 @@ async def check(
 
     fmt = choose_format(body.format, request.headers.get("accept"))
     try:
-        threshold: Severity | None = parse_threshold(body.fail_on) if body.fail_on else None
+        threshold: Threshold = parse_threshold(body.fail_on) if body.fail_on else None
     except ValueError as exc:
         raise ApiError(422, "invalid_threshold", str(exc)) from None
     target_of(body)  # a bad target is a 422 before anything is read
