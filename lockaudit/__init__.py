@@ -24,9 +24,11 @@ __version__ = "0.1.0"
 _LAZY = {
     "audit": ("lockaudit.audit.engine", "audit"),
     "audit_async": ("lockaudit.audit.engine", "audit_async"),
+    "AuditOptions": ("lockaudit.audit.engine", "AuditOptions"),
     "AuditReport": ("lockaudit.findings", "AuditReport"),
     "Policy": ("lockaudit.audit.policy", "Policy"),
     "resolve": ("lockaudit.resolve", "resolve"),
+    "ResolveOptions": ("lockaudit.resolve", "ResolveOptions"),
     "formats": ("lockaudit.formats", None),
 }
 
@@ -43,6 +45,7 @@ def __getattr__(name: str):  # PEP 562
     raise AttributeError(f"module 'lockaudit' has no attribute {name!r}")
 
 __all__ = [
+    "AuditOptions",
     "AuditReport",
     "CompiledSpec",
     "Policy",
@@ -51,6 +54,7 @@ __all__ = [
     "InvalidVersion",
     "LockauditError",
     "ReleaseHistory",
+    "ResolveOptions",
     "__version__",
     "audit",
     "audit_async",
