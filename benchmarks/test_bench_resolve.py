@@ -53,7 +53,7 @@ from resolve.corpus import (
 
 from lockaudit.index import IndexClient
 from lockaudit.inputs import load
-from lockaudit.resolve import resolve, resolve_async, write_requirements
+from lockaudit.resolve import ResolveOptions, resolve, resolve_async, write_requirements
 
 GROUP = "resolve"
 MEDIANS: dict[str, float] = {}
@@ -72,7 +72,7 @@ def warm(request, tmp_path_factory):
         pytest.skip(f"{INPUT} is not there")
     work = tmp_path_factory.mktemp("resolve-bench")
     inputs = load(INPUT)
-    resolution = resolve(inputs, settings=index_settings(), cache=str(LA_CACHE), target=TARGET, as_of=AS_OF)
+    resolution = resolve(inputs, ResolveOptions(settings=index_settings(), cache=str(LA_CACHE), target=TARGET, as_of=AS_OF))
     uv = uv_binary()
     uv_lock = None
     if uv is not None:
@@ -104,7 +104,10 @@ def test_resolve_lockaudit_in_process(benchmark, warm, capsys) -> None:
     expected = warm["resolution"].versions()
 
     def go():
-        return resolve(warm["inputs"], settings=index_settings(), cache=str(LA_CACHE), offline=True, target=TARGET, as_of=AS_OF)
+        return resolve(
+            warm["inputs"],
+            ResolveOptions(settings=index_settings(), cache=str(LA_CACHE), offline=True, target=TARGET, as_of=AS_OF),
+        )
 
     result = benchmark.pedantic(go, rounds=7, iterations=1, warmup_rounds=1)
     assert result.versions() == expected
@@ -117,7 +120,7 @@ def test_resolve_lockaudit_in_process(benchmark, warm, capsys) -> None:
 def test_resolve_lockaudit_in_process_revalidating(benchmark, warm) -> None:
     async def once():
         async with IndexClient(index_settings(), cache=str(LA_CACHE), ttl=0) as client:
-            return await resolve_async(warm["inputs"], client=client, target=TARGET, as_of=AS_OF)
+            return await resolve_async(warm["inputs"], ResolveOptions(target=TARGET, as_of=AS_OF), client=client)
 
     result = benchmark.pedantic(lambda: asyncio.run(once()), rounds=3, iterations=1)
     assert result.versions() == warm["resolution"].versions()

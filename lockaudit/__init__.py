@@ -31,9 +31,11 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 _LAZY = {
     "audit": ("lockaudit.audit.engine", "audit"),
     "audit_async": ("lockaudit.audit.engine", "audit_async"),
+    "AuditOptions": ("lockaudit.audit.engine", "AuditOptions"),
     "AuditReport": ("lockaudit.findings", "AuditReport"),
     "Policy": ("lockaudit.audit.policy", "Policy"),
     "resolve": ("lockaudit.resolve", "resolve"),
+    "ResolveOptions": ("lockaudit.resolve", "ResolveOptions"),
     "formats": ("lockaudit.formats", None),
 }
 
@@ -50,6 +52,7 @@ def __getattr__(name: str):  # PEP 562
     raise AttributeError(f"module 'lockaudit' has no attribute {name!r}")
 
 __all__ = [
+    "AuditOptions",
     "AuditReport",
     "CompiledSpec",
     "Policy",
@@ -58,6 +61,7 @@ __all__ = [
     "InvalidVersion",
     "LockauditError",
     "ReleaseHistory",
+    "ResolveOptions",
     "__version__",
     "audit",
     "audit_async",

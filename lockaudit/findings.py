@@ -46,12 +46,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeAlias
-from urllib.parse import urlsplit, urlunsplit
 
 from packaging.utils import canonicalize_name
 
 from ._target import Target
 from .model import InputProblem, Origin
+from .urls import redact_url
 
 __all__ = [
     "SEVERITY_ALIASES",
@@ -506,17 +506,6 @@ class PackageReport:
 
 
 # --------------------------------------------------------------------------- report
-
-
-def redact_url(url: str | None) -> str | None:
-    """``url`` without user, password or token (``https://u:p@host.example/x`` → ``https://host.example/x``)."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if not parts.netloc or "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 @dataclass(frozen=True, slots=True)

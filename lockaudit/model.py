@@ -18,6 +18,7 @@ __all__ = [
     "SourceKind",
     "Source",
     "Requirement",
+    "requirement_text",
     "LockedPackage",
     "IndexOptions",
     "InputProblem",
@@ -103,6 +104,26 @@ class Requirement:
     optional: bool = False
     #: Hashes written next to the requirement (pip's --hash).
     hashes: tuple[str, ...] = ()
+
+
+def requirement_text(r: Requirement, *, marker: bool = False) -> str:
+    """``r`` as one line for messages, conflicts and answers: ``Name[extra]range``.
+
+    The name and the range as written (a PEP 440 range without its spaces and
+    PEP 508's optional parentheses, ``foo (>= 1.0)`` -> ``foo>=1.0``; a Poetry
+    or npm range after a space when it starts with a version: ``pkg 1.2 - 2.3``),
+    extras sorted; ``marker`` True adds ``; marker``.
+    """
+    extras = f"[{','.join(sorted(r.extras))}]" if r.extras else ""
+    spec = r.specifier.strip()
+    if r.dialect == "pep440":
+        spec = "".join(spec.split())
+        if spec.startswith("(") and spec.endswith(")"):
+            spec = spec[1:-1]
+    elif spec[:1].isalnum() or spec[:1] == "*":
+        spec = f" {spec}"
+    text = f"{r.raw_name or r.name}{extras}{spec}"
+    return f"{text}; {r.marker}" if marker and r.marker else text
 
 
 @dataclass(frozen=True, slots=True)

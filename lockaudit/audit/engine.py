@@ -10,7 +10,6 @@ facts, runs the rule families and applies the policy.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import os
@@ -40,6 +39,7 @@ from ..index.settings import IndexLimits, IndexSettings, resolve_index_settings
 from ..inputs import load, load_texts
 from ..model import Lockfile
 from ..resolve.fresh import FreshInstall
+from ..resolve.resolver import run_sync
 from .facts import AuditContext, PackageFacts
 from .policy import Policy, apply_policy, load_policy
 from .rules import api, availability, constraints, dependencies, drift, environment, inputs, releases
@@ -53,7 +53,7 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass(frozen=True, slots=True)
 class AuditOptions:
-    """How to reach the index; the policy says what to report."""
+    """How to read the inputs, how to reach the index and which facts to fetch; the policy says what to report."""
 
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] | None = None
@@ -78,6 +78,8 @@ class AuditOptions:
     #: ``fetch_worker``): a library call starts none; the CLI passes None
     #: (as many as the spare cores suggest).
     fetch_worker: bool | None = False
+    #: Read every input file as this format (None: detected from its name and content).
+    input_format: str | None = None
 
 
 def _context(lockfile: Lockfile, policy: Policy) -> AuditContext:
@@ -368,14 +370,20 @@ async def audit_async(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
     policy: Policy | None = None,
-    client: IndexClient | None = None,
     options: AuditOptions = AuditOptions(),
-    format: str | None = None,
     files: Mapping[str, str | bytes] | None = None,
+    client: IndexClient | None = None,
     progress: Progress | None = None,
 ) -> AuditReport:
-    """Read ``paths`` (files or directories; or ``files``, contents by name) and audit them."""
-    lockfile = load_texts(files, format=format) if files is not None else load(paths, format=format)
+    """Read ``paths`` (files or directories; or ``files``, contents by name) and audit them.
+
+    ``policy`` None: the one found from the first path upwards (as the CLI
+    finds it), the defaults for ``files``. ``client``: an index client to use
+    (not closed here); otherwise one is made from ``options``.
+    """
+    lockfile = (
+        load_texts(files, format=options.input_format) if files is not None else load(paths, format=options.input_format)
+    )
     if files is not None:
         # Contents in hand: their paths name nothing on this disk.
         options = dataclasses.replace(options, local_projects=False)
@@ -392,17 +400,13 @@ def audit(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
     policy: Policy | None = None,
-    client: IndexClient | None = None,
     options: AuditOptions = AuditOptions(),
-    format: str | None = None,
     files: Mapping[str, str | bytes] | None = None,
+    client: IndexClient | None = None,
     progress: Progress | None = None,
 ) -> AuditReport:
     """Audit dependency files: what is locked, what a fresh install takes today, and why it matters.
 
     The synchronous face of :func:`audit_async` (which the HTTP service calls).
     """
-    return asyncio.run(
-        audit_async(paths, policy=policy, client=client, options=options, format=format, files=files, progress=progress)
-    )
-
+    return run_sync(audit_async(paths, policy=policy, options=options, files=files, client=client, progress=progress))

@@ -41,8 +41,10 @@ from ..findings import (
     TargetResult,
     Threshold,
 )
-from ..index import IndexClient, IndexSettings, resolve_index_settings
+from ..index.client import IndexClient
 from ..index.cache import Cache
+from ..index.settings import IndexSettings, resolve_index_settings
+from ..inputs.selection import Selection, select_requirements
 from ..model import IndexOptions, LockedPackage, Lockfile, Requirement
 from ..resolve.conflicts import ResolutionConflict, ResolutionTooComplex
 from ..resolve.environment import Environment
@@ -57,6 +59,7 @@ from .rules.inputs import check as input_findings
 from .rules.lock import conflict_finding, lock_findings, transitive_drift, unknown_below
 
 __all__ = [
+    "CheckOptions",
     "CheckResult",
     "check",
     "check_async",
@@ -64,6 +67,7 @@ __all__ = [
     "check_lock_async",
     "check_lock_report",
     "default_selection",
+    "inputs_for_lock",
 ]
 
 
@@ -118,31 +122,46 @@ def _packages(lock: Lockfile | Iterable[LockedPackage]) -> list[LockedPackage]:
     return list(lock)
 
 
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    """What a lock is checked for, and how the check reaches the index when no client is given.
+
+    ``target``: Python version and platform (default: the running
+    interpreter). ``as_of`` and ``prereleases`` apply to the fresh resolution
+    only; the lock's own versions are looked up whatever their date. ``fresh``
+    False skips the fresh resolution (no LA018); ``include_direct`` False
+    leaves drift of requested packages out. ``settings``, ``cache``,
+    ``offline``: the client made when the call is given none, as for
+    :class:`~lockaudit.resolve.ResolveOptions`.
+    """
+
+    target: Target | Environment | None = None
+    as_of: date | datetime | str | None = None
+    prereleases: bool | None = None
+    fresh: bool = True
+    include_direct: bool = True
+    settings: IndexSettings | None = None
+    cache: Cache | str | None = None
+    offline: bool = False
+
+
 async def check_lock_async(
     inputs: Lockfile | Iterable[Requirement | str],
     lock: Lockfile | Iterable[LockedPackage],
+    options: CheckOptions = CheckOptions(),
     *,
     client: IndexClient | None = None,
-    settings: IndexSettings | None = None,
-    cache: Cache | str | None = None,
-    offline: bool = False,
-    target: Target | Environment | None = None,
-    as_of: date | datetime | str | None = None,
-    prereleases: bool | None = None,
-    fresh: bool = True,
-    include_direct: bool = True,
     progress: Progress | None = None,
     dependencies: dict[tuple[str, str], ReleaseDependencies] | None = None,
 ) -> CheckResult:
-    """Check ``lock`` against ``inputs`` for ``target`` (see the module doc).
+    """Check ``lock`` against ``inputs`` as ``options`` say (see the module doc).
 
     ``inputs``: a Lockfile with the declared requirements (or requirements /
     PEP 508 strings); ``lock``: a Lockfile with the pins (or LockedPackages).
-    ``fresh`` False skips the fresh resolution (no LA018). ``as_of`` applies to
-    the fresh resolution only; the lock's own versions are looked up whatever
-    their date. Index arguments are :func:`~lockaudit.resolve.resolve`'s;
+    ``client`` and ``progress`` are :func:`~lockaudit.resolve.resolve`'s;
     ``dependencies`` a map of release dependencies shared by several checks.
     """
+    target, as_of = options.target, options.as_of
     env = target if isinstance(target, Environment) else Environment.for_target(target)
     parse_as_of(as_of)  # a bad date fails before any fetch
     declared, file_options = _declared(inputs)
@@ -150,8 +169,8 @@ async def check_lock_async(
     lock_format = lock.formats[0][1] if isinstance(lock, Lockfile) and lock.formats else None
     own = client is None
     if client is None:
-        settings = settings or resolve_index_settings(file_options=file_options)
-        client = IndexClient(settings, cache=cache, offline=offline)
+        settings = options.settings or resolve_index_settings(file_options=file_options)
+        client = IndexClient(settings, cache=options.cache, offline=options.offline)
     try:
         install = await fresh_install_async(
             inputs if isinstance(inputs, Lockfile) else declared,
@@ -159,13 +178,13 @@ async def check_lock_async(
             client=client,
             target=env,
             as_of=as_of,
-            prereleases=prereleases,
-            resolve=fresh,
+            prereleases=options.prereleases,
+            resolve=options.fresh,
             flat=lock_format not in GRAPH_LOCKS,
             progress=progress,
             dependencies=dependencies,
         )
-        findings = install_findings(install, include_direct=include_direct)
+        findings = install_findings(install, include_direct=options.include_direct)
         return CheckResult(tuple(findings), env, install.resolution, install.conflict, install.locked, install)
     finally:
         if own:
@@ -175,20 +194,28 @@ async def check_lock_async(
 async def check_async(
     inputs: Lockfile | Iterable[Requirement | str],
     lock: Lockfile | Iterable[LockedPackage],
-    **options,  # type: ignore[no-untyped-def]
+    options: CheckOptions = CheckOptions(),
+    *,
+    client: IndexClient | None = None,
+    progress: Progress | None = None,
 ) -> list[Finding]:
     """The findings of :func:`check_lock_async` (same arguments)."""
-    return list((await check_lock_async(inputs, lock, **options)).findings)
+    return list((await check_lock_async(inputs, lock, options, client=client, progress=progress)).findings)
 
 
 def check(
     inputs: Lockfile | Iterable[Requirement | str],
     lock: Lockfile | Iterable[LockedPackage],
-    **options,  # type: ignore[no-untyped-def]
+    options: CheckOptions = CheckOptions(),
+    *,
+    client: IndexClient | None = None,
+    progress: Progress | None = None,
 ) -> list[Finding]:
-    """Findings about ``lock`` against ``inputs`` on one target (the arguments of
-    :func:`check_lock_async`). Must not be called from a running event loop."""
-    return run_sync(check_async(inputs, lock, **options))
+    """Findings about ``lock`` against ``inputs`` on one target: LA017 (inconsistent
+    or not closed), LA018 (a fresh resolution differs), LA019 (dependencies
+    unknown), LA013 (a locked package the index does not know). Must not be
+    called from a running event loop."""
+    return run_sync(check_async(inputs, lock, options, client=client, progress=progress))
 
 
 def default_selection(inputs: Lockfile, lock: Lockfile) -> Lockfile:
@@ -196,6 +223,12 @@ def default_selection(inputs: Lockfile, lock: Lockfile) -> Lockfile:
     them for uv.lock and poetry.lock; those it pins for other locks)."""
     fmt = next((fmt for path, fmt in lock.formats if path in lock.files[:1]), None)
     return replace(inputs, requirements=locked_selection(inputs.requirements, lock.packages, fmt))
+
+
+def inputs_for_lock(inputs: Lockfile, lock: Lockfile, selection: Selection) -> Lockfile:
+    """The inputs with the extras and groups ``selection`` names; when it names
+    none, with those the lock was made from (:func:`default_selection`)."""
+    return select_requirements(inputs, selection) if selection.given else default_selection(inputs, lock)
 
 
 async def check_lock_report(
@@ -230,11 +263,8 @@ async def check_lock_report(
             await check_lock_async(
                 inputs,
                 lock,
+                CheckOptions(target=target, as_of=cutoff, prereleases=prereleases, fresh=fresh),
                 client=client,
-                target=target,
-                as_of=cutoff,
-                prereleases=prereleases,
-                fresh=fresh,
                 progress=progress,
                 dependencies=shared,
             )

@@ -1,5 +1,6 @@
-"""What the commands share about output: the ``--color`` choice, the console
-for people, pairing formats with output files, and atomic file writes.
+"""What the commands share about output: messages on stderr, the ``--color``
+choice, the console for people, pairing formats with output files, and atomic
+file writes.
 
 Pairing is explicit or inferred, never positional: ``--format json=report.json``
 names both; ``-o report.sarif`` alone takes its format from the extension;
@@ -22,6 +23,7 @@ __all__ = [
     "COLOR_CHOICES",
     "EXTENSIONS",
     "add_color_argument",
+    "err",
     "format_from_path",
     "make_console",
     "pair_outputs",
@@ -29,6 +31,12 @@ __all__ = [
 ]
 
 COLOR_CHOICES = ("auto", "always", "never")
+
+
+def err(message: str) -> None:
+    """One message on stderr, as plain text and never wrapped: editors and CI
+    parse ``file:line:col`` from it."""
+    print(message, file=sys.stderr)
 
 #: Output file endings -> the format they imply (longest ending first).
 EXTENSIONS: tuple[tuple[str, str], ...] = (

@@ -24,12 +24,7 @@ from ..findings import AuditReport, ExitCode, ReportFile, ReportUnit, Threshold
 from ..formats import FORMATS, render
 from ..progress import progress_bar
 from . import index_options
-from ._output import add_color_argument, make_console, pair_outputs, terminal_width, write_atomic
-
-
-def _err(message: str) -> None:
-    # plain text, never wrapped: editors and CI parse "file:line:col" from it
-    print(message, file=sys.stderr)
+from ._output import add_color_argument, err, make_console, pair_outputs, terminal_width, write_atomic
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -135,17 +130,21 @@ def _policy(args: argparse.Namespace) -> Policy:
     )
 
 
-def _index_settings(args: argparse.Namespace) -> dict[str, object]:
-    return {
-        "index_url": args.index_url,
-        "extra_index_urls": tuple(args.extra_index_url) if args.extra_index_url else None,
-        "cache": args.cache,
-        "offline": args.offline,
-        "refresh": args.refresh,
-        "concurrency": args.concurrency,
-        "cache_ttl": args.cache_ttl,
-        "limits": index_options.limits_from_args(args),
-    }
+def _options(args: argparse.Namespace) -> AuditOptions:
+    return AuditOptions(
+        index_url=args.index_url,
+        extra_index_urls=tuple(args.extra_index_url) if args.extra_index_url else None,
+        cache=args.cache,
+        offline=args.offline,
+        refresh=args.refresh,
+        concurrency=args.concurrency,
+        cache_ttl=args.cache_ttl,
+        limits=index_options.limits_from_args(args),
+        dependency_changes=not args.no_dependency_changes,
+        resolve=args.resolve,
+        input_format=args.input_format,
+        fetch_worker=None,  # the CLI fetches in worker processes as the cores allow
+    )
 
 
 def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
@@ -157,24 +156,19 @@ def run(args: argparse.Namespace) -> int:
         policy = _policy(args)
         outputs = _outputs(args)
     except (PolicyError, ValueError) as exc:
-        _err(f"lockaudit: error: {exc}")
+        err(f"lockaudit: error: {exc}")
         return ExitCode.ERROR
     missing = [p for p in args.paths if not os.path.exists(p)]
     if missing:
         for path in missing:
-            _err(f"lockaudit: error: {path}: no such file or directory")
+            err(f"lockaudit: error: {path}: no such file or directory")
         return ExitCode.ERROR
-    options = AuditOptions(
-        dependency_changes=not args.no_dependency_changes,
-        resolve=args.resolve,
-        fetch_worker=None,  # the CLI fetches in worker processes as the cores allow
-        **_index_settings(args),
-    )
+    options = _options(args)
     try:
         with progress_bar(enabled=not args.no_progress and args.quiet == 0) as progress:
-            report = audit(args.paths, policy=policy, options=options, format=args.input_format, progress=progress)
+            report = audit(args.paths, policy=policy, options=options, progress=progress)
     except LockauditError as exc:
-        _err(f"lockaudit: error: {exc}")
+        err(f"lockaudit: error: {exc}")
         return ExitCode.ERROR
     threshold = report.metadata.policy.fail_on
     verbose, quiet = getattr(args, "verbose", 0), getattr(args, "quiet", 0)
@@ -197,13 +191,13 @@ def run(args: argparse.Namespace) -> int:
         else:
             write_atomic(path, _render(report, fmt, threshold, args))
             if quiet == 0:
-                _err(f"lockaudit: wrote {fmt} to {path}")
+                err(f"lockaudit: wrote {fmt} to {path}")
     if not to_stdout and quiet < 2:
         # Every format went to a file: a failing CI step still shows why.
         _print_table(report, threshold, color=color, detail="quiet", show_all=False)
     code = report.exit_code(threshold, allow_unknown=policy.allow_unknown)
     if quiet < 2 and code == ExitCode.UNKNOWN:
-        _err(
+        err(
             f"lockaudit: {len(report.unknowns)} package(s) could not be audited (status unknown); "
             "--allow-unknown accepts that"
         )
@@ -238,7 +232,7 @@ def _timelines(report: AuditReport, args: argparse.Namespace):  # type: ignore[n
     try:
         histories = asyncio.run(fetch())
     except LockauditError as exc:
-        _err(f"lockaudit: warning: the HTML report has no release timelines: {exc}")
+        err(f"lockaudit: warning: the HTML report has no release timelines: {exc}")
         return None
     return timelines_from_histories({n: h for n, h in histories.items() if h.ok}, report.metadata.as_of)
 
@@ -261,7 +255,7 @@ def _print_table(report: AuditReport, threshold: Threshold, *, color: str, detai
 def _show_inputs(report: AuditReport) -> None:
     """-v: the files read, how they were paired and why, and the targets (stderr)."""
     for line in describe_inputs(report):
-        _err(line)
+        err(line)
 
 
 def describe_inputs(report: AuditReport) -> list[str]:
@@ -312,8 +306,8 @@ def _show_problems(report: AuditReport, *, verbose: int, quiet: int, table: bool
     # be read at all has no finding: it is always shown here.
     for problem in report.problems:
         if problem.unreadable or verbose or (problem.severity == "error" and not table):
-            _err(problem.render())
+            err(problem.render())
     if quiet == 0 and report.problems and not verbose:
         warnings = sum(1 for p in report.problems if p.severity != "error")
         if warnings:
-            _err(f"lockaudit: {warnings} input warning(s); -v shows them")
+            err(f"lockaudit: {warnings} input warning(s); -v shows them")

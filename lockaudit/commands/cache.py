@@ -10,6 +10,7 @@ from typing import TextIO
 
 from ..errors import CacheError
 from ..index.cache import CacheUnavailableWarning, describe_cache, open_cache
+from ._output import err
 
 __all__ = ["add_parser", "run"]
 
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     cache = open_cache(spec)
     try:
         if cache.failed is not None:
-            print(f"error: the {cache.name} cache cannot be used: {cache.failed}", file=sys.stderr)
+            err(f"error: the {cache.name} cache cannot be used: {cache.failed}")
             return 2
         if action == "info":
             info = cache.info()
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 print("read-only: yes (answers from what it holds, stores nothing new)", file=out)
         elif action == "clear":
             if cache.read_only:
-                print(f"error: the {cache.name} cache is read-only: nothing removed", file=sys.stderr)
+                err(f"error: the {cache.name} cache is read-only: nothing removed")
                 return 2
             print(f"removed {cache.clear()} entries", file=out)
         elif action == "export":
@@ -88,11 +89,11 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             try:
                 n = import_snapshot(cache, args.path)
             except CacheError as exc:
-                print(f"error: {exc}", file=sys.stderr)
+                err(f"error: {exc}")
                 return 2
             print(f"imported {n} entries from {args.path}", file=out)
         if cache.failed is not None:
-            print(f"error: the {cache.name} cache failed: {cache.failed}", file=sys.stderr)
+            err(f"error: the {cache.name} cache failed: {cache.failed}")
             return 2
         return 0
     finally:
@@ -110,7 +111,7 @@ def _clear_sqlite(spec: str | None, location: str, out: TextIO) -> int:
         cache = open_cache(spec)
     code = 0
     if cache.failed is None and cache.read_only:
-        print(f"error: the {cache.name} cache {location} is read-only: nothing removed", file=sys.stderr)
+        err(f"error: the {cache.name} cache {location} is read-only: nothing removed")
         code = 2
     elif cache.failed is None:
         n = cache.clear()

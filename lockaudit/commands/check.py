@@ -25,8 +25,9 @@ import argparse
 import os
 import sys
 
+from .._target import Target
 from ..as_of import parse_as_of
-from ..audit.lock_check import check_exit_code, check_lock_report, default_selection
+from ..audit.lock_check import check_exit_code, check_lock_report, inputs_for_lock
 from ..audit.policy import load_policy
 from ..errors import LockauditError
 from ..findings import ExitCode, Severity, parse_threshold
@@ -36,18 +37,10 @@ from ..model import Lockfile
 from ..progress import progress_bar
 from ..resolve.resolver import run_sync
 from . import index_options
-from .lock import (
-    add_selection_arguments,
-    add_target_arguments,
-    select_requirements,
-    target_from_args,
-)
+from ._output import err, write_atomic
+from .lock import add_selection_arguments, add_target_arguments, selection_from_args
 
-__all__ = ["add_parser", "exit_code", "run"]
-
-
-def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -81,49 +74,41 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-#: Kept for callers of the former name; the library's :func:`check_exit_code` decides.
-exit_code = check_exit_code
-
-
-def _selection_given(args: argparse.Namespace) -> bool:
-    return bool(args.extra or args.group or args.all_extras or args.all_groups)
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         threshold = parse_threshold(args.fail_on) if args.fail_on else None
         parse_as_of(args.as_of)
         if args.python or args.platform:
-            target_from_args(args)  # a bad value fails before anything is read
+            Target(args.python, args.platform)  # a bad value fails before anything is read
         policy = load_policy(args.config) if args.config else load_policy(start=args.input)
     except (ValueError, LockauditError) as exc:
-        _err(f"lockaudit: error: {exc}")
+        err(f"lockaudit: error: {exc}")
         return ExitCode.ERROR
     missing = [p for p in (args.input, args.lock) if not os.path.exists(p)]
     if missing:
         for path in missing:
-            _err(f"lockaudit: error: {path}: no such file or directory")
+            err(f"lockaudit: error: {path}: no such file or directory")
         return ExitCode.ERROR
     try:
         inputs = load(args.input, format=args.input_format)
         lock = load(args.lock, format=args.lock_format)
     except LockauditError as exc:
-        _err(f"lockaudit: error: {exc}")
+        err(f"lockaudit: error: {exc}")
         return ExitCode.ERROR
     # Groups and extras: what the flags name, else what the lock was made from.
-    inputs = select_requirements(inputs, args) if _selection_given(args) else default_selection(inputs, lock)
+    inputs = inputs_for_lock(inputs, lock, selection_from_args(args))
     try:
         with progress_bar(enabled=not (args.quiet or args.no_progress), label="Checking") as progress:
             report, results = run_sync(_check(args, inputs, lock, policy, threshold, progress))
     except LockauditError as exc:
-        _err(f"lockaudit: error: {exc}")
+        err(f"lockaudit: error: {exc}")
         return ExitCode.ERROR
     for problem in report.unreadable:
-        _err(problem.render())
+        err(problem.render())
     if args.quiet < 2:
         display = threshold if threshold is not None else Severity.HIGH
         if args.output:
-            _write(args.output, render(report, args.format, threshold=display))
+            write_atomic(args.output, render(report, args.format, threshold=display))
         elif args.format == "table":
             from rich.console import Console  # only for a table on stdout
 
@@ -135,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         if args.quiet == 0:
             for result in results:
                 if result.conflict is not None:
-                    _err(result.conflict.explain())
+                    err(result.conflict.explain())
     return int(check_exit_code(report, threshold, allow_unknown=args.allow_unknown))
 
 
@@ -155,12 +140,3 @@ async def _check(args: argparse.Namespace, inputs: Lockfile, lock: Lockfile, pol
             allow_unknown=args.allow_unknown,
             progress=progress,
         )
-
-
-def _write(path: str, text: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)

@@ -15,32 +15,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from ..apidiff.changes import FAMILIES, ApiChange, ApiDiff, ApiUnknown
+from ..apidiff.changes import ApiDiff, ApiUnknown
 from ..apidiff.pairs import diff_releases, find_release
-from ..audit.rules.api import code_for
-from ..audit.rules.catalog import CATALOG
 from ..findings import ExitCode
 from ..formats._common import printable
+from ..formats.api_diff import api_diff_document, render_api_diff
 from ..index.history import FetchStatus
 from . import index_options
+from ._output import err
 
-__all__ = ["add_parser", "document", "run"]
-
-_TITLES = {
-    "defaults": "defaults changed",
-    "removals": "removed or renamed",
-    "signatures": "signatures changed",
-    "deprecations": "new deprecations",
-    "distribution": "modules, entry points, Requires-Python",
-}
-
-
-def _err(message: str) -> None:
-    print(message, file=sys.stderr)
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -57,47 +44,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--show-suppressed", action="store_true", help="also list what was left out as known noise")
     index_options.add_index_arguments(parser)
     return parser
-
-
-def _change(change: ApiChange) -> dict[str, Any]:
-    return {"code": code_for(change.kind).value, **change.to_data()}
-
-
-def document(result: ApiDiff | ApiUnknown) -> dict[str, Any]:
-    """The diff as JSON-ready data: what ``lockaudit diff --json`` prints and the service answers."""
-    if isinstance(result, ApiUnknown):
-        return {**result.to_data(), "old_wheel": None, "new_wheel": None, "counts": None, "changes": [], "suppressed": []}
-    data = result.to_data()
-    data["reason"] = None
-    data["changes"] = [_change(c) for c in result.changes]
-    data["suppressed"] = [_change(c) for c in result.suppressed]
-    return data
-
-
-def render_text(result: ApiDiff, *, show_suppressed: bool = False) -> str:
-    """The diff for people: one section per family, every change on its own line."""
-    lines = [
-        f"{result.package} {result.old_version} -> {result.new_version}",
-        f"  wheels: {result.old_wheel} -> {result.new_wheel}",
-    ]
-    for family, kinds in FAMILIES.items():
-        items = result.of_kinds(kinds)
-        if not items:
-            continue
-        code = code_for(kinds[0])
-        lines.append("")
-        lines.append(f"{code} {_TITLES[family]} ({len(items)}): {CATALOG[code].title}")
-        lines += [f"  {c.text()}" for c in items]
-    if not result.changes:
-        lines += ["", "no API changes found"]
-    if result.suppressed:
-        lines.append("")
-        if show_suppressed:
-            lines.append(f"left out as known noise ({len(result.suppressed)}):")
-            lines += [f"  {c.text()}  [{c.note}]" for c in result.suppressed]
-        else:
-            lines.append(f"{len(result.suppressed)} change(s) left out as known noise (--show-suppressed lists them)")
-    return printable("\n".join(lines) + "\n")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -118,15 +64,15 @@ def run(args: argparse.Namespace) -> int:
 
     code, result, problem = asyncio.run(compare())
     if result is None:
-        _err(f"lockaudit: error: {problem}")
+        err(f"lockaudit: error: {problem}")
         return int(code)
     if args.json:
         import orjson
 
-        sys.stdout.write(orjson.dumps(document(result), option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(orjson.dumps(api_diff_document(result), option=orjson.OPT_INDENT_2).decode() + "\n")
     elif isinstance(result, ApiDiff):
-        sys.stdout.write(render_text(result, show_suppressed=args.show_suppressed))
+        sys.stdout.write(render_api_diff(result, show_suppressed=args.show_suppressed))
     if isinstance(result, ApiUnknown):
-        _err(f"lockaudit: API unknown: {printable(result.reason)}")
+        err(f"lockaudit: API unknown: {printable(result.reason)}")
         return ExitCode.UNKNOWN
     return ExitCode.OK

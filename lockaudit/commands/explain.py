@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ..audit.rules.catalog import CATALOG, explain
+from ._output import err
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -22,6 +22,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         print(explain(args.code), end="")
     except ValueError:
-        print(f"lockaudit: error: unknown rule code {args.code!r}; `lockaudit explain` lists them", file=sys.stderr)
+        err(f"lockaudit: error: unknown rule code {args.code!r}; `lockaudit explain` lists them")
         return 2
     return 0

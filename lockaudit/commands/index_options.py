@@ -12,11 +12,11 @@ precedence ``lockaudit.index.settings`` documents.
 from __future__ import annotations
 
 import argparse
-import sys
 
 from ..index import DEFAULT_CONCURRENCY, DEFAULT_TTL, IndexClient, resolve_index_settings
 from ..index.settings import IndexLimits
 from ..model import IndexOptions
+from ._output import err
 
 __all__ = ["add_index_arguments", "client_from_args", "limits_from_args", "settings_from_args"]
 
@@ -120,7 +120,7 @@ def limits_from_args(args: argparse.Namespace) -> IndexLimits:
             max_response_bytes=getattr(args, "max_response_bytes", None),
         )
     except ValueError as exc:
-        print(f"lockaudit: error: {exc}", file=sys.stderr)
+        err(f"lockaudit: error: {exc}")
         raise SystemExit(2) from None
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from ..errors import LockauditError
 from ..findings import ExitCode
 from ..inputs import load
 from ..model import InputFile
+from ._output import err
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -49,16 +49,16 @@ def describe(inputs: tuple[InputFile, ...]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not os.path.exists(p)]
     for path in missing:
-        print(f"lockaudit: error: {path}: no such file or directory", file=sys.stderr)
+        err(f"lockaudit: error: {path}: no such file or directory")
     if missing:
         return ExitCode.ERROR
     try:
         lockfile = load(args.paths, format=args.input_format)
     except LockauditError as exc:
-        print(f"lockaudit: error: {exc}", file=sys.stderr)
+        err(f"lockaudit: error: {exc}")
         return ExitCode.ERROR
     for line in describe(lockfile.inputs):
         print(line)
     for problem in lockfile.problems:
-        print(problem.render(), file=sys.stderr)
+        err(problem.render())
     return ExitCode.ERROR if any(p.unreadable for p in lockfile.problems) else ExitCode.OK

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
 import re
 import sys
-from dataclasses import replace
+from collections.abc import Sequence
 
 from packaging.utils import canonicalize_name
 
@@ -31,21 +30,23 @@ from .._target import Target
 from ..as_of import AS_OF_HELP
 from ..errors import InvalidVersion, LockauditError
 from ..inputs import load
-from ..inputs.groups import included_groups
+from ..inputs.selection import Selection, select_requirements
 from ..model import Lockfile
 from ..progress import progress_bar
 from ..resolve import (
     Resolution,
     ResolutionConflict,
     ResolutionTooComplex,
+    ResolveOptions,
     parse_as_of,
     resolve_async,
 )
 from ..resolve.resolver import run_sync
-from ..resolve.writers import write_pylock, write_requirements
+from ..resolve.writers import lock_command, write_pylock, write_requirements
 from ..targets import project_targets
 from ..versions import normalize_version
 from . import index_options
+from ._output import err, write_atomic
 
 __all__ = [
     "add_parser",
@@ -53,15 +54,10 @@ __all__ = [
     "add_target_arguments",
     "existing_pins",
     "run",
-    "select_requirements",
-    "target_from_args",
+    "selection_from_args",
 ]
 
 _PYLOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
-
-
-def _err(message: str) -> None:
-    print(message, file=sys.stderr)
 
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
@@ -92,38 +88,20 @@ def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--input-format", metavar="FORMAT", help="force the input format (requirements, pyproject, ...)")
 
 
-def target_from_args(args: argparse.Namespace) -> Target:
-    return Target(args.python, args.platform)
+def selection_from_args(args: argparse.Namespace) -> Selection:
+    """The extras and groups the selection flags name."""
+    return Selection(tuple(args.extra), tuple(args.group), args.all_extras, args.all_groups)
 
 
-def project_target(lockfile: Lockfile, args: argparse.Namespace) -> tuple[Target, str]:
+def project_target(lockfile: Lockfile, args: argparse.Namespace) -> Target:
     """The one target a lock is made for: the flags, else what the project says
-    (the first of its targets, as the audit reads them), and why."""
+    (the first of its targets, as the audit reads them)."""
     choice = project_targets(
         lockfile.inputs,
         python=[args.python] if args.python else (),
         platform=[args.platform] if args.platform else (),
     )
-    return choice.targets[0], choice.reason
-
-
-def select_requirements(lockfile: Lockfile, args: argparse.Namespace) -> Lockfile:
-    """The lockfile with only the requirements the selection flags keep: the
-    main ones, plus the chosen extras and dependency groups."""
-    extras = {canonicalize_name(e) for e in args.extra}
-    # PEP 735: a group takes in the groups it includes ({include-group = ...}).
-    known = {r.group for r in lockfile.requirements if r.group is not None and not r.optional}
-    groups = included_groups(lockfile.group_includes, args.group, known | {a for a, _ in lockfile.group_includes})
-    kept = []
-    for r in lockfile.requirements:
-        if r.group is None:
-            kept.append(r)
-        elif r.optional:
-            if args.all_extras or canonicalize_name(r.group) in extras:
-                kept.append(r)
-        elif args.all_groups or canonicalize_name(r.group) in groups:
-            kept.append(r)
-    return replace(lockfile, requirements=tuple(kept))
+    return choice.targets[0]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -170,38 +148,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-def _command(args: argparse.Namespace, fmt: str) -> str:
-    parts = ["lockaudit", "lock", *args.inputs]
-    for flag, value in (("--python", args.python), ("--platform", args.platform), ("--as-of", args.as_of)):
-        if value:
-            parts += [flag, value]
-    if args.pre:
-        parts.append("--pre")
-    parts += [f"--extra={e}" for e in args.extra] + [f"--group={g}" for g in args.group]
-    if args.all_extras:
-        parts.append("--all-extras")
-    if args.all_groups:
-        parts.append("--all-groups")
-    if fmt == "pylock":
-        parts += ["--format", "pylock"]
-    if args.output:
-        parts += ["-o", args.output]
-    return " ".join(parts)
-
-
 async def _resolve(  # type: ignore[no-untyped-def]
     args: argparse.Namespace, lockfile: Lockfile, target: Target, progress, preferences: dict[str, str]
 ) -> Resolution:
+    options = ResolveOptions(target=target, as_of=args.as_of, prereleases=args.pre, preferences=preferences)
     async with index_options.client_from_args(args, lockfile.index) as client:
-        return await resolve_async(
-            lockfile,
-            client=client,
-            target=target,
-            as_of=args.as_of,
-            prereleases=args.pre,
-            progress=progress,
-            preferences=preferences,
-        )
+        return await resolve_async(lockfile, options, client=client, progress=progress)
 
 
 def existing_pins(path: str | None, *, upgrade: bool = False, upgrade_packages: Sequence[str] = ()) -> dict[str, str]:
@@ -227,42 +179,43 @@ def existing_pins(path: str | None, *, upgrade: bool = False, upgrade_packages: 
 def run(args: argparse.Namespace) -> int:
     fmt = args.format or ("pylock" if args.output and _PYLOCK_NAME.match(os.path.basename(args.output)) else "requirements")
     try:
-        target_from_args(args)  # a bad value fails before anything is read
+        Target(args.python, args.platform)  # a bad value fails before anything is read
         parse_as_of(args.as_of)
     except ValueError as exc:
-        _err(f"lockaudit: error: {exc}")
+        err(f"lockaudit: error: {exc}")
         return 2
     missing = [p for p in args.inputs if not os.path.exists(p)]
     if missing:
         for path in missing:
-            _err(f"lockaudit: error: {path}: no such file or directory")
+            err(f"lockaudit: error: {path}: no such file or directory")
         return 2
     try:
         lockfile = load(args.inputs, format=args.input_format)
     except LockauditError as exc:
-        _err(f"lockaudit: error: {exc}")
+        err(f"lockaudit: error: {exc}")
         return 2
     for problem in lockfile.errors:
-        _err(problem.render())
+        err(problem.render())
     if lockfile.errors:
         return 2
-    lockfile = select_requirements(lockfile, args)
-    target, _why = project_target(lockfile, args)
+    selection = selection_from_args(args)
+    lockfile = select_requirements(lockfile, selection)
+    target = project_target(lockfile, args)
     try:
         keep = existing_pins(
             args.output, upgrade=getattr(args, "upgrade", False), upgrade_packages=getattr(args, "upgrade_package", [])
         )
     except LockauditError as exc:
-        _err(f"lockaudit: error: {exc}; --upgrade ignores it")
+        err(f"lockaudit: error: {exc}; --upgrade ignores it")
         return 2
     try:
         with progress_bar(enabled=not (args.quiet or args.no_progress), label="Resolving") as progress:
             resolution = run_sync(_resolve(args, lockfile, target, progress, keep))
     except (ResolutionConflict, ResolutionTooComplex) as exc:
-        _err(exc.explain())
+        err(exc.explain())
         return 1
     except LockauditError as exc:
-        _err(f"lockaudit: error: {exc}")
+        err(f"lockaudit: error: {exc}")
         return 2
     incomplete = _incomplete(resolution)
     if incomplete and not args.allow_unknown:
@@ -270,8 +223,8 @@ def run(args: argparse.Namespace) -> int:
         for name, reason in incomplete:
             pin = resolution.pins.get(name)
             what = f"{name} {pin.version}" if pin is not None else name
-            _err(f"lockaudit: error: the dependencies of {what} are unknown ({reason})")
-        _err(
+            err(f"lockaudit: error: the dependencies of {what} are unknown ({reason})")
+        err(
             f"lockaudit: error: the lock would be incomplete ({len(incomplete)} release"
             f"{'s' if len(incomplete) != 1 else ''} with unknown dependencies); nothing was written. "
             "Run with the index reachable, or pass --allow-unknown to write it anyway"
@@ -286,25 +239,33 @@ def run(args: argparse.Namespace) -> int:
             hashes=not args.no_hashes,
             header=not args.no_header,
             annotate=not args.no_annotate,
-            command=_command(args, fmt),
+            command=lock_command(
+                args.inputs,
+                python=args.python,
+                platform=args.platform,
+                as_of=args.as_of,
+                prereleases=args.pre,
+                selection=selection,
+                output=args.output,
+            ),
             relative_to=relative_to,
         )
     if args.output:
-        _write(args.output, text)
+        write_atomic(args.output, text)
     else:
         sys.stdout.write(text)
     if not args.quiet:
         for warning in resolution.warnings:
-            _err(f"lockaudit: warning: {warning}")
+            err(f"lockaudit: warning: {warning}")
         for name, reason in sorted(resolution.unknown.items()):
-            _err(f"lockaudit: warning: {name}: dependencies unknown ({reason})")
+            err(f"lockaudit: warning: {name}: dependencies unknown ({reason})")
         if args.output:
-            _err(f"lockaudit: {len(resolution)} packages for {resolution.label} written to {args.output}")
+            err(f"lockaudit: {len(resolution)} packages for {resolution.label} written to {args.output}")
         if keep:
             new = resolution.versions()
             kept = sum(1 for name, version in keep.items() if name in new and _same(new[name], version))
             moved = sorted(f"{n} {keep[n]} -> {new[n]}" for n in keep if n in new and not _same(new[n], keep[n]))
-            _err(f"lockaudit: kept {kept} of the existing pins" + (f"; moved {', '.join(moved)}" if moved else ""))
+            err(f"lockaudit: kept {kept} of the existing pins" + (f"; moved {', '.join(moved)}" if moved else ""))
     return 0
 
 
@@ -320,12 +281,3 @@ def _same(a: str, b: str) -> bool:
         return normalize_version(a) == normalize_version(b)
     except InvalidVersion:
         return a == b
-
-
-def _write(path: str, text: str) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)

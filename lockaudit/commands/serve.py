@@ -15,17 +15,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sys
 import tempfile
 
 from ..index import DEFAULT_TTL
+from ._output import err
 from .index_options import positive_int as _positive_int
 from .index_options import positive_seconds as _positive_seconds
 from .index_options import seconds as _seconds
-
-
-def _err(message: str) -> None:
-    print(message, file=sys.stderr)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -119,18 +115,18 @@ def run(args: argparse.Namespace) -> int:
         from ..service.logging import log_config
         from ..service.settings import SettingsError
     except ImportError as exc:  # pragma: no cover - without the extra
-        _err(f"lockaudit: error: the service needs the 'service' extra (pip install 'lockaudit[service]'): {exc}")
+        err(f"lockaudit: error: the service needs the 'service' extra (pip install 'lockaudit[service]'): {exc}")
         return 2
     try:
         settings = settings_from_args(args)
     except (SettingsError, ValueError) as exc:
-        _err(f"lockaudit: error: {exc}")
+        err(f"lockaudit: error: {exc}")
         return 2
     if settings.cache and settings.cache.startswith(("redis://", "rediss://", "unix://")):
         try:
             import redis  # noqa: F401 - an extra: say so now, not in every worker
         except ImportError:
-            _err("lockaudit: error: a redis:// cache needs the redis package: pip install 'lockaudit[redis]'")
+            err("lockaudit: error: a redis:// cache needs the redis package: pip install 'lockaudit[redis]'")
             return 2
     # Worker processes read their settings from the environment.
     os.environ.update(settings.to_env())

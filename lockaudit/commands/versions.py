@@ -10,17 +10,13 @@ import sys
 from packaging.utils import canonicalize_name
 from rich.table import Table
 
+from ..audit.release_table import release_table
 from ..errors import InvalidSpecifier
 from ..index.history import FetchStatus, ProjectHistory
 from ..ranges import DIALECTS
-from ..versions import ReleaseHistory, compile_range
+from ..versions import compile_range
 from . import index_options
-from ._output import add_color_argument, make_console
-
-
-def _err(message: str) -> None:
-    # plain text, never wrapped: editors and CI parse "file:line:col" from it
-    print(message, file=sys.stderr)
+from ._output import add_color_argument, err, make_console
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -39,40 +35,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-def rows(history: ProjectHistory, spec: str, dialect: str, prereleases: bool | None) -> list[dict[str, object]]:
-    """Every release, ascending, with its facts and whether the range admits it."""
-    compiled = compile_range(spec, dialect)
-    by_version = {r.version: r for r in history.versions}
-    sorted_history = ReleaseHistory(list(by_version))
-    installable = ReleaseHistory([r.version for r in history.versions if not r.yanked])
-    admitted = set(installable.filter(compiled, prereleases=prereleases))
-    newest = installable.newest(compiled, prereleases=prereleases)
-    out = []
-    for version in sorted_history:
-        info = by_version[version]
-        out.append(
-            {
-                "version": version,
-                "uploaded": info.upload_time.isoformat() if info.upload_time else None,
-                "yanked": info.yanked,
-                "yanked_reason": info.yanked_reason,
-                "requires_python": info.requires_python,
-                "admitted": version in admitted,
-                "fresh_install": version == newest,
-            }
-        )
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
     name = canonicalize_name(args.name)
     try:
         compile_range(args.range, args.dialect)
     except InvalidSpecifier as exc:
-        _err(f"lockaudit: error: {exc}")
+        err(f"lockaudit: error: {exc}")
         hint = dialect_hint(args.range, args.dialect)
         if hint:
-            _err(f"lockaudit: hint: {hint}")
+            err(f"lockaudit: hint: {hint}")
         return 2
 
     async def fetch() -> ProjectHistory:
@@ -82,21 +53,23 @@ def run(args: argparse.Namespace) -> int:
     history = asyncio.run(fetch())
     if history.status is not FetchStatus.OK:
         detail = f" ({history.detail})" if history.detail else ""
-        _err(f"lockaudit: {name}: {history.status}{detail}")
+        err(f"lockaudit: {name}: {history.status}{detail}")
         return 3
-    table_rows = rows(history, args.range, args.dialect, args.pre)
+    table_rows = release_table(history, args.range, args.dialect, args.pre).rows
     if args.format == "json":
-        json.dump({"name": name, "range": args.range, "dialect": args.dialect, "releases": table_rows}, sys.stdout, indent=2)
+        releases = [r.to_data() for r in table_rows]
+        json.dump({"name": name, "range": args.range, "dialect": args.dialect, "releases": releases}, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    shown = table_rows if args.all else [r for i, r in enumerate(table_rows) if r["admitted"] or i >= len(table_rows) - 30]
+    shown = table_rows if args.all else [r for i, r in enumerate(table_rows) if r.admitted or i >= len(table_rows) - 30]
     table = Table(title=f"{name} {args.range}".strip(), title_justify="left")
     for column in ("version", "uploaded", "requires-python", "yanked", "admitted"):
         table.add_column(column)
     for r in shown:
-        mark = "fresh install" if r["fresh_install"] else ("yes" if r["admitted"] else "")
-        yanked = f"yanked{': ' + str(r['yanked_reason']) if r['yanked_reason'] else ''}" if r["yanked"] else ""
-        table.add_row(str(r["version"]), str(r["uploaded"] or "")[:10], str(r["requires_python"] or ""), yanked, mark)
+        mark = "fresh install" if r.fresh_install else ("yes" if r.admitted else "")
+        yanked = f"yanked{': ' + r.yanked_reason if r.yanked_reason else ''}" if r.yanked else ""
+        uploaded = r.uploaded.isoformat()[:10] if r.uploaded else ""
+        table.add_row(r.version, uploaded, r.requires_python or "", yanked, mark)
     console = make_console(getattr(args, "color", "auto"))
     console.print(table)
     hidden = len(table_rows) - len(shown)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from ..model import IndexOptions
+from ..urls import redact_url  # re-exported: the one redactor lives in lockaudit.urls
 from . import _pypi_simple
 
 if TYPE_CHECKING:
@@ -171,15 +172,6 @@ def split_credentials(url: str) -> tuple[str, str | None, str | None]:
     user, sep, pw = userinfo.partition(":")
     clean = urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment))
     return clean, unquote(user), unquote(pw) if sep else None
-
-
-def redact_url(url: str) -> str:
-    """The URL with any user info replaced by ``***``."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    hostport = parts.netloc.rpartition("@")[2]
-    return urlunsplit((parts.scheme, "***@" + hostport, parts.path, parts.query, parts.fragment))
 
 
 _USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")

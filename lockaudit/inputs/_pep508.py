@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote
 
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PackagingRequirement
@@ -20,6 +20,7 @@ from packaging.utils import (
 )
 
 from ..model import INDEX_SOURCE, Origin, Requirement, Source, SourceKind
+from ..urls import redact_url
 
 __all__ = [
     "SpecError",
@@ -27,7 +28,6 @@ __all__ = [
     "exact_pin",
     "from_pep508",
     "name_from_location",
-    "redact",
     "source_for",
     "VCS_SCHEMES",
 ]
@@ -88,18 +88,6 @@ def _pointed(message: str, text: str) -> tuple[str, int | None]:
     return problem, m.end() - 1
 
 
-def redact(url: str) -> str:
-    """``url`` without user or password (tokens in requirement URLs are secrets)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-
-
 def source_for(url: str, *, editable: bool = False) -> Source:
     """The source a direct reference names: VCS (``git+...``), local path (``file:``) or URL."""
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
@@ -109,7 +97,7 @@ def source_for(url: str, *, editable: bool = False) -> Source:
         kind = SourceKind.URL
     else:
         kind = SourceKind.PATH
-    return Source(kind=kind, location=redact(url), editable=editable)
+    return Source(kind=kind, location=redact_url(url), editable=editable)
 
 
 _EGG = re.compile(r"[#&]egg=([^&]+)")

@@ -17,8 +17,9 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from ..model import IndexOptions, InputProblem, Lockfile, Origin, PythonScope, Requirement, Source, SourceKind
+from ..urls import redact_url
 from . import _build
-from ._pep508 import SpecError, convert, redact
+from ._pep508 import SpecError, convert
 from ._toml import TomlIndex, load_toml
 
 __all__ = ["parse", "CATEGORY_GROUPS"]
@@ -56,7 +57,7 @@ def source_of(spec: dict[str, Any]) -> Source | None:
             location = (url if url.startswith(vcs + "+") else f"{vcs}+{url}") + (f"@{ref}" if ref else "")
             return Source(
                 SourceKind.VCS,
-                location=redact(location),
+                location=redact_url(location),
                 editable=editable,
                 commit=ref if isinstance(ref, str) and len(ref) == 40 else None,
             )
@@ -65,7 +66,7 @@ def source_of(spec: dict[str, Any]) -> Source | None:
     if isinstance(spec.get("file"), str):
         url = spec["file"]
         kind = SourceKind.URL if url.lower().startswith(("http:", "https:")) else SourceKind.PATH
-        return Source(kind, location=redact(url), editable=editable)
+        return Source(kind, location=redact_url(url), editable=editable)
     return None
 
 

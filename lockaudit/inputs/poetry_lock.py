@@ -11,8 +11,8 @@ from typing import Any
 
 from ..model import LockedPackage, Lockfile, Origin, PythonScope, Source, SourceKind
 from ..ranges import range_alternatives
+from ..urls import redact_url
 from ._locks import hash_list, parse_packages
-from ._pep508 import redact
 from ._toml import TomlIndex
 
 __all__ = ["parse"]
@@ -26,15 +26,15 @@ def _source(table: Any, develop: bool) -> Source:
         ref = table.get("reference")
         return Source(
             SourceKind.VCS,
-            location="git+" + redact(url) + (f"@{ref}" if ref else ""),
+            location="git+" + redact_url(url) + (f"@{ref}" if ref else ""),
             commit=table.get("resolved_reference"),
         )
     if kind == "directory":
         return Source(SourceKind.PATH, location=url, editable=develop)
     if kind == "file":
-        return Source(SourceKind.URL if url.startswith(("http:", "https:")) else SourceKind.PATH, location=redact(url))
+        return Source(SourceKind.URL if url.startswith(("http:", "https:")) else SourceKind.PATH, location=redact_url(url))
     if kind == "url":
-        return Source(SourceKind.URL, location=redact(url))
+        return Source(SourceKind.URL, location=redact_url(url))
     # "legacy" (a PEP 503 index) and "pypi"
     return Source(SourceKind.INDEX, index_url=url or None)
 

@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 from packaging.pylock import Pylock, PylockValidationError
 
 from ..model import LockedPackage, Lockfile, Origin, PythonScope, Source, SourceKind
+from ..urls import redact_url
 from ._locks import earliest, parse_packages, string_list
-from ._pep508 import redact
 from ._toml import TomlIndex
 
 __all__ = ["parse"]
@@ -85,7 +85,7 @@ def _source(pkg: dict[str, Any], hosts: frozenset[str]) -> Source:
         rev = vcs.get("requested-revision")
         return Source(
             SourceKind.VCS,
-            location=f"{kind}+{redact(str(where))}" + (f"@{rev}" if rev else ""),
+            location=f"{kind}+{redact_url(str(where))}" + (f"@{rev}" if rev else ""),
             commit=vcs.get("commit-id"),
         )
     directory = pkg.get("directory")
@@ -96,11 +96,11 @@ def _source(pkg: dict[str, Any], hosts: frozenset[str]) -> Source:
     archive = pkg.get("archive")
     if isinstance(archive, dict):
         if isinstance(archive.get("url"), str):
-            return Source(SourceKind.URL, location=redact(archive["url"]))
+            return Source(SourceKind.URL, location=redact_url(archive["url"]))
         return Source(SourceKind.PATH, location=str(archive.get("path", "")))
     index = pkg.get("index")
     if isinstance(index, str):
-        return Source(SourceKind.INDEX, index_url=redact(index))
+        return Source(SourceKind.INDEX, index_url=redact_url(index))
     files = _files(pkg)
     urls = [f["url"] for f in files if isinstance(f.get("url"), str)]
     if not urls:
@@ -109,7 +109,7 @@ def _source(pkg: dict[str, Any], hosts: frozenset[str]) -> Source:
             return Source(SourceKind.PATH, location=paths[0])
         return Source()
     if hosts and not any(_host(u) in hosts for u in urls):
-        return Source(SourceKind.URL, location=redact(urls[0]))
+        return Source(SourceKind.URL, location=redact_url(urls[0]))
     return Source()
 
 

@@ -20,8 +20,9 @@ from packaging.utils import canonicalize_name
 from ..errors import InvalidRange
 from ..model import IndexOptions, InputProblem, Lockfile, Origin, PythonScope, Requirement, Source, SourceKind
 from ..ranges import range_alternatives
+from ..urls import redact_url
 from . import _build
-from ._pep508 import SpecError, from_pep508, redact
+from ._pep508 import SpecError, from_pep508
 from ._toml import TomlIndex, load_toml
 from .groups import cycles
 
@@ -237,12 +238,12 @@ class _Reader:
 def _poetry_source(spec: Mapping[str, Any], sources: Mapping[str, str]) -> Source:
     if "git" in spec:
         ref = spec.get("rev") or spec.get("tag") or spec.get("branch")
-        location = "git+" + redact(str(spec["git"])) + (f"@{ref}" if ref else "")
+        location = "git+" + redact_url(str(spec["git"])) + (f"@{ref}" if ref else "")
         return Source(SourceKind.VCS, location=location, editable=spec.get("develop") is True)
     if "path" in spec:
         return Source(SourceKind.PATH, location=str(spec["path"]), editable=spec.get("develop") is True)
     if "url" in spec:
-        return Source(SourceKind.URL, location=redact(str(spec["url"])))
+        return Source(SourceKind.URL, location=redact_url(str(spec["url"])))
     if isinstance(spec.get("source"), str):
         return Source(SourceKind.INDEX, index_url=sources.get(spec["source"]))
     return Source()
@@ -251,11 +252,11 @@ def _poetry_source(spec: Mapping[str, Any], sources: Mapping[str, str]) -> Sourc
 def _uv_source(entry: Mapping[str, Any], indexes: Mapping[str, str]) -> Source | None:
     if "git" in entry:
         ref = entry.get("rev") or entry.get("tag") or entry.get("branch")
-        return Source(SourceKind.VCS, location="git+" + redact(str(entry["git"])) + (f"@{ref}" if ref else ""))
+        return Source(SourceKind.VCS, location="git+" + redact_url(str(entry["git"])) + (f"@{ref}" if ref else ""))
     if "path" in entry:
         return Source(SourceKind.PATH, location=str(entry["path"]), editable=entry.get("editable") is True)
     if "url" in entry:
-        return Source(SourceKind.URL, location=redact(str(entry["url"])))
+        return Source(SourceKind.URL, location=redact_url(str(entry["url"])))
     if entry.get("workspace") is True:
         return Source(SourceKind.PATH, location="(workspace member)", editable=True)
     if isinstance(entry.get("index"), str):

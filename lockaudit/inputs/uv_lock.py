@@ -19,8 +19,9 @@ from dataclasses import replace
 from typing import Any
 
 from ..model import LockedPackage, Lockfile, Origin, PythonScope, Requirement, Source, SourceKind
+from ..urls import redact_url
 from ._locks import earliest, parse_packages, string_list
-from ._pep508 import SpecError, convert, redact
+from ._pep508 import SpecError, convert
 from ._toml import TomlIndex
 
 __all__ = ["parse", "is_root"]
@@ -36,14 +37,14 @@ def _source(table: Any) -> Source:
         registry = table["registry"]
         # A registry can be a local directory of distributions (--find-links style).
         if registry.startswith(("http:", "https:")):
-            return Source(SourceKind.INDEX, index_url=redact(registry))
+            return Source(SourceKind.INDEX, index_url=redact_url(registry))
         return Source(SourceKind.INDEX, index_url=registry)
     if isinstance(table.get("git"), str):
         url = table["git"]
         commit = url.rsplit("#", 1)[1] if "#" in url else None
-        return Source(SourceKind.VCS, location="git+" + redact(url), commit=commit)
+        return Source(SourceKind.VCS, location="git+" + redact_url(url), commit=commit)
     if isinstance(table.get("url"), str):
-        return Source(SourceKind.URL, location=redact(table["url"]))
+        return Source(SourceKind.URL, location=redact_url(table["url"]))
     for key in ("editable", "directory", "virtual", "path"):
         if isinstance(table.get(key), str):
             return Source(SourceKind.PATH, location=table[key], editable=key == "editable")
@@ -68,14 +69,14 @@ def _marker(markers: Any) -> str | None:
 def _requirement_source(item: dict[str, Any]) -> Source | None:
     """The non-index source a requires-dist entry names ({path=...}, {git=...}, ...)."""
     if isinstance(item.get("git"), str):
-        return Source(SourceKind.VCS, location="git+" + redact(item["git"]))
+        return Source(SourceKind.VCS, location="git+" + redact_url(item["git"]))
     if isinstance(item.get("url"), str):
-        return Source(SourceKind.URL, location=redact(item["url"]))
+        return Source(SourceKind.URL, location=redact_url(item["url"]))
     for key in ("editable", "directory", "path", "virtual"):
         if isinstance(item.get(key), str):
             return Source(SourceKind.PATH, location=item[key], editable=key == "editable")
     if isinstance(item.get("index"), str):
-        return Source(SourceKind.INDEX, index_url=redact(item["index"]))
+        return Source(SourceKind.INDEX, index_url=redact_url(item["index"]))
     return None
 
 

@@ -38,6 +38,7 @@ from .environment import Environment, Target
 from .resolver import (
     Pin,
     Resolution,
+    ResolveOptions,
     SkippedRequirement,
     parse_as_of,
     requirements_from,
@@ -46,23 +47,26 @@ from .resolver import (
 )
 
 if TYPE_CHECKING:
-    from ..audit.lock_check import CheckResult, check, check_async
+    from ..audit.lock_check import CheckOptions, CheckResult, check, check_async
     from ..audit.rules.lock import transitive_drift
-    from .writers import write_pylock, write_requirements
+    from .writers import lock_command, write_pylock, write_requirements
 
 #: Public names loaded on first use -> their module. ``check`` and its kin
 #: live with the audit's rules since the findings are worded there; they stay
 #: reachable here as before (imported when first used: no import cycle).
 _LAZY = {
+    "CheckOptions": "lockaudit.audit.lock_check",
     "CheckResult": "lockaudit.audit.lock_check",
     "check": "lockaudit.audit.lock_check",
     "check_async": "lockaudit.audit.lock_check",
     "transitive_drift": "lockaudit.audit.rules.lock",
+    "lock_command": ".writers",
     "write_pylock": ".writers",
     "write_requirements": ".writers",
 }
 
 __all__ = [
+    "CheckOptions",
     "CheckResult",
     "ConflictCause",
     "Environment",
@@ -71,10 +75,12 @@ __all__ = [
     "Resolution",
     "ResolutionConflict",
     "ResolutionTooComplex",
+    "ResolveOptions",
     "SkippedRequirement",
     "Target",
     "check",
     "check_async",
+    "lock_command",
     "parse_as_of",
     "requirements_from",
     "resolve",

@@ -34,7 +34,7 @@ from ..as_of import exists_at, parse_as_of
 from ..errors import InvalidSpecifier, InvalidVersion
 from ..index import IndexClient
 from ..index.history import FetchStatus, ProjectHistory
-from ..model import IndexOptions, LockedPackage, Lockfile, Requirement
+from ..model import IndexOptions, LockedPackage, Lockfile, Requirement, requirement_text
 from ..versions import ReleaseHistory
 from .candidates import Project, compile_spec
 from .conflicts import ResolutionConflict, ResolutionTooComplex
@@ -43,7 +43,7 @@ from .lock_walk import LockWalk, walk_lock
 from .metadata import ReleaseDependencies
 from .reporter import Progress
 from .repository import Repository
-from .resolver import Pin, Resolution, requirements_from, resolve_async
+from .resolver import Pin, Resolution, ResolveOptions, requirements_from, resolve_async
 
 __all__ = [
     "ALL_GROUPS_LOCKS",
@@ -195,10 +195,9 @@ def _held_by(pin: Pin, newest: str | None) -> tuple[tuple[str, str], ...]:
     return tuple((who, spec) for who, spec in pin.wanted_specifiers if not _admits(spec, newest))
 
 
-def _requirement_text(r: Requirement) -> str:
-    extras = f"[{','.join(sorted(r.extras))}]" if r.extras else ""
+def _requirement_at(r: Requirement) -> str:
     where = f"{r.origin.path}:{r.origin.line}" if r.origin.line is not None else r.origin.path
-    return f"{r.raw_name or r.name}{extras}{r.specifier} ({where})"
+    return f"{requirement_text(r)} ({where})"
 
 
 def locked_selection(
@@ -357,14 +356,11 @@ async def fresh_install_async(
             raise _Skipped
         resolution = await resolve_async(
             inputs if isinstance(inputs, Lockfile) else declared,
+            ResolveOptions(target=env, as_of=cutoff, prereleases=prereleases, partial=True),
             client=client,
-            target=env,
-            as_of=cutoff,
-            prereleases=prereleases,
             progress=progress,
             dependencies=deps_map,
             histories=history_map,
-            partial=True,
         )
     except _Skipped:
         pass
@@ -454,7 +450,7 @@ def _compare(
         old = installed.get(name)
         project = pin._project
         newest = _newest(project)
-        tops = tuple(_requirement_text(r) for r in resolution.top_level(name))
+        tops = tuple(_requirement_at(r) for r in resolution.top_level(name))
         if old is not None and not old.source.from_index:
             change: Change = "same"  # a path/URL/VCS pin: not the index's to judge
         elif old is not None and old.version:
@@ -479,7 +475,7 @@ def _compare(
     for name, old in installed.items():
         if name in out or not old.source.from_index:
             continue
-        tops = tuple(_requirement_text(r) for r in lock_top.get(name, ()))
+        tops = tuple(_requirement_at(r) for r in lock_top.get(name, ()))
         if fresh_incomplete:
             below = ", ".join(sorted(fresh_incomplete))
             out[name] = FreshPackage(

@@ -41,6 +41,7 @@ from ..model import (
     Requirement,
     Source,
     SourceKind,
+    requirement_text,
 )
 from ._resolvelib import run_resolver
 from .candidates import (
@@ -68,6 +69,7 @@ __all__ = [
     "DEFAULT_MAX_ROUNDS",
     "Pin",
     "Resolution",
+    "ResolveOptions",
     "SkippedRequirement",
     "parse_as_of",
     "requirements_from",
@@ -272,12 +274,6 @@ def requirements_from(items: Iterable[RequirementLike], origin: str = "<requirem
     return out
 
 
-def _requirement_text(r: Requirement) -> str:
-    extras = f"[{','.join(sorted(r.extras))}]" if r.extras else ""
-    spec = r.specifier if r.dialect != "pep440" else r.pep440
-    return f"{r.raw_name or r.name}{extras}{spec}"
-
-
 def _roots(
     requirements: Sequence[Requirement], env: Environment
 ) -> tuple[list[ResolverRequirement], list[ResolverRequirement], list[Requirement], list[SkippedRequirement]]:
@@ -300,7 +296,7 @@ def _roots(
             compile_spec(spec)
         except InvalidSpecifier as exc:
             raise InvalidSpecifier(f"{r.origin}: {exc}") from None
-        text = _requirement_text(r)
+        text = requirement_text(r)
         if r.constraint:
             constraints.append(ResolverRequirement(r.name, spec, source=r, text=text))
             continue
@@ -339,59 +335,61 @@ def _collect(requirements: Inputs) -> tuple[list[Requirement], IndexOptions | No
 # --------------------------------------------------------------------------- API
 
 
+@dataclass(frozen=True, slots=True)
+class ResolveOptions:
+    """What a resolution is for, and how it reaches the index when no client is given.
+
+    ``target``: Python version and platform (default: the running
+    interpreter). ``as_of``: releases and files uploaded later do not exist.
+    ``prereleases``: True allows them everywhere, False nowhere, None follows
+    pip (when a specifier names one, or when nothing else is installable).
+    ``preferences`` (name -> version, e.g. an existing lock's pins) are kept
+    wherever they still satisfy every requirement; the rest resolve as usual.
+    ``partial`` True resolves around projects whose release history could not
+    be had (not found, unreachable, offline): they are left out, listed in
+    ``Resolution.unknown`` with the releases that need them, instead of
+    failing the whole resolution (what an audit wants; a lock must not).
+    ``max_rounds``: resolver rounds before :class:`.ResolutionTooComplex`.
+
+    ``settings``, ``cache``, ``offline``: the index client made when the call
+    is given none (default settings: flags, environment, the input's index
+    options, pip's configuration); it is closed afterwards.
+    """
+
+    target: Target | Environment | None = None
+    as_of: date | datetime | str | None = None
+    prereleases: bool | None = None
+    preferences: Mapping[str, str] | None = field(default=None, hash=False)
+    partial: bool = False
+    max_rounds: int = DEFAULT_MAX_ROUNDS
+    settings: IndexSettings | None = None
+    cache: Cache | str | None = None
+    offline: bool = False
+
+
 def resolve(
     requirements: Inputs,
+    options: ResolveOptions = ResolveOptions(),
     *,
     client: IndexClient | None = None,
-    settings: IndexSettings | None = None,
-    cache: Cache | str | None = None,
-    offline: bool = False,
-    target: Target | Environment | None = None,
-    as_of: date | datetime | str | None = None,
-    prereleases: bool | None = None,
     progress: Progress | None = None,
-    max_rounds: int = DEFAULT_MAX_ROUNDS,
-    preferences: Mapping[str, str] | None = None,
 ) -> Resolution:
-    """Resolve ``requirements`` for ``target`` as of ``as_of``.
+    """Resolve ``requirements`` as ``options`` say (see :class:`ResolveOptions`).
 
     ``requirements``: a :class:`~lockaudit.model.Lockfile` from the inputs layer
     (its declared requirements; constraint lines constrain; its index options
     and ``--pre`` apply), or model requirements / PEP 508 strings.
 
     ``client``: an :class:`~lockaudit.index.IndexClient` to use (not closed
-    here); otherwise one is made from ``settings`` (default: flags, environment,
-    the input's index options, pip's configuration), ``cache`` and ``offline``,
-    and closed afterwards.
-
-    ``target``: Python version and platform (default: the running
-    interpreter). ``as_of``: releases and files uploaded later do not exist.
-    ``prereleases``: True allows them everywhere, False nowhere, None follows
-    pip (when a specifier names one, or when nothing else is installable).
-    ``progress(done, total, name)`` is called as packages are fetched and pinned.
-    ``preferences`` (name -> version, e.g. an existing lock's pins) are kept
-    wherever they still satisfy every requirement; the rest resolve as usual.
+    here); otherwise one is made from the options. ``progress(done, total,
+    name)`` is called as packages are fetched and pinned.
 
     Raises :class:`.ResolutionConflict` (with ``explain()``) when no set of pins
     works, :class:`.ResolutionTooComplex` after ``max_rounds``, and
     :class:`lockaudit.errors.InvalidSpecifier` for a requirement that cannot be read.
     Must not be called from a running event loop: use :func:`resolve_async` there.
     """
-    return run_sync(
-        resolve_async(
-            requirements,
-            client=client,
-            settings=settings,
-            cache=cache,
-            offline=offline,
-            target=target,
-            as_of=as_of,
-            prereleases=prereleases,
-            progress=progress,
-            max_rounds=max_rounds,
-            preferences=preferences,
-        )
-    )
+    return run_sync(resolve_async(requirements, options, client=client, progress=progress))
 
 
 _T = TypeVar("_T")
@@ -422,42 +420,30 @@ def run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
 
 async def resolve_async(
     requirements: Inputs,
+    options: ResolveOptions = ResolveOptions(),
     *,
     client: IndexClient | None = None,
-    settings: IndexSettings | None = None,
-    cache: Cache | str | None = None,
-    offline: bool = False,
-    target: Target | Environment | None = None,
-    as_of: date | datetime | str | None = None,
-    prereleases: bool | None = None,
     progress: Progress | None = None,
-    max_rounds: int = DEFAULT_MAX_ROUNDS,
     dependencies: dict[tuple[str, str], ReleaseDependencies] | None = None,
     histories: dict[str, ProjectHistory] | None = None,
-    partial: bool = False,
-    preferences: Mapping[str, str] | None = None,
 ) -> Resolution:
     """:func:`resolve` for callers inside an event loop (same arguments, same result).
-
-    ``partial`` True resolves around projects whose release history could
-    not be had (not found, unreachable, offline): they are left out, listed
-    in ``Resolution.unknown`` with the releases that need them, instead of
-    failing the whole resolution (what an audit wants; a lock must not).
 
     ``dependencies`` and ``histories``: release dependencies (by name and
     version) and release histories (by normalized name) already read in this
     run, shared with the caller (read and filled): several resolutions of one
     run then read each only once.
     """
+    target, prereleases = options.target, options.prereleases
     env = target if isinstance(target, Environment) else Environment.for_target(target)
-    moment = parse_as_of(as_of)
+    moment = parse_as_of(options.as_of)
     declared, file_options = _collect(requirements)
     if prereleases is None and file_options is not None and file_options.pre:
         prereleases = True
     own = client is None
     if client is None:
-        settings = settings or resolve_index_settings(file_options=file_options)
-        client = IndexClient(settings, cache=cache, offline=offline)
+        settings = options.settings or resolve_index_settings(file_options=file_options)
+        client = IndexClient(settings, cache=options.cache, offline=options.offline)
     try:
         repository = Repository(
             client,
@@ -473,7 +459,7 @@ async def resolve_async(
         # for the whole process across awaits (the one-shot CLI commands run
         # without it, see lockaudit.cli).
         await repository.prefetch(roots, constraints, prereleases)
-        if partial:
+        if options.partial:
             roots, skipped = _available_roots(repository, roots, skipped)
         resolution = await asyncio.to_thread(
             _run,
@@ -486,9 +472,9 @@ async def resolve_async(
             skipped,
             prereleases,
             progress,
-            max_rounds,
-            partial,
-            _normalized_preferences(preferences),
+            options.max_rounds,
+            options.partial,
+            _normalized_preferences(options.preferences),
         )
         # The pins' file lists (hashes), while the client and its cache are open.
         await repository.load_files((pin.name, pin.version) for pin in resolution)

@@ -12,6 +12,8 @@ environment as the lock's ``environments`` marker.
 
 Both return text; writing files is the caller's business. Index URLs are
 written credential-free (the index layer never keeps credentials in URLs).
+``lock_command`` is the ``lockaudit lock`` command line a requirements lock's
+header quotes (how to make it again), the same from the CLI and the service.
 """
 
 from __future__ import annotations
@@ -22,9 +24,43 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..index.history import FileInfo
+from ..inputs.selection import Selection
 from .resolver import Pin, Resolution
 
-__all__ = ["environment_marker", "write_pylock", "write_requirements"]
+__all__ = ["environment_marker", "lock_command", "write_pylock", "write_requirements"]
+
+
+def lock_command(
+    inputs: Sequence[str],
+    *,
+    python: str | None = None,
+    platform: str | None = None,
+    as_of: str | None = None,
+    prereleases: bool | None = None,
+    selection: Selection | None = None,
+    output: str | None = None,
+) -> str:
+    """The ``lockaudit lock`` command line that makes a lock again (its header quotes it).
+
+    ``inputs`` and the values as the user gave them (file names, ``--as-of``
+    text, extra and group names); ``output`` adds ``-o FILE``. Only a
+    requirements lock has a header: the format is never named.
+    """
+    selection = selection or Selection()
+    parts = ["lockaudit", "lock", *inputs]
+    for flag, value in (("--python", python), ("--platform", platform), ("--as-of", as_of)):
+        if value:
+            parts += [flag, value]
+    if prereleases:
+        parts.append("--pre")
+    parts += [f"--extra={e}" for e in selection.extras] + [f"--group={g}" for g in selection.groups]
+    if selection.all_extras:
+        parts.append("--all-extras")
+    if selection.all_groups:
+        parts.append("--all-groups")
+    if output:
+        parts += ["-o", output]
+    return " ".join(parts)
 
 
 def _display_path(path: str, relative_to: str | None) -> str:

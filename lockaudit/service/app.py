@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from .. import __version__
 from ..formats.json_format import schema as report_schema
-from ..index.settings import redact_url
+from ..urls import redact_url
 from .deps import Limiter, ServiceState
 from .errors import install_handlers
 from .index import IndexPool

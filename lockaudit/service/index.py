@@ -49,7 +49,8 @@ from ..index.client import Progress
 from ..index.history import status_history
 from ..index.metadata import CoreMetadata
 from ..index.netstream import http_transport
-from ..index.settings import IndexLimits, redact_url
+from ..index.settings import IndexLimits
+from ..urls import redact_url
 from .metrics import Metrics
 from .settings import ServiceSettings
 

@@ -45,6 +45,7 @@ from pathlib import Path
 
 from ..errors import LockauditError
 from ..index import DEFAULT_TTL
+from ..urls import redact_url
 
 __all__ = ["MIN_TOKEN_LENGTH", "ServiceSettings", "SettingsError", "read_tokens"]
 
@@ -129,7 +130,7 @@ class ServiceSettings:
                 )
         for url in (self.index_url, *self.extra_index_urls, *self.allowed_index_urls):
             if url is not None and not re.match(r"^(https?|file)://", url, re.IGNORECASE):
-                raise SettingsError(f"index URL {_redacted(url)!r}: expected an http(s):// or file:// URL")
+                raise SettingsError(f"index URL {redact_url(url)!r}: expected an http(s):// or file:// URL")
 
     @property
     def auth_enabled(self) -> bool:
@@ -217,8 +218,3 @@ def read_tokens(path: str) -> list[str]:
         raise SettingsError(f"LOCKAUDIT_TOKENS_FILE: cannot read {path!r} ({exc})") from None
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
-
-def _redacted(url: str) -> str:
-    from ..index.settings import redact_url
-
-    return redact_url(url)

@@ -55,7 +55,7 @@ def test_credentials_are_split_off_and_redacted():
     i = IndexURL.parse("https://user:hunter22@host.example/simple")
     assert i.url == "https://host.example/simple/" and i.auth == ("user", "hunter22")
     assert "hunter22" not in repr(i) and "hunter22" not in str(i)
-    assert redact_url("https://user:pw@host/simple/") == "https://***@host/simple/"
+    assert redact_url("https://user:pw@host/simple/") == "https://host/simple/"  # lockaudit.urls: dropped, not masked
     assert redact_text("failed https://user:pw@host/x and token hunter22", ["hunter22"]) == "failed https://***@host/x and token ***"
 
 

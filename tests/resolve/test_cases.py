@@ -11,7 +11,7 @@ import pytest
 
 from lockaudit.findings import Target
 from lockaudit.inputs import load
-from lockaudit.resolve import ResolutionConflict, resolve
+from lockaudit.resolve import ResolutionConflict, ResolveOptions, resolve
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "resolve"
 CASES: list[dict[str, Any]] = tomllib.loads((FIXTURES / "cases.toml").read_text())["case"]
@@ -39,23 +39,23 @@ def test_case(case: dict[str, Any], settings, tmp_path: Path, monkeypatch: pytes
     work = Path(".")
     inputs = _inputs(case, work)
     target = Target(case.get("python", "3.11"), case.get("platform", "linux"))
-    options = {
-        "settings": settings,
-        "cache": str(tmp_path / "cache.sqlite3"),
-        "target": target,
-        "as_of": case.get("as-of"),
-        "prereleases": case.get("prereleases"),
-    }
+    options = ResolveOptions(
+        settings=settings,
+        cache=str(tmp_path / "cache.sqlite3"),
+        target=target,
+        as_of=case.get("as-of"),
+        prereleases=case.get("prereleases"),
+    )
     if "conflict" in case:
         with pytest.raises(ResolutionConflict) as info:
-            resolve(inputs, **options)
+            resolve(inputs, options)
         conflict = info.value
         assert {c.package for c in conflict.causes if not c.constraint} == set(case["conflict"])
         text = conflict.explain()
         for expected in case.get("explain", []):
             assert expected in text, text
         return
-    resolution = resolve(inputs, **options)
+    resolution = resolve(inputs, options)
     assert resolution.versions() == case["pins"]
     assert sorted(resolution.unknown) == sorted(case.get("unknown", []))
     for name, extras in case.get("extras", {}).items():

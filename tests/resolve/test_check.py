@@ -12,7 +12,7 @@ from lockaudit.inputs import load
 from lockaudit.model import LockedPackage, Origin, Requirement
 from lockaudit.audit.lock_check import check_lock_async
 from lockaudit.audit.rules.lock import lock_findings, transitive_drift
-from lockaudit.resolve import check, resolve, write_requirements
+from lockaudit.resolve import CheckOptions, ResolveOptions, check, resolve, write_requirements
 from lockaudit.resolve.fresh import applicable_locked
 from lockaudit.resolve.lock_walk import walk_lock
 from lockaudit.resolve.environment import Environment
@@ -33,7 +33,7 @@ def _files(requirements: str, lock: str):
 
 def _run(settings, inputs, lock, target, **options):
     options.setdefault("cache", "cache.sqlite3")
-    return check(inputs, lock, settings=settings, target=target, **options)
+    return check(inputs, lock, CheckOptions(settings=settings, target=target, **options))
 
 
 def _kinds(findings, code=RuleCode.LA017):
@@ -43,7 +43,7 @@ def _kinds(findings, code=RuleCode.LA017):
 def test_a_fresh_lock_is_consistent_and_has_no_drift(settings, project: Path, target311) -> None:
     Path("requirements.in").write_text("web\nsrv[fast]\nplat\n")
     inputs = load("requirements.in")
-    resolution = resolve(inputs, settings=settings, cache="cache.sqlite3", target=target311)
+    resolution = resolve(inputs, ResolveOptions(settings=settings, cache="cache.sqlite3", target=target311))
     Path("requirements.lock").write_text(write_requirements(resolution))
     findings = _run(settings, inputs, load("requirements.lock"), target311)
     assert findings == []
@@ -111,7 +111,7 @@ def test_unknown_dependencies_unknown_packages_and_versions(settings, project: P
 def test_transitive_drift_sizes_and_top_level(settings, project: Path, target311) -> None:
     Path("requirements.in").write_text("app\n")
     inputs = load("requirements.in")
-    old = resolve(inputs, settings=settings, cache="cache.sqlite3", target=target311, as_of="2024-02-01")
+    old = resolve(inputs, ResolveOptions(settings=settings, cache="cache.sqlite3", target=target311, as_of="2024-02-01"))
     assert old.versions() == {"app": "1.0", "lib": "1.0", "old-helper": "1.0"}
     Path("requirements.lock").write_text(write_requirements(old))
     findings = _run(settings, inputs, load("requirements.lock"), target311, as_of="2024-10-01")
@@ -145,7 +145,7 @@ def test_check_result_carries_the_resolution(settings, project: Path, target311)
     import asyncio
 
     inputs, lock = _files("web\n", "web==2.0\nutil==1.0\nlog-kit==1.1\n")
-    result = asyncio.run(check_lock_async(inputs, lock, settings=settings, cache="cache.sqlite3", target=target311))
+    result = asyncio.run(check_lock_async(inputs, lock, CheckOptions(settings=settings, cache="cache.sqlite3", target=target311)))
     assert not result.consistent
     assert result.resolution is not None and result.resolution.versions()["util"] == "1.6"
     assert set(result.locked) == {"web", "util", "log-kit"}
@@ -191,6 +191,6 @@ def test_lock_consistency_without_an_index(target311) -> None:
 
 
 def test_transitive_drift_ignores_unchanged_and_equal_spellings(settings, project: Path, target311) -> None:
-    resolution = resolve(["web"], settings=settings, cache="cache.sqlite3", target=target311)
+    resolution = resolve(["web"], ResolveOptions(settings=settings, cache="cache.sqlite3", target=target311))
     locked = {"web": _pkg("web", "2.0.0", 1), "util": _pkg("util", "1.6", 2), "log-kit": _pkg("log-kit", "1.1", 3)}
     assert transitive_drift(resolution, locked) == []

@@ -28,7 +28,7 @@ from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 from resolvelib.resolvers.resolution import Resolution
 
 from lockaudit.findings import Target
-from lockaudit.resolve import ResolutionConflict, _resolvelib, resolve
+from lockaudit.resolve import ResolutionConflict, ResolveOptions, _resolvelib, resolve
 from lockaudit.resolve.provider import LockauditProvider
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,15 +67,15 @@ def test_which_loop_runs_is_logged(monkeypatch: pytest.MonkeyPatch, caplog: pyte
 
 def _outcome(case: dict[str, Any], settings, cache: Path) -> Any:
     inputs = _inputs(case, Path("."))
-    options = {
-        "settings": settings,
-        "cache": str(cache),
-        "target": Target(case.get("python", "3.11"), case.get("platform", "linux")),
-        "as_of": case.get("as-of"),
-        "prereleases": case.get("prereleases"),
-    }
+    options = ResolveOptions(
+        settings=settings,
+        cache=str(cache),
+        target=Target(case.get("python", "3.11"), case.get("platform", "linux")),
+        as_of=case.get("as-of"),
+        prereleases=case.get("prereleases"),
+    )
     try:
-        r = resolve(inputs, **options)
+        r = resolve(inputs, options)
     except ResolutionConflict as exc:
         return ("conflict", exc.explain())
     stats = {k: r.stats.get(k) for k in ("rounds", "backtracks", "rejected")}

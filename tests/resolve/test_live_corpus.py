@@ -28,7 +28,7 @@ from resolve.corpus import (
 )
 
 from lockaudit.inputs import load
-from lockaudit.resolve import check, resolve, write_requirements
+from lockaudit.resolve import CheckOptions, ResolveOptions, check, resolve, write_requirements
 
 pytestmark = pytest.mark.live
 
@@ -40,7 +40,7 @@ def resolution(request: pytest.FixtureRequest):
     if not INPUT.exists():
         pytest.skip(f"{INPUT} is not there")
     return resolve(
-        load(INPUT), settings=index_settings(), cache=str(LOCKAUDIT_CACHE), target=TARGET, as_of=AS_OF
+        load(INPUT), ResolveOptions(settings=index_settings(), cache=str(LOCKAUDIT_CACHE), target=TARGET, as_of=AS_OF)
     )
 
 
@@ -67,6 +67,8 @@ def test_corpus_lock_is_consistent(resolution, tmp_path: Path) -> None:
     lock = tmp_path / "requirements.lock"
     lock.write_text(write_requirements(resolution))
     findings = check(
-        load(INPUT), load(lock), settings=index_settings(), cache=str(LOCKAUDIT_CACHE), target=TARGET, as_of=AS_OF
+        load(INPUT),
+        load(lock),
+        CheckOptions(settings=index_settings(), cache=str(LOCKAUDIT_CACHE), target=TARGET, as_of=AS_OF),
     )
     assert findings == []

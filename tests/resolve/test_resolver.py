@@ -4,6 +4,7 @@ warm path, offline use, progress, provenance, the async twin, errors."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from lockaudit.errors import InvalidSpecifier, ResolutionError
 from lockaudit.index import IndexClient
 from lockaudit.index.metadata import parse_core_metadata
 from lockaudit.inputs import load
-from lockaudit.resolve import ResolutionConflict, parse_as_of, resolve, resolve_async
+from lockaudit.resolve import ResolutionConflict, ResolveOptions, parse_as_of, resolve, resolve_async
 from lockaudit.resolve.metadata import decode, encode, from_core_metadata
 
 
@@ -22,7 +23,7 @@ def _metadata_requests(server) -> list[str]:
 
 
 def test_strings_and_model_requirements(settings, tmp_path: Path, target311) -> None:
-    r = resolve(["Web>=1", "srv[fast]; python_version >= '3.8'"], settings=settings, cache="none", target=target311)
+    r = resolve(["Web>=1", "srv[fast]; python_version >= '3.8'"], ResolveOptions(settings=settings, cache="none", target=target311))
     assert r.versions() == {"web": "2.0", "util": "1.6", "log-kit": "1.1", "srv": "1.0", "speedy": "1.0"}
     assert [str(req.origin) for req in r.requirements] == ["<requirements>:1", "<requirements>:2"]
     assert "web" in r and "Web" in r and r["WEB"].version == "2.0"
@@ -30,7 +31,7 @@ def test_strings_and_model_requirements(settings, tmp_path: Path, target311) -> 
 
 
 def test_provenance_graph(settings, target311) -> None:
-    r = resolve(["web", "srv[fast]"], settings=settings, cache="none", target=target311)
+    r = resolve(["web", "srv[fast]"], ResolveOptions(settings=settings, cache="none", target=target311))
     util = r["util"]
     assert util.required_by == ("srv", "web") and not util.direct
     assert r["web"].dependencies == ("log-kit", "util")
@@ -46,11 +47,11 @@ def test_provenance_graph(settings, target311) -> None:
 
 def test_warm_cache_reads_metadata_from_the_compact_cache(settings, resolve_server, tmp_path: Path, target311) -> None:
     cache = str(tmp_path / "cache.sqlite3")
-    first = resolve(["web", "srv[full]", "nometa"], settings=settings, cache=cache, target=target311)
+    first = resolve(["web", "srv[full]", "nometa"], ResolveOptions(settings=settings, cache=cache, target=target311))
     assert _metadata_requests(resolve_server)  # cold: metadata came from the index
     assert first.stats["metadata_fetched"] >= len(first)
     resolve_server.requests.clear()
-    second = resolve(["web", "srv[full]", "nometa"], settings=settings, cache=cache, target=target311)
+    second = resolve(["web", "srv[full]", "nometa"], ResolveOptions(settings=settings, cache=cache, target=target311))
     assert second.versions() == first.versions()
     assert _metadata_requests(resolve_server) == []  # warm: no metadata request at all
     assert second.stats.get("metadata_fetched", 0) == 0
@@ -61,29 +62,33 @@ def test_warm_cache_reads_metadata_from_the_compact_cache(settings, resolve_serv
 
 def test_unknown_dependencies_are_not_refetched_every_run(settings, resolve_server, tmp_path: Path, target311) -> None:
     cache = str(tmp_path / "cache.sqlite3")
-    resolve(["legacy"], settings=settings, cache=cache, target=target311)
+    resolve(["legacy"], ResolveOptions(settings=settings, cache=cache, target=target311))
     downloads = [p for p in _metadata_requests(resolve_server) if p.endswith(".tar.gz")]
     assert downloads == ["/files/legacy-0.9.tar.gz"]
     resolve_server.requests.clear()
-    again = resolve(["legacy"], settings=settings, cache=cache, target=target311)
+    again = resolve(["legacy"], ResolveOptions(settings=settings, cache=cache, target=target311))
     assert "legacy" in again.unknown and "Metadata-Version 1.1" in again.unknown["legacy"]
     assert _metadata_requests(resolve_server) == []
 
 
 def test_offline_with_a_warm_cache_and_a_cold_one(settings, resolve_server, tmp_path: Path, target311) -> None:
     cache = str(tmp_path / "cache.sqlite3")
-    online = resolve(["web"], settings=settings, cache=cache, target=target311)
+    online = resolve(["web"], ResolveOptions(settings=settings, cache=cache, target=target311))
     resolve_server.requests.clear()
-    offline = resolve(["web"], settings=settings, cache=cache, target=target311, offline=True)
+    offline = resolve(["web"], ResolveOptions(settings=settings, cache=cache, target=target311, offline=True))
     assert offline.versions() == online.versions() and resolve_server.requests == []
     with pytest.raises(ResolutionConflict) as info:
-        resolve(["srv"], settings=settings, cache=cache, target=target311, offline=True)
+        resolve(["srv"], ResolveOptions(settings=settings, cache=cache, target=target311, offline=True))
     assert "srv is not cached (offline)" in info.value.explain()
 
 
 def test_progress_reports_pins(settings, target311) -> None:
     calls: list[tuple[int, int, str]] = []
-    r = resolve(["web", "srv[fast]"], settings=settings, cache="none", target=target311, progress=lambda *a: calls.append(a))
+    r = resolve(
+        ["web", "srv[fast]"],
+        ResolveOptions(settings=settings, cache="none", target=target311),
+        progress=lambda *a: calls.append(a),
+    )
     assert calls and calls[-1][0] == calls[-1][1] == len(r)
     assert all(done <= total for done, total, _ in calls)
     assert {name for _, _, name in calls} >= {"web", "util"}
@@ -92,18 +97,29 @@ def test_progress_reports_pins(settings, target311) -> None:
 def test_async_twin_inside_a_running_loop(settings, tmp_path: Path, target311) -> None:
     async def main():
         async with IndexClient(settings, cache=str(tmp_path / "c.sqlite3")) as client:
-            first = await resolve_async(["web"], client=client, target=target311)
-            second = await resolve_async(["web<2"], client=client, target=target311)  # the client stays open
+            first = await resolve_async(["web"], ResolveOptions(target=target311), client=client)
+            second = await resolve_async(["web<2"], ResolveOptions(target=target311), client=client)  # the client stays open
         return first, second
 
     first, second = asyncio.run(main())
     assert (first.versions()["web"], second.versions()["web"]) == ("2.0", "1.0")
 
 
+def test_one_options_object_for_both_faces(settings, tmp_path: Path, target311) -> None:
+    options = ResolveOptions(settings=settings, cache=str(tmp_path / "c.sqlite3"), target=target311)
+    kept = dataclasses.replace(options, preferences={"web": "1.0"})
+    sync, in_loop = resolve(["web"], kept), asyncio.run(resolve_async(["web"], kept))
+    # the sync face is a thin wrapper: same options, same answer; a preference holds where it satisfies
+    assert sync.versions() == in_loop.versions() and sync.versions()["web"] == "1.0"
+    assert resolve(["web"], options).versions()["web"] == "2.0"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.offline = True  # type: ignore[misc]
+
+
 def test_lockfile_input_brings_index_options_and_pre(settings, tmp_path: Path, resolve_server, target311) -> None:
     req = tmp_path / "requirements.in"
     req.write_text(f"--index-url {resolve_server.url}\n--pre\npre\n")
-    r = resolve(load(req), cache="none", target=target311)  # index from the file, --pre from the file
+    r = resolve(load(req), ResolveOptions(cache="none", target=target311))  # index from the file, --pre from the file
     assert r.versions() == {"pre": "2.0b1"}
 
 
@@ -128,12 +144,12 @@ def test_as_of_parsing() -> None:
 
 def test_bad_requirements_raise_before_fetching(settings, target311) -> None:
     with pytest.raises(InvalidSpecifier, match="not a requirement"):
-        resolve(["not a requirement!"], settings=settings, cache="none", target=target311)
+        resolve(["not a requirement!"], ResolveOptions(settings=settings, cache="none", target=target311))
 
 
 def test_conflict_is_a_resolution_error_with_data(settings, target311) -> None:
     with pytest.raises(ResolutionError) as info:
-        resolve(["web==2.0", "util<1.5"], settings=settings, cache="none", target=target311)
+        resolve(["web==2.0", "util<1.5"], ResolveOptions(settings=settings, cache="none", target=target311))
     conflict = info.value
     assert isinstance(conflict, ResolutionConflict)
     causes = {(c.requirement, c.required_by) for c in conflict.causes}
@@ -176,7 +192,7 @@ def test_a_resolution_leaves_the_garbage_collector_as_the_caller_set_it(settings
         stop = asyncio.Event()
         watcher = asyncio.ensure_future(watch(stop))
         async with IndexClient(settings, cache=str(tmp_path / "gc.sqlite3")) as client:
-            await resolve_async(["web", "srv[fast]"], client=client, target=target311)
+            await resolve_async(["web", "srv[fast]"], ResolveOptions(target=target311), client=client)
         stop.set()
         await watcher
 

@@ -20,7 +20,7 @@ import pytest
 from packaging.pylock import Pylock
 
 from lockaudit.inputs import load
-from lockaudit.resolve import resolve
+from lockaudit.resolve import ResolveOptions, resolve
 from lockaudit.resolve.environment import Environment
 from lockaudit.resolve.writers import (
     environment_marker,
@@ -33,7 +33,7 @@ from lockaudit.resolve.writers import (
 def resolution(settings, tmp_path: Path, target311, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     Path("requirements.in").write_text("web\nsrv[fast]\n")
-    return resolve(load("requirements.in"), settings=settings, cache=str(tmp_path / "c.sqlite3"), target=target311)
+    return resolve(load("requirements.in"), ResolveOptions(settings=settings, cache=str(tmp_path / "c.sqlite3"), target=target311))
 
 
 def test_requirements_lock_has_every_hash_and_provenance(resolution, synthetic_index) -> None:
@@ -93,7 +93,7 @@ def test_pylock_validates_and_selects_one_file_per_package(resolution) -> None:
 
 
 def test_pylock_records_unknown_dependencies(settings, tmp_path: Path, target311) -> None:
-    r = resolve(["legacy"], settings=settings, cache=str(tmp_path / "c.sqlite3"), target=target311)
+    r = resolve(["legacy"], ResolveOptions(settings=settings, cache=str(tmp_path / "c.sqlite3"), target=target311))
     data = tomllib.loads(write_pylock(r))
     Pylock.from_dict(data)
     (legacy,) = data["packages"]
@@ -106,9 +106,7 @@ def test_pylock_records_unknown_dependencies(settings, tmp_path: Path, target311
 def test_direct_references_are_listed_not_resolved(settings, tmp_path: Path, target311) -> None:
     r = resolve(
         ["web", "mylib @ https://example.invalid/mylib-1.0-py3-none-any.whl"],
-        settings=settings,
-        cache=str(tmp_path / "c.sqlite3"),
-        target=target311,
+        ResolveOptions(settings=settings, cache=str(tmp_path / "c.sqlite3"), target=target311),
     )
     assert "mylib" not in r.pins and "mylib" in r.unknown
     text = write_requirements(r)

@@ -150,26 +150,33 @@ def _run_cli(tmp_path: Path, index_url: str, *args: str) -> subprocess.Completed
     )  # fmt: skip
 
 
-def test_check_same_findings_through_cli_and_http(http, index, tmp_path: Path):
-    files = {f["name"]: f["content"] for f in pair("svc-beta>=0.5\nsvc-gamma>=1.0\nsvc-stable\n",
-                                                     "svc-beta==0.4.0\nsvc-gamma==1.0\nsvc-stable==1.0\n")}  # fmt: skip
+CHECK_PAIR = {f["name"]: f["content"] for f in pair("svc-beta>=0.5\nsvc-gamma>=1.0\nsvc-stable\n",
+                                                    "svc-beta==0.4.0\nsvc-gamma==1.0\nsvc-stable==1.0\n")}  # fmt: skip
+
+
+def _check_both(http, index, tmp_path: Path, files: dict[str, str]) -> tuple[dict, int, dict, int]:
+    """``lockaudit check requirements.in --lock requirements.txt`` on the files on disk
+    and ``POST /v1/check`` with them uploaded: (CLI report, CLI exit, HTTP report, HTTP exit)."""
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     target = ["--python", "3.11", "--platform", "linux", "--as-of", AS_OF]
     proc = _run_cli(tmp_path, index.url, "check", "requirements.in", "--lock", "requirements.txt",
                     "--format", "json", "--fail-on", "minor", *target)  # fmt: skip
-    cli = json.loads(proc.stdout)
     r = http.post(
         "/v1/check",
         json={"files": [{"name": n, "content": t} for n, t in files.items()], "lock": "requirements.txt",
               "fail_on": "minor", "python": "3.11", "platform": "linux", "as_of": AS_OF},
     )  # fmt: skip
     assert r.status_code == 200, r.text
-    report = r.json()
+    return json.loads(proc.stdout), proc.returncode, r.json(), int(r.headers["X-Lockaudit-Exit-Code"])
+
+
+def test_check_same_findings_through_cli_and_http(http, index, tmp_path: Path):
+    cli, cli_exit, report, exit_code = _check_both(http, index, tmp_path, CHECK_PAIR)
     assert {f["code"] for f in report["findings"]} >= {"LA017", "LA018"}
     assert _comparable(report)["findings"] == _comparable(cli)["findings"]
     assert [p["name"] for p in report["packages"]] == [p["name"] for p in cli["packages"]]
-    assert int(r.headers["X-Lockaudit-Exit-Code"]) == proc.returncode == 1
+    assert exit_code == cli_exit == 1
 
 
 def test_lock_file_byte_equal_through_cli_and_http(http, index, tmp_path: Path):
@@ -185,3 +192,55 @@ def test_lock_file_byte_equal_through_cli_and_http(http, index, tmp_path: Path):
     assert r.status_code == 200, r.text
     assert r.json()["lock"] == proc.stdout
     assert "svc-alpha==2.1.0" in proc.stdout and "--hash=sha256:" in proc.stdout
+
+
+def _suppressing(code: str, packages: list[str]) -> tuple[str, dict[str, int]]:
+    """A lockaudit.toml suppressing ``code`` for each package, and the line of each entry."""
+    lines = ['fail-on = "never"', ""]
+    at: dict[str, int] = {}
+    for name in packages:
+        at[name] = len(lines) + 1
+        lines += ["[[suppress]]", f'code = "{code}"', f'package = "{name}"', 'reason = "reviewed"', ""]
+    return "\n".join(lines), at
+
+
+def _suppressed(report: dict, root: str = "") -> dict[tuple[str, str], dict]:
+    """What suppressed each finding, by (code, package); paths under ``root`` made relative to it."""
+    return {
+        (f["code"], f["package"]): {
+            **f["suppressed"],
+            "location": _strip(f["suppressed"]["location"], root) if root else f["suppressed"]["location"],
+        }
+        for f in report["findings"]
+        if f["suppressed"] is not None
+    }
+
+
+def test_uploaded_suppressions_keep_their_file_and_line(http, index, tmp_path: Path):
+    policy, at = _suppressing("LA003", ["svc-alpha", "svc-beta", "svc-gamma"])
+    files = {
+        "requirements.in": "svc-alpha>=1.0,<3\nsvc-beta\nsvc-gamma>=1.0\n",
+        "requirements.txt": "svc-alpha==1.0.0\nsvc-beta==0.4.0\nsvc-gamma==1.1\n",
+        "lockaudit.toml": policy,
+    }
+    cli = _cli(tmp_path, index.url, files, "--as-of", AS_OF)
+    report, exit_code = _http(http, files, {"as-of": AS_OF})
+    ours, theirs = _suppressed(report), _suppressed(cli, cli["_root"])
+    assert ours, "nothing was suppressed: the policy file was not applied"
+    for (code, package), suppressed in ours.items():
+        assert code == "LA003"
+        assert suppressed["location"] == {"path": "lockaudit.toml", "line": at[package], "column": None}
+    assert ours == theirs
+    assert exit_code == cli["_exit"] == 0
+
+
+def test_check_applies_uploaded_suppressions_with_their_lines(http, index, tmp_path: Path):
+    policy, at = _suppressing("LA018", ["svc-alpha", "svc-beta", "svc-gamma", "svc-stable"])
+    cli, cli_exit, report, exit_code = _check_both(http, index, tmp_path, {**CHECK_PAIR, "lockaudit.toml": policy})
+    ours = _suppressed(report)
+    assert ours, "nothing was suppressed: the policy file was not applied"
+    for (code, package), suppressed in ours.items():
+        assert code == "LA018" and suppressed["location"]["line"] == at[package]
+        assert suppressed["location"]["path"] == "lockaudit.toml"
+    assert ours == _suppressed(cli, str(tmp_path) + os.sep)
+    assert exit_code == cli_exit

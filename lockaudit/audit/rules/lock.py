@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from ...errors import InvalidVersion
 from ...findings import Finding, JSONValue, Location, RuleCode, Severity
-from ...model import LockedPackage, Requirement
+from ...model import LockedPackage, Requirement, requirement_text
 from ...resolve.conflicts import ResolutionConflict, ResolutionTooComplex
 from ...resolve.lock_walk import LockIssue, LockWalk, satisfies
 from ...resolve.resolver import Resolution
@@ -26,11 +26,6 @@ def _loc(origin) -> Location | None:  # type: ignore[no-untyped-def]
     return Location.from_origin(origin)
 
 
-def _req_text(r: Requirement) -> str:
-    extras = f"[{','.join(sorted(r.extras))}]" if r.extras else ""
-    return f"{r.raw_name or r.name}{extras}{r.specifier}"
-
-
 def _at(r: Requirement) -> str:
     """``path:line`` of a requirement (columns are noise in a message)."""
     o = r.origin
@@ -38,7 +33,7 @@ def _at(r: Requirement) -> str:
 
 
 def _top_text(reqs: Sequence[Requirement]) -> str:
-    return ", ".join(f"{_req_text(r)} ({_at(r)})" for r in reqs[:3]) + (", ..." if len(reqs) > 3 else "")
+    return ", ".join(f"{requirement_text(r)} ({_at(r)})" for r in reqs[:3]) + (", ..." if len(reqs) > 3 else "")
 
 
 # --------------------------------------------------------------------------- consistency
@@ -47,7 +42,7 @@ def _top_text(reqs: Sequence[Requirement]) -> str:
 def _issue_finding(i: LockIssue) -> Finding:
     pkg = i.locked
     first = _loc(i.roots[0].origin) if i.roots else None
-    top = tuple(_req_text(r) for r in i.roots)
+    top = tuple(requirement_text(r) for r in i.roots)
     if i.kind in ("constraint-violated", "unsatisfied-requirement", "missing-requirement"):
         r = i.requirement
         assert r is not None
@@ -56,9 +51,9 @@ def _issue_finding(i: LockIssue) -> Finding:
                 RuleCode.LA017,
                 Severity.HIGH,
                 i.package,
-                f"requested by {_req_text(r)} ({_at(r)}) but not in the lock",
+                f"requested by {requirement_text(r)} ({_at(r)}) but not in the lock",
                 location=_loc(r.origin),
-                data={"kind": i.kind, "requirement": _req_text(r)},
+                data={"kind": i.kind, "requirement": requirement_text(r)},
             )
         assert pkg is not None
         verb = "violates the constraint" if i.kind == "constraint-violated" else "does not satisfy"
@@ -66,11 +61,11 @@ def _issue_finding(i: LockIssue) -> Finding:
             RuleCode.LA017,
             Severity.HIGH,
             i.package,
-            f"locked {pkg.version} {verb} {_req_text(r)} ({_at(r)})",
+            f"locked {pkg.version} {verb} {requirement_text(r)} ({_at(r)})",
             location=_loc(r.origin),
             lock_location=_loc(pkg.origin),
             version=pkg.version,
-            data={"kind": i.kind, "locked": pkg.version, "requirement": _req_text(r)},
+            data={"kind": i.kind, "locked": pkg.version, "requirement": requirement_text(r)},
         )
     assert pkg is not None
     if i.kind == "unavailable":
@@ -196,7 +191,7 @@ def transitive_drift(
         if old is not None and not old.source.from_index:
             continue
         tops = resolution.top_level(name) if pin is not None else tuple(lock_top.get(name, ()))
-        top_data = tuple(_req_text(r) for r in tops)
+        top_data = tuple(requirement_text(r) for r in tops)
         top_locs = tuple(str(r.origin) for r in tops)
         via = tuple(pin.required_by) if pin is not None else tuple(old.via if old else ())
         pulled = f"; pulled in by {_top_text(tops)}" if tops and not direct else ""

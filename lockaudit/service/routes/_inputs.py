@@ -10,24 +10,25 @@ names anything but another uploaded file is refused with a 422 naming the line.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import posixpath
-import tomllib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import Response
 
-from ...audit.policy import Policy
+from ...as_of import parse_as_of
+from ...audit.policy import Policy, policy_from_files
 from ...errors import InputError, PolicyError
-from ...findings import AuditReport
+from ...findings import AuditReport, Target
 from ...formats import render
 from ...index import IndexSettings
 from ...inputs import load_texts
-from ...inputs._toml import loads as toml_loads
+from ...inputs.selection import Selection
 from ...model import Lockfile
 from ..errors import ApiError
 from ..index import IndexPool, RequestStats
-from ..schemas import PolicyIn, UploadedFile
+from ..schemas import PolicyIn, TargetChoice, UploadedFile
 from ..settings import ServiceSettings
 
 __all__ = [
@@ -36,8 +37,11 @@ __all__ = [
     "choose_format",
     "choose_index",
     "load_uploads",
+    "moment_of",
     "policy_for",
     "report_response",
+    "selection_of",
+    "target_of",
 ]
 
 #: Report format -> media type of the response.
@@ -167,50 +171,40 @@ async def load_uploads(
 # --------------------------------------------------------------------------- policy
 
 
-def _uploaded_config(files: Sequence[UploadedFile]) -> tuple[dict[str, Any] | None, str | None]:
-    """The ``[tool.lockaudit]`` table (or lockaudit.toml) nearest to the first
-    upload, as :func:`lockaudit.audit.policy.find_config` finds one on disk."""
-    by_name = {posixpath.normpath(f.name): f.content for f in files}
-    directory = posixpath.dirname(posixpath.normpath(files[0].name))
-    while True:
-        for name in ("lockaudit.toml", "pyproject.toml"):
-            path = posixpath.join(directory, name) if directory else name
-            text = by_name.get(path)
-            if text is None:
-                continue
-            try:
-                data = toml_loads(text)
-            except tomllib.TOMLDecodeError as exc:
-                if name == "lockaudit.toml":
-                    raise ApiError(422, "invalid_policy", f"{path}: invalid TOML: {exc}") from None
-                continue  # an unreadable pyproject.toml is reported by the inputs layer
-            if name == "lockaudit.toml":
-                return data, path
-            tool = data.get("tool")
-            table = tool.get("lockaudit") if isinstance(tool, dict) else None
-            if table is not None:
-                if not isinstance(table, dict):
-                    raise ApiError(422, "invalid_policy", f"{path}: [tool.lockaudit]: expected a table")
-                return table, path
-        if not directory:
-            return None, None
-        directory = posixpath.dirname(directory)
-
-
 def policy_for(files: Sequence[UploadedFile], requested: PolicyIn | None) -> Policy:
-    """The policy of the uploaded config (if any) with the request's keys on top."""
-    table, source = _uploaded_config(files) if files else (None, None)
-    merged: dict[str, Any] = dict(table or {})
-    if requested is not None:
-        merged.update(requested.to_table())
-        if table is None:
-            source = "request"
+    """The policy of the uploaded ``lockaudit.toml`` / ``[tool.lockaudit]`` (if any,
+    found as the CLI finds one on disk, suppressions at their file:line) with
+    the request's keys on top."""
     try:
-        if not merged:
-            return Policy(source=source)
-        return Policy.from_mapping(merged, source or "request")
+        return policy_from_files(
+            {f.name: f.content for f in files}, overrides=requested.to_table() if requested is not None else None
+        )
     except PolicyError as exc:
         raise ApiError(422, "invalid_policy", str(exc)) from None
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def selection_of(body: TargetChoice) -> Selection:
+    """The extras and groups the request names (the CLI's ``--extra``, ``--group``, ...)."""
+    return Selection(tuple(body.extras), tuple(body.groups), body.all_extras, body.all_groups)
+
+
+def target_of(body: TargetChoice) -> Target:
+    """The target the request names; a 422 for a Python or platform no target can be."""
+    try:
+        return Target(body.python, body.platform)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_target", str(exc)) from None
+
+
+def moment_of(value: str | None) -> dt.datetime | None:
+    """The request's ``as_of`` as the cutoff it means; a 422 for one that is no date."""
+    try:
+        return parse_as_of(value)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_as_of", str(exc)) from None
 
 
 # --------------------------------------------------------------------------- index

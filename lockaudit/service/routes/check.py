@@ -2,27 +2,24 @@
 
 Is the lock consistent with its inputs and closed (LA017), how would a fresh
 resolution differ (LA018), where are dependencies unknown (LA019)? The
-library's ``check_lock_async``, its report built as the CLI builds it, in the
-audit's formats; ``X-Lockaudit-Exit-Code`` is the CLI's exit code.
+library's ``check_lock_report``, the call the CLI makes, in the audit's
+formats; ``X-Lockaudit-Exit-Code`` is the CLI's exit code (``check_exit_code``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import posixpath
-from types import SimpleNamespace
 
 from fastapi import APIRouter, Request, Response
 
-from ...audit.lock_check import check_exit_code, check_lock_report, default_selection
-from ...commands.lock import select_requirements, target_from_args
+from ...audit.lock_check import check_exit_code, check_lock_report, inputs_for_lock
 from ...errors import InvalidSpecifier, LockauditError
-from ...findings import Severity, Target, parse_threshold
+from ...findings import Severity, Threshold, parse_threshold
 from ...formats import render
 from ..deps import LimiterDep, PoolDep, SettingsDep
 from ..errors import ApiError
 from ..index import request_stats
-from ..schemas import CheckRequest, TargetChoice
+from ..schemas import CheckRequest
 from ._inputs import (
     MEDIA_TYPES,
     POLICY_ONLY,
@@ -31,34 +28,16 @@ from ._inputs import (
     choose_format,
     choose_index,
     load_uploads,
+    moment_of,
     policy_for,
+    selection_of,
+    target_of,
 )
 from .audit import ERRORS
 
 router = APIRouter(prefix="/v1", tags=["resolve"])
 
-__all__ = ["router", "selection", "target_of", "moment_of"]
-
-
-def selection(body: TargetChoice) -> SimpleNamespace:
-    """The CLI's selection flags, from the request."""
-    return SimpleNamespace(extra=body.extras, group=body.groups, all_extras=body.all_extras, all_groups=body.all_groups)
-
-
-def target_of(body: TargetChoice) -> Target:
-    try:
-        return target_from_args(SimpleNamespace(python=body.python, platform=body.platform))
-    except ValueError as exc:
-        raise ApiError(422, "invalid_target", str(exc)) from None
-
-
-def moment_of(value: str | None) -> dt.datetime | None:
-    from ...resolve import parse_as_of
-
-    try:
-        return parse_as_of(value)
-    except ValueError as exc:
-        raise ApiError(422, "invalid_as_of", str(exc)) from None
+__all__ = ["router"]
 
 
 @router.post(
@@ -85,7 +64,7 @@ async def check(
 
     fmt = choose_format(body.format, request.headers.get("accept"))
     try:
-        threshold: Severity | None = parse_threshold(body.fail_on) if body.fail_on else None
+        threshold: Threshold = parse_threshold(body.fail_on) if body.fail_on else None
     except ValueError as exc:
         raise ApiError(422, "invalid_threshold", str(exc)) from None
     target_of(body)  # a bad target is a 422 before anything is read
@@ -101,11 +80,7 @@ async def check(
     stats = request_stats()
     inputs = await load_uploads(input_files, settings, body.input_format)
     lock = await load_uploads(lock_files, settings, body.lock_format)
-    chosen = selection(body)
-    if chosen.extra or chosen.group or chosen.all_extras or chosen.all_groups:
-        inputs = select_requirements(inputs, chosen)
-    else:
-        inputs = default_selection(inputs, lock)
+    inputs = inputs_for_lock(inputs, lock, selection_of(body))
     policy = policy_for(input_files, body.policy)
     client = pool.client(
         choose_index(pool, stats, index_url=body.index_url, extra_index_urls=body.extra_index_urls, lockfile=inputs)

@@ -3,24 +3,21 @@ package's API, read from its wheels (the CLI's ``lockaudit diff --json``)."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from packaging.utils import canonicalize_name
 
 from ...apidiff.pairs import diff_releases, find_release
-from ...commands.diff import document
-from ...index import FetchStatus
+from ...formats.api_diff import api_diff_document
 from ..deps import PoolDep
 from ..errors import ApiError
 from ..index import request_stats
 from ..schemas import ApiDiffResponse, ErrorResponse
+from ._projects import project_history
 from ._route import JsonRoute
 
 router = APIRouter(prefix="/v1", tags=["diff"], route_class=JsonRoute)
 
-_NAME = re.compile(r"^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
 _VERSION = Annotated[str, Query(min_length=1, max_length=128)]
 
 
@@ -47,17 +44,9 @@ async def diff(
     old: Annotated[_VERSION, Query(alias="from", description="The version you have, e.g. `2.28.0`")],
     new: Annotated[_VERSION, Query(alias="to", description="The version to compare with, e.g. `2.32.3`")],
 ) -> ApiDiffResponse:
-    if not _NAME.match(name):
-        raise ApiError(422, "invalid_name", f"{name!r} is not a valid project name")
     stats = request_stats()
     client = pool.client()
-    history = await client.fetch_history(canonicalize_name(name))
-    if history.status is FetchStatus.NOT_FOUND:
-        raise ApiError(404, "not_found", f"the index has no project {canonicalize_name(name)!r}")
-    if not history.ok:
-        detail = f": {history.detail}" if history.detail else ""
-        status = 503 if history.status in (FetchStatus.UNREACHABLE, FetchStatus.NOT_CACHED) else 502
-        raise ApiError(status, "index_unavailable", f"{history.name}: {history.status}{detail}", headers=stats.headers())
+    history = await project_history(client, name, stats)
     before, after = find_release(history, old), find_release(history, new)
     for wanted, found in ((old, before), (new, after)):
         if found is None:
@@ -65,4 +54,4 @@ async def diff(
     assert before is not None and after is not None
     result = await diff_releases(client, before, after)
     response.headers.update(stats.headers())
-    return ApiDiffResponse(**document(result))
+    return ApiDiffResponse(**api_diff_document(result))

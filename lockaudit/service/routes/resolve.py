@@ -6,46 +6,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from ...commands.lock import select_requirements
 from ...errors import InvalidSpecifier, LockauditError
-from ...model import Lockfile, Requirement
+from ...inputs.selection import select_requirements
+from ...model import Lockfile, Requirement, requirement_text
 from ...targets import project_targets
 from ..deps import LimiterDep, PoolDep, SettingsDep
 from ..errors import ApiError
 from ..index import request_stats
 from ..schemas import ErrorResponse, PinOut, ResolveRequest, ResolveResponse, SkippedOut
-from ._inputs import choose_index, load_uploads
-from .check import moment_of, selection, target_of
+from ._inputs import choose_index, load_uploads, moment_of, selection_of, target_of
 
 router = APIRouter(prefix="/v1", tags=["resolve"])
 
 
-def _requirement_text(r: Requirement) -> str:
-    extras = f"[{','.join(sorted(r.extras))}]" if r.extras else ""
-    marker = f"; {r.marker}" if r.marker else ""
-    return f"{r.raw_name}{extras}{r.specifier}{marker}"
-
-
 def _where(r: Requirement) -> str:
-    return f"{r.origin}: {_requirement_text(r)}"
-
-
-def _command(body: ResolveRequest) -> str:
-    """The ``lockaudit lock`` command line the request stands for (the lock's header)."""
-    parts = ["lockaudit", "lock", *(f.name for f in body.files)]
-    for flag, value in (("--python", body.python), ("--platform", body.platform), ("--as-of", body.as_of)):
-        if value:
-            parts += [flag, value]
-    if body.pre:
-        parts.append("--pre")
-    parts += [f"--extra={e}" for e in body.extras] + [f"--group={g}" for g in body.groups]
-    if body.all_extras:
-        parts.append("--all-extras")
-    if body.all_groups:
-        parts.append("--all-groups")
-    if body.lock_format == "pylock":
-        parts += ["--format", "pylock"]
-    return " ".join(parts)
+    return f"{r.origin}: {requirement_text(r, marker=True)}"
 
 
 def _input_errors(lockfile: Lockfile) -> None:
@@ -86,6 +61,8 @@ async def resolve(
     from ...resolve import (
         ResolutionConflict,
         ResolutionTooComplex,
+        ResolveOptions,
+        lock_command,
         requirements_from,
         resolve_async,
         write_pylock,
@@ -103,7 +80,7 @@ async def resolve(
     if body.files:
         lockfile = await load_uploads(body.files, settings, body.input_format)
         _input_errors(lockfile)
-        lockfile = select_requirements(lockfile, selection(body))
+        lockfile = select_requirements(lockfile, selection_of(body))
         # As `lockaudit lock`: what the flags leave open, the project says.
         target = project_targets(
             lockfile.inputs,
@@ -124,7 +101,9 @@ async def resolve(
         inputs = [*(lockfile.requirements if lockfile is not None else ()), *extra]
     try:
         resolution = await limiter.run_async(
-            lambda: resolve_async(inputs, client=client, target=target, as_of=body.as_of, prereleases=body.pre)
+            lambda: resolve_async(
+                inputs, ResolveOptions(target=target, as_of=body.as_of, prereleases=body.pre), client=client
+            )
         )
     except ResolutionConflict as exc:
         raise ApiError(
@@ -145,8 +124,16 @@ async def resolve(
     if body.lock_format == "pylock":
         lock = write_pylock(resolution)
     else:
+        command = lock_command(
+            [f.name for f in body.files],
+            python=body.python,
+            platform=body.platform,
+            as_of=body.as_of,
+            prereleases=body.pre,
+            selection=selection_of(body),
+        )
         lock = write_requirements(
-            resolution, hashes=body.hashes, header=body.header, annotate=body.annotate, command=_command(body)
+            resolution, hashes=body.hashes, header=body.header, annotate=body.annotate, command=command
         )
     accept = request.headers.get("accept", "")
     if "text/plain" in accept and "application/json" not in accept:

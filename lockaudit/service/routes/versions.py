@@ -3,27 +3,23 @@ flags and which versions a range admits (the CLI's ``lockaudit versions --json``
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from packaging.utils import canonicalize_name
 
-from ...commands.versions import rows
+from ...audit.release_table import release_table
 from ...errors import InvalidSpecifier
-from ...index import FetchStatus
 from ...ranges import translate_range
 from ...versions import compile_range
 from ..deps import PoolDep
 from ..errors import ApiError
 from ..index import request_stats
 from ..schemas import Dialect, ErrorResponse, ReleaseRow, VersionsResponse
+from ._projects import check_project_name, project_history
 from ._route import JsonRoute
 
 router = APIRouter(prefix="/v1", tags=["versions"], route_class=JsonRoute)
-
-_NAME = re.compile(r"^([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])$")
 
 
 @router.get(
@@ -45,24 +41,15 @@ async def versions(
     dialect: Annotated[Dialect, Query(description="How to read the range")] = "pep440",
     prereleases: Annotated[bool | None, Query(description="Admit pre-releases (default: PEP 440's rule)")] = None,
 ) -> VersionsResponse:
-    if not _NAME.match(name):
-        raise ApiError(422, "invalid_name", f"{name!r} is not a valid project name")
+    check_project_name(name)
     try:
         compile_range(range, dialect)
         pep440 = translate_range(range, dialect)
     except (InvalidSpecifier, ValueError) as exc:
         raise ApiError(422, "invalid_range", str(exc)) from None
     stats = request_stats()
-    history = await pool.client().fetch_history(canonicalize_name(name))
-    if history.status is FetchStatus.NOT_FOUND:
-        raise ApiError(404, "not_found", f"the index has no project {canonicalize_name(name)!r}")
-    if not history.ok:
-        detail = f": {history.detail}" if history.detail else ""
-        status = 503 if history.status in (FetchStatus.UNREACHABLE, FetchStatus.NOT_CACHED) else 502
-        raise ApiError(status, "index_unavailable", f"{history.name}: {history.status}{detail}", headers=stats.headers())
-    table = rows(history, range, dialect, prereleases)
-    fresh = next((str(r["version"]) for r in table if r["fresh_install"]), None)
-    newest = next((str(r["version"]) for r in reversed(table) if not r["yanked"]), None)
+    history = await project_history(pool.client(), name, stats)
+    table = release_table(history, range, dialect, prereleases)
     fetched = history.fetched_at
     stale = history.name in stats.stale
     response.headers.update(stats.headers())
@@ -72,10 +59,10 @@ async def versions(
         dialect=dialect,
         pep440=pep440,
         prereleases=prereleases,
-        fresh_install=fresh,
-        newest=newest,
+        fresh_install=table.fresh_install,
+        newest=table.newest,
         fetched_at=fetched.astimezone(timezone.utc).isoformat() if isinstance(fetched, datetime) else None,
         from_cache=history.from_cache,
         stale=stale,
-        releases=[ReleaseRow(**r) for r in table],
+        releases=[ReleaseRow(**r.to_data()) for r in table.rows],
     )
