@@ -50,7 +50,7 @@ from typing import Any, TypeAlias
 from packaging.utils import canonicalize_name
 
 from ._target import Target
-from .model import InputProblem, Origin
+from .model import InputProblem, Origin, place_text
 from .urls import redact_url
 
 __all__ = [
@@ -296,11 +296,7 @@ class Location:
         return cls(origin.path, origin.line, origin.column)
 
     def __str__(self) -> str:
-        if self.line is None:
-            return self.path
-        if self.column is None:
-            return f"{self.path}:{self.line}"
-        return f"{self.path}:{self.line}:{self.column}"
+        return place_text(self.path, self.line, self.column)
 
 
 @dataclass(frozen=True, slots=True)

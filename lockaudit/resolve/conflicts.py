@@ -28,7 +28,6 @@ __all__ = [
     "ResolutionConflict",
     "ResolutionTooComplex",
     "conflict_from",
-    "file_line",
 ]
 
 
@@ -165,15 +164,8 @@ class ResolutionTooComplex(ResolutionError):
 # --------------------------------------------------------------------------- building one
 
 
-def file_line(origin: Origin | None) -> str | None:
-    """``path:line`` (the column is noise in an explanation)."""
-    if origin is None:
-        return None
-    return f"{origin.path}:{origin.line}" if origin.line is not None else origin.path
-
-
 def _origin_text(req: ResolverRequirement) -> str:
-    where = file_line(req.source.origin) if req.source is not None else None
+    where = req.source.origin.file_line if req.source is not None else None
     return f"{req.text} ({where})" if where else req.text
 
 

@@ -34,7 +34,7 @@ from ..as_of import exists_at, parse_as_of
 from ..errors import InvalidSpecifier, InvalidVersion
 from ..index import IndexClient
 from ..index.history import FetchStatus, ProjectHistory
-from ..model import IndexOptions, LockedPackage, Lockfile, Requirement, requirement_text
+from ..model import IndexOptions, LockedPackage, Lockfile, Requirement, requirement_at
 from ..versions import ReleaseHistory
 from .candidates import Project, compile_spec
 from .conflicts import ResolutionConflict, ResolutionTooComplex
@@ -193,11 +193,6 @@ def _held_by(pin: Pin, newest: str | None) -> tuple[tuple[str, str], ...]:
     if newest is None or _same_version(pin.version, newest):
         return ()
     return tuple((who, spec) for who, spec in pin.wanted_specifiers if not _admits(spec, newest))
-
-
-def _requirement_at(r: Requirement) -> str:
-    where = f"{r.origin.path}:{r.origin.line}" if r.origin.line is not None else r.origin.path
-    return f"{requirement_text(r)} ({where})"
 
 
 def locked_selection(
@@ -450,7 +445,7 @@ def _compare(
         old = installed.get(name)
         project = pin._project
         newest = _newest(project)
-        tops = tuple(_requirement_at(r) for r in resolution.top_level(name))
+        tops = tuple(requirement_at(r) for r in resolution.top_level(name))
         if old is not None and not old.source.from_index:
             change: Change = "same"  # a path/URL/VCS pin: not the index's to judge
         elif old is not None and old.version:
@@ -475,7 +470,7 @@ def _compare(
     for name, old in installed.items():
         if name in out or not old.source.from_index:
             continue
-        tops = tuple(_requirement_at(r) for r in lock_top.get(name, ()))
+        tops = tuple(requirement_at(r) for r in lock_top.get(name, ()))
         if fresh_incomplete:
             below = ", ".join(sorted(fresh_incomplete))
             out[name] = FreshPackage(

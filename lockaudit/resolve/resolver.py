@@ -51,7 +51,7 @@ from .candidates import (
     ResolverRequirement,
     compile_spec,
 )
-from .conflicts import ResolutionTooComplex, conflict_from, file_line
+from .conflicts import ResolutionTooComplex, conflict_from
 from .environment import Environment
 from .metadata import ReleaseDependencies
 from .provider import UNAVAILABLE, LockauditProvider
@@ -561,7 +561,7 @@ def _build(
             if parent is None:
                 if req.source is not None:
                     requested.setdefault(name, {})[id(req.source)] = req.source
-                    where = file_line(req.source.origin) or "requested"
+                    where = req.source.origin.file_line or "requested"
                 else:
                     where = "requested"
                 wanted.setdefault(name, {})[(where, req.text)] = None

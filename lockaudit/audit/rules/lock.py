@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from ...errors import InvalidVersion
 from ...findings import Finding, JSONValue, Location, RuleCode, Severity
-from ...model import LockedPackage, Requirement, requirement_text
+from ...model import LockedPackage, Requirement, requirement_at, requirement_text
 from ...resolve.conflicts import ResolutionConflict, ResolutionTooComplex
 from ...resolve.lock_walk import LockIssue, LockWalk, satisfies
 from ...resolve.resolver import Resolution
@@ -26,14 +26,8 @@ def _loc(origin) -> Location | None:  # type: ignore[no-untyped-def]
     return Location.from_origin(origin)
 
 
-def _at(r: Requirement) -> str:
-    """``path:line`` of a requirement (columns are noise in a message)."""
-    o = r.origin
-    return f"{o.path}:{o.line}" if o.line is not None else o.path
-
-
 def _top_text(reqs: Sequence[Requirement]) -> str:
-    return ", ".join(f"{requirement_text(r)} ({_at(r)})" for r in reqs[:3]) + (", ..." if len(reqs) > 3 else "")
+    return ", ".join(f"{requirement_at(r)}" for r in reqs[:3]) + (", ..." if len(reqs) > 3 else "")
 
 
 # --------------------------------------------------------------------------- consistency
@@ -51,7 +45,7 @@ def _issue_finding(i: LockIssue) -> Finding:
                 RuleCode.LA017,
                 Severity.HIGH,
                 i.package,
-                f"requested by {requirement_text(r)} ({_at(r)}) but not in the lock",
+                f"requested by {requirement_at(r)} but not in the lock",
                 location=_loc(r.origin),
                 data={"kind": i.kind, "requirement": requirement_text(r)},
             )
@@ -61,7 +55,7 @@ def _issue_finding(i: LockIssue) -> Finding:
             RuleCode.LA017,
             Severity.HIGH,
             i.package,
-            f"locked {pkg.version} {verb} {requirement_text(r)} ({_at(r)})",
+            f"locked {pkg.version} {verb} {requirement_at(r)}",
             location=_loc(r.origin),
             lock_location=_loc(pkg.origin),
             version=pkg.version,
