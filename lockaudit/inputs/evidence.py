@@ -151,8 +151,11 @@ def header_command(text: str) -> tuple[str | None, str | None]:
     return tool, None
 
 
-def _command_files(command: str) -> tuple[tuple[str, ...], str | None, bool]:
-    """(input files, output file, made from the project) of a locking command line."""
+def _command_files(command: str | None) -> tuple[tuple[str, ...], str | None, bool]:
+    """(input files, output file, made from the project) of a locking command line
+    (none of them without one)."""
+    if not command:
+        return (), None, False
     try:
         tokens = shlex.split(command)
     except ValueError:
@@ -195,11 +198,7 @@ def _command_files(command: str) -> tuple[tuple[str, ...], str | None, bool]:
 
 def _requirements_evidence(text: str) -> Evidence:
     tool, command = header_command(text)
-    inputs: tuple[str, ...] = ()
-    output = None
-    from_project = False
-    if command:
-        inputs, output, from_project = _command_files(command)
+    inputs, output, from_project = _command_files(command)
     via_files: dict[str, None] = {}
     via_projects: dict[str, None] = {}
     includes: list[str] = []
@@ -254,11 +253,7 @@ def _requirements_evidence(text: str) -> Evidence:
 
 def _pylock_evidence(text: str) -> Evidence:
     tool, command = header_command(text)
-    inputs: tuple[str, ...] = ()
-    output = None
-    from_project = False
-    if command:
-        inputs, output, from_project = _command_files(command)
+    inputs, output, from_project = _command_files(command)
     m = _CREATED_BY.search(text)
     created_by = m.group(1).strip().lower() if m else None
     return Evidence(
