@@ -25,6 +25,7 @@ from packaging.utils import canonicalize_name
 
 from ..errors import IndexClientError
 from .cache import Cache, CacheDamage, CacheEntry, SafeCache, metadata_key, open_cache, page_key
+from .digests import mismatched_digest
 from .history import (
     FetchStatus,
     FileInfo,
@@ -477,16 +478,9 @@ class IndexClient:
         body = response.content
         if max_bytes is not None and len(body) > max_bytes:
             raise FileUnavailable(f"{file.filename} is over the {max_bytes / 1e6:.0f} MB limit")
-        import hashlib
-
-        for entry in file.hashes:
-            algorithm, _, expected = entry.partition(":")
-            try:
-                actual = hashlib.new(algorithm, body).hexdigest()
-            except ValueError:
-                continue  # an algorithm hashlib does not know: nothing to check with
-            if actual != expected.lower():
-                raise FileUnavailable(f"{file.filename}: its {algorithm} digest does not match the index's")
+        algorithm = mismatched_digest(body, file.hashes)
+        if algorithm is not None:
+            raise FileUnavailable(f"{file.filename}: its {algorithm} digest does not match the index's")
         return body
 
     async def release_metadata(self, history: ProjectHistory, version: str) -> CoreMetadata:

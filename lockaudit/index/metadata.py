@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import IndexClientError
+from .digests import mismatched_digest
 from .history import FileInfo
 from .http import HttpSession, IndexUnreachable
 
@@ -98,18 +99,9 @@ def metadata_url(url: str) -> str:
 
 
 def _check_hashes(data: bytes, hashes: tuple[str, ...] | None, what: str) -> None:
-    if not hashes:
-        return
-    import hashlib
-
-    for h in hashes:
-        alg, _, expected = h.partition(":")
-        try:
-            actual = hashlib.new(alg, data).hexdigest()
-        except ValueError:
-            continue  # an algorithm hashlib does not know: nothing to check with
-        if actual != expected.lower():
-            raise MetadataUnavailable(f"{what}: {alg} digest does not match the index's")
+    algorithm = mismatched_digest(data, hashes or ())
+    if algorithm is not None:
+        raise MetadataUnavailable(f"{what}: {algorithm} digest does not match the index's")
 
 
 async def fetch_core_metadata(http: HttpSession, file: FileInfo) -> tuple[bytes, str]:
