@@ -184,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--header", action="append", default=[], help="'Name: value' (repeatable)")
     load.add_argument("--requests", type=int, default=5000)
     load.add_argument("--concurrency", type=int, default=16)
-    load.add_argument("--time-limit", type=float, default=120.0, help="stop after this many seconds (the rest count as errors)")
+    load.add_argument(
+        "--time-limit", type=float, default=120.0, help="stop after this many seconds (the rest count as errors)"
+    )
     trivial = sub.add_parser("trivial", help="serve the trivial FastAPI app (the framework's ceiling)")
     trivial.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)

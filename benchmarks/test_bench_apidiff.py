@@ -203,7 +203,9 @@ def figures(cold_runs: dict) -> str:
         s = e.get("summaries") or cache_summaries(e)
         d: ApiDiff = e["diff"]
         fam = d.family_counts()
-        names = " / ".join(str(sum(v for k, v in x["counts"].items() if k not in ("members", "entry_points"))) for x in s)
+        names = " / ".join(
+            str(sum(v for k, v in x["counts"].items() if k not in ("members", "entry_points"))) for x in s
+        )
         lines.append(
             f"| {package} {e['old']} -> {e['new']} | {e['cold']:.2f} s | {e.get('cached_ms', float('nan')):.1f} ms "
             f"| {e.get('griffe_s', float('nan')):.2f} s | "

@@ -51,6 +51,7 @@ def __getattr__(name: str):  # PEP 562
         return value
     raise AttributeError(f"module 'lockaudit' has no attribute {name!r}")
 
+
 __all__ = [
     "AuditOptions",
     "AuditReport",

@@ -104,11 +104,7 @@ class CompiledSpec:
                 return list(self._sets[0].filter(items, prereleases=prereleases))
             except ValueError:
                 # An unparseable giant number made packaging raise; drop those.
-                return list(
-                    self._sets[0].filter(
-                        [i for i in items if _parse(i) is not None], prereleases=prereleases
-                    )
-                )
+                return list(self._sets[0].filter([i for i in items if _parse(i) is not None], prereleases=prereleases))
         return self._filter_union(items, prereleases)
 
     def _filter_union(self, items: Iterable[Any], prereleases: bool | None) -> list[Any]:

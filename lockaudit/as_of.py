@@ -45,8 +45,7 @@ def parse_as_of(value: _dt.date | _dt.datetime | str | None) -> _dt.datetime | N
                 value = _dt.datetime.fromisoformat(text)
         except ValueError:
             raise ValueError(
-                f"invalid as-of value {text!r}: expected a date (YYYY-MM-DD) or an RFC 3339 time "
-                "(YYYY-MM-DDTHH:MM:SSZ)"
+                f"invalid as-of value {text!r}: expected a date (YYYY-MM-DD) or an RFC 3339 time (YYYY-MM-DDTHH:MM:SSZ)"
             ) from None
     if isinstance(value, _dt.datetime):
         return value.replace(tzinfo=_dt.UTC) if value.tzinfo is None else value.astimezone(_dt.UTC)

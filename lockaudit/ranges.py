@@ -99,8 +99,7 @@ def range_alternatives(text: str, dialect: Dialect) -> tuple[str, ...]:
         translate = _npm
     else:
         raise InvalidRange(
-            f"Invalid range {text!r}: unknown dialect {dialect!r} "
-            f"(expected one of {', '.join(DIALECTS)})"
+            f"Invalid range {text!r}: unknown dialect {dialect!r} (expected one of {', '.join(DIALECTS)})"
         )
     try:
         alternatives = _union(translate(text))
@@ -110,9 +109,7 @@ def range_alternatives(text: str, dialect: Dialect) -> tuple[str, ...]:
         raise InvalidRange(f"Invalid range {text!r} ({dialect}): {exc}") from None
     except ValueError as exc:
         # e.g. a number past Python's int/str digit limit
-        raise InvalidRange(
-            f"Invalid range {text!r} ({dialect}): cannot translate ({exc})"
-        ) from None
+        raise InvalidRange(f"Invalid range {text!r} ({dialect}): cannot translate ({exc})") from None
     return alternatives
 
 

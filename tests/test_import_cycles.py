@@ -152,9 +152,7 @@ def test_the_client_and_its_fetch_worker_do_not_import_each_other() -> None:
     assert "lockaudit.index.client" not in graph["lockaudit.index.fetch_worker"]
     # ... nor through a function-level import (the worker used to import the client to fetch).
     source = (PACKAGE / "index" / "fetch_worker.py").read_text(encoding="utf-8")
-    imported = {
-        n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom) and n.module is not None
-    }
+    imported = {n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom) and n.module is not None}
     assert "client" not in imported
 
 

@@ -113,7 +113,9 @@ def test_library_modules_log_under_their_own_name_and_configure_nothing() -> Non
         calls = _calls(tree)
         if path in CONFIGURES_LOGGING:
             continue
-        configuring = [c for c in calls if c in ("logging.basicConfig", "logging.config.dictConfig", "logging.config.fileConfig")]
+        configuring = [
+            c for c in calls if c in ("logging.basicConfig", "logging.config.dictConfig", "logging.config.fileConfig")
+        ]
         assert not configuring, f"{path}: library code configures logging ({configuring})"
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and _calls(node)[:1] == ["logging.getLogger"] and node.args:

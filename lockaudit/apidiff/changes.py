@@ -51,6 +51,7 @@ FAMILIES: Mapping[str, tuple[str, ...]] = {
     "distribution": DISTRIBUTION,
 }
 
+
 @dataclass(frozen=True, slots=True)
 class ReleaseRef:
     """One release to read: its files as the caller sees them (an audit's ``--as-of`` applied)."""
@@ -60,7 +61,13 @@ class ReleaseRef:
     files: tuple[FileInfo, ...]
 
 
-_KIND_WORDS = {"po": "positional-only", "pk": "positional or keyword", "vp": "*args", "ko": "keyword-only", "vk": "**kwargs"}
+_KIND_WORDS = {
+    "po": "positional-only",
+    "pk": "positional or keyword",
+    "vp": "*args",
+    "ko": "keyword-only",
+    "vk": "**kwargs",
+}
 
 
 def _short(path: str) -> str:

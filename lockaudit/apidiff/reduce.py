@@ -43,6 +43,7 @@ __all__ = ["UnreadablePackage", "summarize_tree"]
 class UnreadablePackage(Exception):
     """A public top-level package the static loader could not read at all."""
 
+
 #: Special methods whose removal changes what users can do with instances.
 PROTOCOL_METHODS = frozenset(
     {
@@ -56,7 +57,14 @@ _NEUTRAL_BASES = frozenset({"object", "Generic", "Protocol", "ABC", "typing.Gene
 _BUILTINS = frozenset(dir(builtins))
 _TYPE_HELPERS = frozenset({"TypeVar", "ParamSpec", "TypeVarTuple", "NewType"})
 #: Subscripted typing names (``Union[...]``, ``t.Callable[...]``): a type alias, not a value.
-_TYPING_NAMES = frozenset(n for n in dir(typing) if n[:1].isupper()) | {"type", "tuple", "list", "dict", "set", "frozenset"}
+_TYPING_NAMES = frozenset(n for n in dir(typing) if n[:1].isupper()) | {
+    "type",
+    "tuple",
+    "list",
+    "dict",
+    "set",
+    "frozenset",
+}
 #: Names that are builtins but values, not rebindings of a builtin.
 _CONSTANTS = frozenset({"True", "False", "None", "Ellipsis", "NotImplemented", "__debug__"})
 _KIND = {
@@ -130,7 +138,10 @@ class _Reducer:
         return target.path, target
 
     def params(self, function: Any, drop_first: bool) -> tuple[Param, ...]:
-        out = [Param(p.name, _KIND.get(str(p.kind.value), "pk"), None if p.default is None else str(p.default)) for p in function.parameters]
+        out = [
+            Param(p.name, _KIND.get(str(p.kind.value), "pk"), None if p.default is None else str(p.default))
+            for p in function.parameters
+        ]
         if drop_first and out and out[0].kind in ("po", "pk"):
             out = out[1:]
         return tuple(out)

@@ -233,7 +233,9 @@ def build_report(
         # A package the lock lacks although a locked release requires it: LA017
         # says so; that a fresh install adds it is the same news.
         missing = {
-            f.package for f in unit.findings if f.code is RuleCode.LA017 and str(f.data.get("kind", "")).startswith("missing")
+            f.package
+            for f in unit.findings
+            if f.code is RuleCode.LA017 and str(f.data.get("kind", "")).startswith("missing")
         }
         for f in unit.facts:
             found = _package_findings(f, ctx, unit.installs, compare)
@@ -260,12 +262,8 @@ def build_report(
         index_url=redact_url(index_url),
         inputs=tuple(lockfile.files),
         cutoff=ctx.cutoff,
-        units=tuple(
-            ReportUnit(u.unit.project, u.unit.lock, tuple(u.installs), u.targets_from) for u in units
-        ),
-        files=tuple(
-            ReportFile(f.path, f.format, f.role, f.project, f.reason, f.included_by) for f in lockfile.inputs
-        ),
+        units=tuple(ReportUnit(u.unit.project, u.unit.lock, tuple(u.installs), u.targets_from) for u in units),
+        files=tuple(ReportFile(f.path, f.format, f.role, f.project, f.reason, f.included_by) for f in lockfile.inputs),
     )
     return AuditReport(findings=tuple(findings), packages=packages, metadata=metadata_out, problems=lockfile.problems)
 
@@ -382,7 +380,9 @@ async def audit_async(
     (not closed here); otherwise one is made from ``options``.
     """
     lockfile = (
-        load_texts(files, format=options.input_format) if files is not None else load(paths, format=options.input_format)
+        load_texts(files, format=options.input_format)
+        if files is not None
+        else load(paths, format=options.input_format)
     )
     if files is not None:
         # Contents in hand: their paths name nothing on this disk.

@@ -296,7 +296,14 @@ async def check_lock_report(
             index_url=str(client.indexes[0]) if client.indexes else None,
             inputs=tuple(dict.fromkeys((*inputs.files[:1], *lock.files[:1]))),
             cutoff=cutoff,
-            units=(ReportUnit(inputs.files[0] if inputs.files else "", lock.files[0] if lock.files else None, targets, choice.reason),),
+            units=(
+                ReportUnit(
+                    inputs.files[0] if inputs.files else "",
+                    lock.files[0] if lock.files else None,
+                    targets,
+                    choice.reason,
+                ),
+            ),
         ),
         problems=inputs.problems + lock.problems,
     )
@@ -343,7 +350,9 @@ def _rows(
             if main is None and pkg is not None:
                 main = pkg
         req = declared.get(name)
-        locked_pin = main.locked if main is not None else next((r.locked[name] for r in results if name in r.locked), None)
+        locked_pin = (
+            main.locked if main is not None else next((r.locked[name] for r in results if name in r.locked), None)
+        )
         status = PackageStatus.OK
         reason = None
         if name in unknown or (resolved and main is not None and main.change == "unknown"):

@@ -38,6 +38,7 @@ def err(message: str) -> None:
     parse ``file:line:col`` from it."""
     print(message, file=sys.stderr)
 
+
 #: Output file endings -> the format they imply (longest ending first).
 EXTENSIONS: tuple[tuple[str, str], ...] = (
     (".sarif.json", "sarif"),

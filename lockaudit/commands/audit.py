@@ -69,7 +69,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_color_argument(out)
     out.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     pol = parser.add_argument_group("policy (overrides [tool.lockaudit] / lockaudit.toml)")
-    pol.add_argument("--config", help="policy file (default: lockaudit.toml or pyproject.toml found from the first path)")
+    pol.add_argument(
+        "--config", help="policy file (default: lockaudit.toml or pyproject.toml found from the first path)"
+    )
     pol.add_argument(
         "--fail-on",
         metavar="THRESHOLD",
@@ -88,7 +90,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "environments a universal lock was split into, the lowest Python requires-python admits; else this interpreter)",
     )
     pol.add_argument(
-        "--platform", action="append", help="target platform (repeatable): linux, darwin, windows (default: this machine)"
+        "--platform",
+        action="append",
+        help="target platform (repeatable): linux, darwin, windows (default: this machine)",
     )
     pol.add_argument("--as-of", metavar="WHEN", help="audit " + AS_OF_HELP)
     pol.add_argument("--allow-unknown", action="store_true", default=None, help="do not exit 3 for unknown packages")
@@ -97,7 +101,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         choices=API_CHANGE_SIZES,
         help="read the API of upgrades of this size and up from their wheels (LA021-LA026; default: minor)",
     )
-    parser.add_argument("--input-format", help="force the input format of the files named (requirements, pyproject, poetry.lock, ...)")
+    parser.add_argument(
+        "--input-format", help="force the input format of the files named (requirements, pyproject, poetry.lock, ...)"
+    )
     parser.add_argument(
         "--resolve",
         action="store_true",
@@ -269,7 +275,9 @@ def describe_inputs(report: AuditReport) -> list[str]:
     for u in report.metadata.units:
         units.setdefault(u.project, []).append(u)
     count = len(files)
-    lines = [f"lockaudit: read {count} file{'s' if count != 1 else ''} in {len(projects)} project{'s' if len(projects) != 1 else ''}"]
+    lines = [
+        f"lockaudit: read {count} file{'s' if count != 1 else ''} in {len(projects)} project{'s' if len(projects) != 1 else ''}"
+    ]
     for project, members in projects.items():
         lines.append(f"  project {project}")
         width = max(len(f.path) for f in members)

@@ -50,8 +50,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("input", metavar="INPUT", help="the declared requirements (requirements.in, pyproject.toml, ...)")
-    parser.add_argument("--lock", required=True, metavar="LOCK", help="the lock to check (requirements.txt, pylock.toml, uv.lock, ...)")
+    parser.add_argument(
+        "input", metavar="INPUT", help="the declared requirements (requirements.in, pyproject.toml, ...)"
+    )
+    parser.add_argument(
+        "--lock", required=True, metavar="LOCK", help="the lock to check (requirements.txt, pylock.toml, uv.lock, ...)"
+    )
     parser.add_argument("--lock-format", metavar="FORMAT", help="force the lock's format")
     out = parser.add_argument_group("output")
     out.add_argument("--format", choices=sorted(FORMATS), default="table", help="output format (default: table)")
@@ -67,7 +71,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     pol.add_argument("--no-fresh", action="store_true", help="only check consistency; do not resolve afresh (no LA018)")
     pol.add_argument("--config", help="policy file for suppressions and severities (default: found from INPUT)")
-    pol.add_argument("--allow-unknown", action="store_true", help="do not exit 3 for locked packages the index does not know")
+    pol.add_argument(
+        "--allow-unknown", action="store_true", help="do not exit 3 for locked packages the index does not know"
+    )
     add_target_arguments(parser)
     add_selection_arguments(parser)
     index_options.add_index_arguments(parser)

@@ -202,14 +202,18 @@ def _timeline(
         )
     for year in range(start.year + 1, end.year + 1):
         yx = x(_dt.datetime(year, 1, 1, tzinfo=_dt.UTC))
-        parts.append(f'<line class="year" x1="{yx}" y1="36" x2="{yx}" y2="44" /><text class="year" x="{yx}" y="58">{year}</text>')
+        parts.append(
+            f'<line class="year" x1="{yx}" y1="36" x2="{yx}" y2="44" /><text class="year" x="{yx}" y="58">{year}</text>'
+        )
     ticks = "".join(f"M{x(r.uploaded)} 30v20" for r in dated if not r.yanked)  # type: ignore[arg-type]
     yanked = "".join(f"M{x(r.uploaded)} 30v20" for r in dated if r.yanked)  # type: ignore[arg-type]
     if ticks:
         parts.append(f'<path class="release" d="{ticks}"><title>{len(dated)} releases</title></path>')
     if yanked:
         n = sum(1 for r in dated if r.yanked)
-        parts.append(f'<path class="yanked" d="{yanked}"><title>{n} yanked release{"s" if n != 1 else ""}</title></path>')
+        parts.append(
+            f'<path class="yanked" d="{yanked}"><title>{n} yanked release{"s" if n != 1 else ""}</title></path>'
+        )
     # One mark per version: "locked/fresh 2.28.0" when they coincide, never two labels on one spot.
     marks: dict[str, list[str]] = {}
     for kind, version in (("locked", pkg.locked), ("fresh", pkg.fresh), ("newest", pkg.newest)):
@@ -246,7 +250,7 @@ def _timeline(
 def _finding_item(f: Finding, report: AuditReport, threshold: Threshold) -> str:
     rule = CATALOG.get(f.code)
     blocking = report.is_blocking(f, threshold)
-    where = f" <span class=\"where\">{_e(f.where)}</span>" if f.where is not None else ""
+    where = f' <span class="where">{_e(f.where)}</span>' if f.where is not None else ""
     state = ' <strong class="fails">fails the run</strong>' if blocking else ""
     if f.suppressed and f.suppressed_by is not None:
         state = f' <span class="suppressed">suppressed: {_e(f.suppressed_by.reason)}</span>'
@@ -300,7 +304,8 @@ def _package_body(
     }
     data = " ".join(f'data-{k}="{_e(v)}"' for k, v in keys.items())
     badges = " ".join(
-        f'<span class="sev" style="background:{_SEVERITY_COLORS[f.severity]}">{_e(f.code)}</span>' for f in ordered(active)
+        f'<span class="sev" style="background:{_SEVERITY_COLORS[f.severity]}">{_e(f.code)}</span>'
+        for f in ordered(active)
     )
     note = status_note(pkg)
     cells = [
@@ -413,7 +418,7 @@ def render(report: AuditReport, *, threshold: Threshold, timelines: Timelines | 
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
         "script-src 'unsafe-inline'; img-src data:\">",
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>",
-        f"<header><h1>lockaudit report</h1><p class=\"meta\">lockaudit {_e(meta.tool_version)} &middot; as of "
+        f'<header><h1>lockaudit report</h1><p class="meta">lockaudit {_e(meta.tool_version)} &middot; as of '
         f"{_e(meta.as_of.isoformat())} &middot; for {_e(targets_text(meta.targets))} &middot; fail-on "
         f"{_e(threshold_name(threshold))}</p>",
         f'<p class="meta">inputs: {_e(", ".join(meta.inputs) or "-")}</p>',
@@ -424,7 +429,9 @@ def render(report: AuditReport, *, threshold: Threshold, timelines: Timelines | 
     out.append(f'<section id="drift"><h2>Drift by size</h2>{_drift_chart(counts)}</section>')
     if failing:
         items = "".join(_finding_item(f, report, threshold) for f in failing)
-        out.append(f'<section id="failing"><h2>Failing the run ({len(failing)})</h2><ul class="findings">{items}</ul></section>')
+        out.append(
+            f'<section id="failing"><h2>Failing the run ({len(failing)})</h2><ul class="findings">{items}</ul></section>'
+        )
     out.append(
         f'<section id="packages"><h2>Packages ({len(report.packages)})</h2>'
         f'<table id="packages-table"><thead><tr>{heads}</tr></thead>{bodies}</table></section>'

@@ -25,4 +25,13 @@ group_files = impl.group_files
 summarize_groups = impl.summarize_groups
 build_releases = impl.build_releases
 
-__all__ = ["USING_EXTENSION", "NO_EXTENSIONS", "impl", "file_urls", "plain_tails", "group_files", "summarize_groups", "build_releases"]
+__all__ = [
+    "USING_EXTENSION",
+    "NO_EXTENSIONS",
+    "impl",
+    "file_urls",
+    "plain_tails",
+    "group_files",
+    "summarize_groups",
+    "build_releases",
+]

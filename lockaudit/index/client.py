@@ -471,7 +471,9 @@ class IndexClient:
         if self.offline:
             raise FileUnavailable(f"offline: {file.filename} is not downloaded")
         if max_bytes is not None and file.size is not None and file.size > max_bytes:
-            raise FileUnavailable(f"{file.filename} is {file.size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+            raise FileUnavailable(
+                f"{file.filename} is {file.size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit"
+            )
         response = await self._http.get(file.url)
         if response.status_code != 200:
             raise FileUnavailable(f"{file.filename}: HTTP {response.status_code}")

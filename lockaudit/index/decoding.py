@@ -16,7 +16,9 @@ from .simple_api import parse_project_page
 __all__ = ["page_to_blob"]
 
 
-def page_to_blob(body: bytes, content_type: str | None, page_url: str, name: str, index: str, fetched_at: float) -> bytes:
+def page_to_blob(
+    body: bytes, content_type: str | None, page_url: str, name: str, index: str, fetched_at: float
+) -> bytes:
     """The compact history bytes of one project page; raises PageFormatError."""
     with paused_gc():
         page = parse_project_page(body, content_type, page_url, name)

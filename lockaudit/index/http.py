@@ -234,7 +234,9 @@ class HttpSession:
         if scheme in ("http", "https") or (scheme == "file" and self.allow_file):
             return
         raise RefusedAnswer(
-            self.redact(f"refusing to read {_origin(url)}: only http(s) URLs, and file: URLs under a file: index you configured")
+            self.redact(
+                f"refusing to read {_origin(url)}: only http(s) URLs, and file: URLs under a file: index you configured"
+            )
         )
 
     def _end_of_budget(self, now: float) -> float:
@@ -276,7 +278,9 @@ class HttpSession:
                     if budget_end <= end:
                         raise IndexUnreachable(self.redact(f"{_origin(url)}: {self._budget_spent()}")) from None
                     raise IndexUnreachable(
-                        self.redact(f"{_origin(url)} gave no complete answer within {limits.deadline:g} s (--index-deadline)")
+                        self.redact(
+                            f"{_origin(url)} gave no complete answer within {limits.deadline:g} s (--index-deadline)"
+                        )
                     ) from None
                 except httpx.TransportError as exc:  # connect, read, timeouts, broken bodies
                     breaker.failed(time.monotonic())
@@ -440,7 +444,11 @@ def _file_transport() -> type[httpx.AsyncBaseTransport]:
                 return httpx.Response(404, request=request)
             except OSError as exc:
                 raise httpx.ConnectError(str(exc), request=request) from exc
-            ctype = "text/html" if path.suffix in (".html", ".htm") else (mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+            ctype = (
+                "text/html"
+                if path.suffix in (".html", ".htm")
+                else (mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+            )
             return httpx.Response(200, content=body, headers={"Content-Type": ctype}, request=request)
 
     FileTransport.__module__ = __name__

@@ -215,7 +215,10 @@ async def _wheel_metadata_by_ranges(http: HttpSession, file: FileInfo) -> bytes:
             with zipfile.ZipFile(sparse) as zf:
                 info = _metadata_member(zf, file)
                 # Ask for the member's local header and data in one range.
-                want_stop = min(size, info.header_offset + 30 + len(info.orig_filename) * 2 + len(info.extra) + 1024 + info.compress_size)
+                want_stop = min(
+                    size,
+                    info.header_offset + 30 + len(info.orig_filename) * 2 + len(info.extra) + 1024 + info.compress_size,
+                )
                 try:
                     return zf.read(info)
                 except _Missing:
@@ -266,7 +269,9 @@ def _metadata_from_archive(body: bytes, file: FileInfo) -> bytes:
     meta = parse_core_metadata(data, "download")
     # Before Metadata 2.2 an sdist's PKG-INFO may not say what a build would.
     if _metadata_version(meta.metadata_version) < (2, 2) or "Requires-Dist" in meta.dynamic:
-        raise MetadataUnavailable(f"{file.filename}: the sdist's metadata is not reliable (Metadata-Version {meta.metadata_version})")
+        raise MetadataUnavailable(
+            f"{file.filename}: the sdist's metadata is not reliable (Metadata-Version {meta.metadata_version})"
+        )
     return data
 
 

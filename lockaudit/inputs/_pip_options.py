@@ -51,8 +51,14 @@ _OPTIONS: dict[str, tuple[str, bool]] = {
 PER_REQUIREMENT = frozenset({"--hash", "--config-settings"})
 _LONG = sorted(k for k in _OPTIONS if k.startswith("--"))
 #: pip's --use-feature choices (the features it knows, and those now always on).
-_FEATURES = ("fast-deps", "inprocess-build-deps", "venv-isolation", "truststore", "no-binary-enable-wheel-cache",
-             "build-constraint")
+_FEATURES = (
+    "fast-deps",
+    "inprocess-build-deps",
+    "venv-isolation",
+    "truststore",
+    "no-binary-enable-wheel-cache",
+    "build-constraint",
+)
 
 
 class Option(NamedTuple):
@@ -196,8 +202,9 @@ def _check_hash(value: str, s: int, e: int, report: Report) -> bool:
         )
         return False
     if not digest:  # pip accepts it, and no file will ever match it
-        report(s, e, f"empty hash {value!r}", expected="--hash=ALGORITHM:HEXDIGEST",
-               severity="warning", code="empty-hash")
+        report(
+            s, e, f"empty hash {value!r}", expected="--hash=ALGORITHM:HEXDIGEST", severity="warning", code="empty-hash"
+        )
     return True
 
 

@@ -147,7 +147,9 @@ class _Pairer:
                 return [], "uv.lock with no pyproject.toml beside it: read alone (its project metadata are the ranges)"
             own = self.evidence[pyproject].project_name
             if ev.root and own and _same_name(ev.root, own):
-                return [pyproject], f"uv's lock of the pyproject.toml beside it (its root package {ev.root!r} is that project)"
+                return [
+                    pyproject
+                ], f"uv's lock of the pyproject.toml beside it (its root package {ev.root!r} is that project)"
             return [pyproject], "uv writes uv.lock beside the pyproject.toml it locks"
         if fmt == "poetry.lock":
             pyproject = self._pyproject_beside(lock)
@@ -211,7 +213,7 @@ def _same_name(a: str, b: str) -> bool:
 
 
 def _command_name(command: str | None) -> str:
-    """"uv pip compile", "uv export", "pip-compile": the tool's words before its options."""
+    """ "uv pip compile", "uv export", "pip-compile": the tool's words before its options."""
     words = []
     for word in (command or "").split():
         if word.startswith("-") or "." in word or "/" in word:
@@ -267,7 +269,9 @@ def _include_only(pairer: _Pairer, path: str, original: dict[str, str], why: str
         if all(t is not None for t in targets):
             shown = ", ".join(os.path.basename(t) for t in targets if t)
             reason = f"only includes other files (-r {shown}), which are audited on their own"
-            return Project(original[path], ((original[path], pairer.fmt[path], "includes"),), ((original[path], reason),))
+            return Project(
+                original[path], ((original[path], pairer.fmt[path], "includes"),), ((original[path], reason),)
+            )
         why = "only includes other files (-r), some found nowhere else: read through it"
     return _project([(original[path], pairer.fmt[path])], {original[path]: why})
 

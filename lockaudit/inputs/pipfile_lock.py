@@ -86,9 +86,7 @@ def parse(text: str, path: str) -> Lockfile:
             if isinstance(exc, _HugeInt)
             else "invalid JSON: arrays or objects nested too deeply"
         )
-        problem = InputProblem(
-            path, line, message, column=column, text=pos.line_text(line), code="json-limit"
-        )
+        problem = InputProblem(path, line, message, column=column, text=pos.line_text(line), code="json-limit")
         return _build.single_file(path, "pipfile.lock", problems=[problem])
     problems: list[InputProblem] = []
     if not isinstance(doc, dict):

@@ -69,7 +69,10 @@ _WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
 _EXTRAS_SUFFIX = re.compile(r"^(.+?)(\[[^\]]+\])$")
 # A local project's name: [project] / [tool.poetry] name in pyproject.toml, [metadata] name in setup.cfg.
 _PROJECT_NAME_FILES = (
-    ("pyproject.toml", re.compile(r"""^\[(?:project|tool\.poetry)\][^\[]*?^name\s*=\s*["']([^"']+)["']""", re.M | re.S)),
+    (
+        "pyproject.toml",
+        re.compile(r"""^\[(?:project|tool\.poetry)\][^\[]*?^name\s*=\s*["']([^"']+)["']""", re.M | re.S),
+    ),
     ("setup.cfg", re.compile(r"^\[metadata\][^\[]*?^name\s*=\s*(\S+)", re.M | re.S)),
 )
 

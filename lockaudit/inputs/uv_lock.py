@@ -125,7 +125,9 @@ class _Metadata:
 
     def _requirement(self, item: dict[str, Any], at: Origin, group: str | None) -> Requirement | None:
         name = item["name"]
-        extras = [e for e in item.get("extras", []) if isinstance(e, str)] if isinstance(item.get("extras"), list) else []
+        extras = (
+            [e for e in item.get("extras", []) if isinstance(e, str)] if isinstance(item.get("extras"), list) else []
+        )
         spec = item.get("specifier") if isinstance(item.get("specifier"), str) else ""
         marker = item.get("marker") if isinstance(item.get("marker"), str) else None
         optional = False
@@ -199,9 +201,7 @@ def parse(text: str, path: str) -> Lockfile:
             source="requires-python in the uv.lock",
         )
 
-    result = parse_packages(
-        text, path, "uv.lock", "package", entry, version_required=False, check=check, scope=scope
-    )
+    result = parse_packages(text, path, "uv.lock", "package", entry, version_required=False, check=check, scope=scope)
     if metadata and metadata[0].requirements:
         result = replace(result, requirements=tuple(metadata[0].requirements))
     return result

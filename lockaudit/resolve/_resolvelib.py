@@ -139,7 +139,7 @@ if _LOOP:
             if self.CHECK:
                 full = _Base._is_current_pin_satisfying
                 expected = {k for k, c in criteria.items() if not full(self._resolution, k, c)}
-                assert unsatisfied == expected, (unsatisfied ^ expected)
+                assert unsatisfied == expected, unsatisfied ^ expected
                 assert list(order) == list(criteria), "criteria out of order"
 
         def names(self) -> list[Any]:
@@ -296,7 +296,9 @@ if _LOOP:
             raise ResolutionTooDeep(max_rounds)
 
 
-def run_resolver(provider: AbstractProvider, reporter: BaseReporter, requirements: Iterable[Any], max_rounds: int) -> Any:
+def run_resolver(
+    provider: AbstractProvider, reporter: BaseReporter, requirements: Iterable[Any], max_rounds: int
+) -> Any:
     """``Resolver(provider, reporter).resolve(requirements, max_rounds)``, faster when it can be."""
     if not _LOOP:
         logger.debug(

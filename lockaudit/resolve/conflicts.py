@@ -215,7 +215,9 @@ def _notes(project: Project, skipped: Mapping[str, list[str]]) -> tuple[str, ...
             release = project.release(v)
             if reason == SKIP_PYTHON:
                 rp = release.requires_python if release else None
-                notes.append(f"{v} requires Python {rp}" if rp else f"{v} does not support Python {project.env.python_version}")
+                notes.append(
+                    f"{v} requires Python {rp}" if rp else f"{v} does not support Python {project.env.python_version}"
+                )
             elif reason == SKIP_YANKED:
                 why = release.yanked_reason if release else None
                 notes.append(f"{v} is yanked" + (f" ({why})" if why else ""))

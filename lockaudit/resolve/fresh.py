@@ -309,9 +309,7 @@ async def fresh_install_async(
     locked = applicable_locked(lock, env)
 
     # The lock: its releases' dependencies, whatever their date.
-    repository = Repository(
-        client, env, loop=asyncio.get_running_loop(), dependencies=deps_map, histories=history_map
-    )
+    repository = Repository(client, env, loop=asyncio.get_running_loop(), dependencies=deps_map, histories=history_map)
     from_index = {n: p for n, p in locked.items() if p.source.from_index and p.version}
     await repository.load_histories(from_index)
     unavailable: dict[str, str] = {}

@@ -99,7 +99,15 @@ def _decode_files(data: bytes, version: str, count: int) -> tuple[FileInfo, ...]
             return None  # files were added (or removed) since: read the history
         return tuple(
             FileInfo(
-                fn, version, url, tuple(hashes), datetime.fromisoformat(ut) if ut else None, y, yr, rp, size,
+                fn,
+                version,
+                url,
+                tuple(hashes),
+                datetime.fromisoformat(ut) if ut else None,
+                y,
+                yr,
+                rp,
+                size,
                 tuple(md) if md is not None else None,
             )
             for fn, url, hashes, ut, y, yr, rp, size, md in rows

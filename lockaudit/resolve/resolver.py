@@ -471,9 +471,7 @@ async def resolve_async(
         )
         # The pins' file lists (hashes), while the client and its cache are open.
         await repository.load_files((pin.name, pin.version) for pin in resolution)
-        return replace(
-            resolution, stats={**resolution.stats, **repository.stats}, read=frozenset(repository.projects)
-        )
+        return replace(resolution, stats={**resolution.stats, **repository.stats}, read=frozenset(repository.projects))
     finally:
         if own:
             await client.aclose()

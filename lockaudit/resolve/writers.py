@@ -136,7 +136,7 @@ def write_requirements(
 def environment_marker(resolution: Resolution) -> str:
     """The PEP 508 marker that describes the environment the resolution is for."""
     m = resolution.environment.markers
-    return f"python_version == \"{m['python_version']}\" and sys_platform == \"{m['sys_platform']}\""
+    return f'python_version == "{m["python_version"]}" and sys_platform == "{m["sys_platform"]}"'
 
 
 def _utc(t: datetime | None) -> datetime | None:
@@ -173,6 +173,7 @@ def write_pylock(
 ) -> str:
     """The resolution as PEP 751 ``pylock.toml`` text (lock-version 1.0)."""
     import tomli_w  # only here: a requirements lock does without it
+
     py = resolution.environment.markers["python_version"]
     doc: dict[str, Any] = {
         "lock-version": "1.0",

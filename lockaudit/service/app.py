@@ -66,7 +66,11 @@ def _with_report_schema(doc: dict[str, Any]) -> dict[str, Any]:
     def rewrite(node: Any) -> Any:
         if isinstance(node, dict):
             return {
-                k: (f"#/components/schemas/ReportV1_{v.rsplit('/', 1)[1]}" if k == "$ref" and isinstance(v, str) else rewrite(v))
+                k: (
+                    f"#/components/schemas/ReportV1_{v.rsplit('/', 1)[1]}"
+                    if k == "$ref" and isinstance(v, str)
+                    else rewrite(v)
+                )
                 for k, v in node.items()
             }
         if isinstance(node, list):

@@ -242,14 +242,19 @@ class ServiceIndexClient(IndexClient):
 
     def reset_down(self) -> None:
         if self.index_down:
-            logger.info("index reachable again", extra={"index": redact_url(self.indexes[0].url) if self.indexes else None})
+            logger.info(
+                "index reachable again", extra={"index": redact_url(self.indexes[0].url) if self.indexes else None}
+            )
         self.outage.until = 0.0
 
     def _mark_down(self, detail: str | None) -> None:
         if not self.index_down:
             logger.warning(
                 "index unreachable; answering from the cache",
-                extra={"index": redact_url(self.indexes[0].url) if self.indexes else None, "for_seconds": self.down_seconds},
+                extra={
+                    "index": redact_url(self.indexes[0].url) if self.indexes else None,
+                    "for_seconds": self.down_seconds,
+                },
             )
         self.outage.until = time.monotonic() + self.down_seconds
         self.outage.last_failure = detail
@@ -371,7 +376,6 @@ class _WorkLoop:
         self._thread.join(timeout=10)
         if not self._thread.is_alive():
             self._loop.close()
-
 
 
 class IndexPool:

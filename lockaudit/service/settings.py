@@ -119,7 +119,9 @@ class ServiceSettings:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{_var(name)}: expected seconds (more than 0), got {getattr(self, name)!r}")
         if self.log_level.lower() not in _LOG_LEVELS:
-            raise SettingsError(f"{_var('log_level')}: expected one of {', '.join(_LOG_LEVELS)}, got {self.log_level!r}")
+            raise SettingsError(
+                f"{_var('log_level')}: expected one of {', '.join(_LOG_LEVELS)}, got {self.log_level!r}"
+            )
         object.__setattr__(self, "log_level", self.log_level.lower())
         for token in self.tokens:
             if len(token) < MIN_TOKEN_LENGTH or not token.isprintable() or any(c.isspace() for c in token):
@@ -217,4 +219,3 @@ def read_tokens(path: str) -> list[str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingsError(f"LOCKAUDIT_TOKENS_FILE: cannot read {path!r} ({exc})") from None
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-

@@ -23,10 +23,14 @@ from lockaudit.errors import PolicyError
 from lockaudit.formats import render
 from lockaudit.formats.json_format import schema, to_document
 
-V100 = {"papp/__init__.py": 'def hash_password(password, method="pbkdf2", rounds=1000):\n    return password\n\ndef old():\n    pass\n'}
-V101 = {"papp/__init__.py": 'def hash_password(password, method="scrypt", rounds=1000):\n    return password\n\ndef old():\n    pass\n'}
+V100 = {
+    "papp/__init__.py": 'def hash_password(password, method="pbkdf2", rounds=1000):\n    return password\n\ndef old():\n    pass\n'
+}
+V101 = {
+    "papp/__init__.py": 'def hash_password(password, method="scrypt", rounds=1000):\n    return password\n\ndef old():\n    pass\n'
+}
 V110 = {
-    "papp/__init__.py": '''
+    "papp/__init__.py": """
 import warnings
 
 def hash_password(password, method="scrypt", rounds=1000):
@@ -34,7 +38,7 @@ def hash_password(password, method="scrypt", rounds=1000):
 
 def old():
     warnings.warn("old() goes away in 2.0", DeprecationWarning)
-''',
+""",
 }
 
 

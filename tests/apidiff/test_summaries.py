@@ -28,7 +28,9 @@ OLD = {"pcache/__init__.py": "def f(a, b=1):\n    return a\n"}
 NEW = {"pcache/__init__.py": "def f(a, b=2):\n    return a\n"}
 
 
-def compare(make_client, package: str = "pcache", old: str = "1.0", new: str = "2.0", **options) -> ApiDiff | ApiUnknown:
+def compare(
+    make_client, package: str = "pcache", old: str = "1.0", new: str = "2.0", **options
+) -> ApiDiff | ApiUnknown:
     async def run() -> ApiDiff | ApiUnknown:
         async with make_client(**options) as client:
             history = await client.fetch_history(package)
@@ -72,6 +74,7 @@ def test_summary_cached_by_sha256_and_reused(api_index, make_client, cache_path)
 
 def test_offline_answers_from_the_cache_or_says_unknown(api_index, make_client) -> None:
     api_index.pair("pcache", OLD, NEW)
+
     # offline needs the histories cached, not the summaries: fetch the page online first
     async def page_only() -> None:
         async with make_client() as client:
@@ -124,7 +127,9 @@ def test_snapshot_carries_summaries_to_an_offline_machine(api_index, make_client
 
 
 def test_summary_round_trip_is_exact(api_index, make_client, cache_path) -> None:
-    digest = api_index.add("pcache", "1.0", {"pcache/__init__.py": "class K:\n    def m(self, x=1, *a, k, **kw):\n        pass\n"})
+    digest = api_index.add(
+        "pcache", "1.0", {"pcache/__init__.py": "class K:\n    def m(self, x=1, *a, k, **kw):\n        pass\n"}
+    )
     api_index.add("pcache", "2.0", NEW)
     compare(make_client)
     cache = open_cache(cache_path)
@@ -193,7 +198,10 @@ def test_unsafe_or_broken_wheels_are_unknown(api_index, make_client) -> None:
 
 
 def test_memory_limit_gives_unknown_not_an_empty_api(api_index, make_client, monkeypatch) -> None:
-    big = "\n".join(f"def f{i}(a, b={i}):\n    return a\n\nclass C{i}:\n    def m(self, x=1):\n        return x\n" for i in range(3000))
+    big = "\n".join(
+        f"def f{i}(a, b={i}):\n    return a\n\nclass C{i}:\n    def m(self, x=1):\n        return x\n"
+        for i in range(3000)
+    )
     api_index.pair("pcache", {"pcache/__init__.py": big}, {"pcache/__init__.py": big})
     monkeypatch.setenv("LOCKAUDIT_API_MEMORY_MB", "30")
     result = compare(make_client)
@@ -205,7 +213,10 @@ def test_memory_limit_gives_unknown_not_an_empty_api(api_index, make_client, mon
 
 
 def test_time_limit_kills_the_analysis(api_index, make_client, monkeypatch) -> None:
-    big = "\n".join(f"def f{i}(a, b={i}, *, c='x', **kw):\n    return a\n\nclass C{i}:\n    def m(self, x=1):\n        return x\n" for i in range(6000))
+    big = "\n".join(
+        f"def f{i}(a, b={i}, *, c='x', **kw):\n    return a\n\nclass C{i}:\n    def m(self, x=1):\n        return x\n"
+        for i in range(6000)
+    )
     api_index.pair("pcache", {"pcache/__init__.py": big}, NEW)
     monkeypatch.setenv("LOCKAUDIT_API_TIMEOUT", "1")
     result = compare(make_client)

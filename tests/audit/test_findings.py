@@ -354,9 +354,30 @@ WARNING = InputProblem("r.in", 4, "odd line", severity="warning")
         ([_f(RuleCode.DRIFT, Severity.HIGH)], (UNKNOWN_PKG,), (), Severity.HIGH, False, ExitCode.FINDINGS),
         ([], (UNKNOWN_PKG,), (ERROR,), Severity.HIGH, False, ExitCode.ERROR),
         # a bad line is an LA020 finding: it counts toward the threshold, it is no exit 2
-        ([_f(RuleCode.UNREADABLE_INPUT, Severity.HIGH, "r.in")], (), (BAD_LINE,), Severity.HIGH, False, ExitCode.FINDINGS),
-        ([_f(RuleCode.UNREADABLE_INPUT, Severity.HIGH, "r.in")], (), (BAD_LINE,), Severity.CRITICAL, False, ExitCode.OK),
-        ([_f(RuleCode.UNREADABLE_INPUT, Severity.HIGH, "r.in", True)], (), (BAD_LINE,), Severity.HIGH, False, ExitCode.OK),
+        (
+            [_f(RuleCode.UNREADABLE_INPUT, Severity.HIGH, "r.in")],
+            (),
+            (BAD_LINE,),
+            Severity.HIGH,
+            False,
+            ExitCode.FINDINGS,
+        ),
+        (
+            [_f(RuleCode.UNREADABLE_INPUT, Severity.HIGH, "r.in")],
+            (),
+            (BAD_LINE,),
+            Severity.CRITICAL,
+            False,
+            ExitCode.OK,
+        ),
+        (
+            [_f(RuleCode.UNREADABLE_INPUT, Severity.HIGH, "r.in", True)],
+            (),
+            (BAD_LINE,),
+            Severity.HIGH,
+            False,
+            ExitCode.OK,
+        ),
     ],
 )
 def test_exit_code(

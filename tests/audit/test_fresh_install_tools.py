@@ -67,7 +67,10 @@ SPEC = {
         "oldlib": {"1.0": _r("2025-01-01")},
         "newdep": {"1.0": _r("2026-04-01")},
         # pinner holds dateish at 2.9 although 4.0 exists (celery and python-dateutil).
-        "pinner": {"5.0": _r("2025-06-01", requires=["dateish==2.9"]), "5.1": _r("2026-08-01", requires=["dateish==2.9"])},
+        "pinner": {
+            "5.0": _r("2025-06-01", requires=["dateish==2.9"]),
+            "5.1": _r("2026-08-01", requires=["dateish==2.9"]),
+        },
         "dateish": {"2.9": _r("2024-01-01"), "4.0": _r("2026-02-01")},
         # numpy's shape: each line needs a newer Python.
         "numlib": {
@@ -221,7 +224,9 @@ def audit(files: list[str], cwd: Path, env: dict[str, str], index: IndexServer, 
     return json.loads(proc.stdout)
 
 
-def uv_pins(env: dict[str, str], cwd: Path, index: IndexServer, source: str, python: str, as_of: str, *extra: str) -> dict[str, str]:
+def uv_pins(
+    env: dict[str, str], cwd: Path, index: IndexServer, source: str, python: str, as_of: str, *extra: str
+) -> dict[str, str]:
     """What ``uv pip compile --exclude-newer`` pins for one Python on Linux."""
     out = run(
         [
@@ -334,9 +339,7 @@ def test_poetry_lock(env, tmp_path, index, index_at_d1):
     files = ["pyproject.toml", "poetry.lock"]
     assert_clean(audit(files, tmp_path, env, index, D1), "poetry.lock")
     later = audit(files, tmp_path, env, index, D2)
-    expected = {
-        t["python"]: uv_pins(env, tmp_path, index, "pyproject.toml", t["python"], D2) for t in later["targets"]
-    }
+    expected = {t["python"]: uv_pins(env, tmp_path, index, "pyproject.toml", t["python"], D2) for t in later["targets"]}
     assert_drift_is_uv(later, expected, "poetry.lock")
 
 

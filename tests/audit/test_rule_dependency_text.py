@@ -17,7 +17,9 @@ CTX = AuditContext(now=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), cutoff=N
 
 def test_markers_are_shown_after_when_and_never_double_parenthesized():
     pin = LockedPackage("click", "8.0.3", Origin("requirements.txt", 3, 1))
-    facts = build_facts("click", "requirements.txt", "requirements.txt", (), (pin,), None, CTX, {Target("3.11", "linux"): None})
+    facts = build_facts(
+        "click", "requirements.txt", "requirements.txt", (), (pin,), None, CTX, {Target("3.11", "linux"): None}
+    )
     facts.fresh = "8.1.8"
     old = CoreMetadata(
         "click",

@@ -202,7 +202,9 @@ def test_encode_decode_round_trip_property(spec):
              canonical_time(ut), y, rp, size, None]
             for i, (ext, y, rp, size, ut) in enumerate(files)
         ]  # fmt: skip
-    h = build_history("p", groups, fetched_at=NOW, index="http://i/simple/", api_version="1.1", url_prefix="http://i/files/")
+    h = build_history(
+        "p", groups, fetched_at=NOW, index="http://i/simple/", api_version="1.1", url_prefix="http://i/files/"
+    )
     back = decode_history(encode_history(h))
     assert back.versions == h.versions
     for r in back.versions:

@@ -40,7 +40,10 @@ def test_mutated_real_files(seed, rng):
 
 
 @settings(FUZZ, max_examples=1500)
-@given(st.sampled_from([s for s in SEEDS if s[0].endswith((".toml", ".lock", "Pipfile"))]), st.randoms(use_true_random=False))
+@given(
+    st.sampled_from([s for s in SEEDS if s[0].endswith((".toml", ".lock", "Pipfile"))]),
+    st.randoms(use_true_random=False),
+)
 def test_real_files_with_values_of_the_wrong_type(seed, rng):
     name, text = seed
     confused = confuse(name, text, rng)
@@ -62,8 +65,28 @@ def test_any_bytes(name, data):
 
 _PIECES = st.one_of(
     st.sampled_from(TOKENS),
-    st.sampled_from(["six", "Django", "zope.interface", "requests[socks]", "==", ">=", "~=", "!=", "1.0", "2.*",
-                     "--hash=sha256:" + "a" * 64, "\\", "-r", "-c", "-e", "#", "; sys_platform == 'linux'", " "]),  # fmt: skip
+    st.sampled_from(
+        [
+            "six",
+            "Django",
+            "zope.interface",
+            "requests[socks]",
+            "==",
+            ">=",
+            "~=",
+            "!=",
+            "1.0",
+            "2.*",
+            "--hash=sha256:" + "a" * 64,
+            "\\",
+            "-r",
+            "-c",
+            "-e",
+            "#",
+            "; sys_platform == 'linux'",
+            " ",
+        ]
+    ),  # fmt: skip
     st.text(max_size=12),
 )
 

@@ -170,7 +170,10 @@ source = { registry = "https://gpu.example.com/simple" }
 """
     lf = parse(text, "uv.lock")
     assert lf.problems == ()
-    assert [p.source.index_url for p in lf.packages] == ["https://cpu.example.com/simple", "https://gpu.example.com/simple"]
+    assert [p.source.index_url for p in lf.packages] == [
+        "https://cpu.example.com/simple",
+        "https://gpu.example.com/simple",
+    ]
 
 
 def test_uv_lock_read_alone_declares_the_project_metadata(tmp_path, monkeypatch):
@@ -324,7 +327,9 @@ def test_pylock_entries_that_name_an_index_decide_the_index_host():
     lf = parse(text, "pylock.toml")
     kinds = {p.name: p.source.kind for p in lf.packages}
     assert kinds["attrs"] is SourceKind.INDEX
-    assert next(p for p in lf.packages if p.name == "attrs").source.index_url == "https://cdn.example.net/pyodide/simple"
+    assert (
+        next(p for p in lf.packages if p.name == "attrs").source.index_url == "https://cdn.example.net/pyodide/simple"
+    )
     # the others' files are on a host no index entry uses
     assert kinds["annotated-types"] is SourceKind.URL and kinds["dirty-equals"] is SourceKind.URL
 

@@ -307,7 +307,9 @@ def test_pip_compile(env, tmp_path, index):
 
 def test_poetry_lock(env, tmp_path, index):
     poetry = _tool("poetry")
-    (tmp_path / "pyproject.toml").write_text(PYPROJECT.split("[dependency-groups]")[0] + POETRY_EXTRA.format(url=index.url))
+    (tmp_path / "pyproject.toml").write_text(
+        PYPROJECT.split("[dependency-groups]")[0] + POETRY_EXTRA.format(url=index.url)
+    )
     run([poetry, "lock"], tmp_path, env)
     written = pins_by_toml(tmp_path / "poetry.lock", "package")
     assert pins_by_lockaudit(tmp_path / "poetry.lock") == written

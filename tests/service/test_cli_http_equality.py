@@ -91,7 +91,9 @@ def _cli(tmp_path: Path, index_url: str, files: dict[str, str], *flags: str) -> 
 
 
 def _http(http, files: dict[str, str], policy: dict, **body) -> tuple[dict, int]:
-    r = http.post("/v1/audit", json={"files": [{"name": n, "content": t} for n, t in files.items()], "policy": policy, **body})
+    r = http.post(
+        "/v1/audit", json={"files": [{"name": n, "content": t} for n, t in files.items()], "policy": policy, **body}
+    )
     assert r.status_code == 200, r.text
     return r.json(), int(r.headers["X-Lockaudit-Exit-Code"])
 
@@ -124,7 +126,9 @@ def test_uploaded_policy_file_applies_as_on_disk(http, index, tmp_path: Path):
 
 @pytest.mark.parametrize("fmt", ["sarif", "junit", "markdown", "github"])
 def test_other_formats_are_byte_equal_to_the_cli(http, index, tmp_path: Path, fmt: str):
-    files = {f["name"]: f["content"] for f in pair("svc-alpha>=1.0,<3\nsvc-gamma\n", "svc-alpha==1.0.0\nsvc-gamma==1.1\n")}
+    files = {
+        f["name"]: f["content"] for f in pair("svc-alpha>=1.0,<3\nsvc-gamma\n", "svc-alpha==1.0.0\nsvc-gamma==1.1\n")
+    }
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     # Run from the files' directory, the CLI names them as they were uploaded.
@@ -135,7 +139,11 @@ def test_other_formats_are_byte_equal_to_the_cli(http, index, tmp_path: Path, fm
     )  # fmt: skip
     r = http.post(
         "/v1/audit",
-        json={"files": [{"name": n, "content": t} for n, t in files.items()], "policy": {"as-of": AS_OF}, "format": fmt},
+        json={
+            "files": [{"name": n, "content": t} for n, t in files.items()],
+            "policy": {"as-of": AS_OF},
+            "format": fmt,
+        },
     )
     assert r.status_code == 200, r.text
     assert proc.stdout and r.text == proc.stdout

@@ -11,7 +11,9 @@ from service.helpers import AS_OF, PROJECTS, RedisProcess, ServiceProcess, pair
 from support.index_server import IndexServer
 from support.synthetic_index import install
 
-FILES = pair("svc-alpha>=1.0,<3\nsvc-beta>=0.4\nsvc-gamma>=1.0\n", "svc-alpha==1.0.0\nsvc-beta==0.4.0\nsvc-gamma==1.0\n")
+FILES = pair(
+    "svc-alpha>=1.0,<3\nsvc-beta>=0.4\nsvc-gamma>=1.0\n", "svc-alpha==1.0.0\nsvc-beta==0.4.0\nsvc-gamma==1.0\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +64,11 @@ def test_two_instances_share_one_redis(fleet):
 
         # B runs two workers: /metrics sums both, whichever answers
         metrics = cb.get("/metrics").text
-        hits = [line for line in metrics.splitlines() if line.startswith('lockaudit_cache_lookups_total{kind="page",result="hit"}')]
+        hits = [
+            line
+            for line in metrics.splitlines()
+            if line.startswith('lockaudit_cache_lookups_total{kind="page",result="hit"}')
+        ]
         assert hits and float(hits[0].rsplit(" ", 1)[1]) >= 9
         audits = [line for line in metrics.splitlines()
                   if line.startswith('lockaudit_http_requests_total{method="POST",route="/v1/audit",status="200"}')]  # fmt: skip
@@ -82,7 +88,10 @@ def test_every_endpoint_on_the_redis_backed_instances(fleet):
                                               "lock": "requirements.txt", "python": "3.11", "as_of": AS_OF})  # fmt: skip
             assert check.status_code == 200 and check.headers["X-Lockaudit-Exit-Code"] == "0", check.text
             resolved = c.post("/v1/resolve", json={"requirements": ["svc-beta"], "python": "3.11", "as_of": AS_OF})
-            assert {p["name"]: p["version"] for p in resolved.json()["pins"]} == {"svc-alpha": "2.1.0", "svc-beta": "0.5.0"}
+            assert {p["name"]: p["version"] for p in resolved.json()["pins"]} == {
+                "svc-alpha": "2.1.0",
+                "svc-beta": "0.5.0",
+            }
             assert "lockaudit_http_requests_total" in c.get("/metrics").text
 
 

@@ -121,7 +121,10 @@ def test_index_urls_in_files_and_requests_are_ignored_unless_allow_listed(http, 
         {"files": pair(f"--extra-index-url {evil}\nsvc-alpha>=1\n", "svc-alpha==1.0.0\n")},
         {"files": pair("svc-alpha>=1\n", "svc-alpha==1.0.0\n"), "index_url": evil},
         {"files": pair("svc-alpha>=1\n", "svc-alpha==1.0.0\n"), "extra_index_urls": [evil]},
-        {"files": pair("svc-alpha>=1\n", "svc-alpha==1.0.0\n"), "index_url": evil.replace("http://", "http://user:pw@")},
+        {
+            "files": pair("svc-alpha>=1\n", "svc-alpha==1.0.0\n"),
+            "index_url": evil.replace("http://", "http://user:pw@"),
+        },
         {"files": pair("--index-url file:///etc/\nsvc-alpha>=1\n", "svc-alpha==1.0.0\n")},
     ]
     for body in attempts:

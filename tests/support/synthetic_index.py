@@ -59,7 +59,9 @@ def install(server: IndexServer, projects: Iterable[Project]) -> dict[str, dict[
                 files.append(_entry(fname, data, rel, rel.uploaded))
             for tag, when in wheels:
                 # a later file of the same version has other bytes, so another hash
-                data = build_wheel(project.name, rel.version, list(rel.requires), padding=0 if tag == "py3-none-any" else 64)
+                data = build_wheel(
+                    project.name, rel.version, list(rel.requires), padding=0 if tag == "py3-none-any" else 64
+                )
                 if rel.requires_python:
                     data = _with_requires_python(project.name, rel, data)
                 fname = _wheel_name(project.name, rel.version, tag)

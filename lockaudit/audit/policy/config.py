@@ -25,6 +25,7 @@ __all__ = ["CONFIG_FILES", "find_config", "find_uploaded_config", "load_policy",
 #: Looked for in each directory, in this order.
 CONFIG_FILES = ("lockaudit.toml", "pyproject.toml")
 
+
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
@@ -166,7 +167,9 @@ def policy_from_files(
     if overrides is None:
         return policy
     given = Policy.from_mapping(overrides, "request")
-    given = dataclasses.replace(given, suppressions=tuple(dataclasses.replace(s, location=None) for s in given.suppressions))
+    given = dataclasses.replace(
+        given, suppressions=tuple(dataclasses.replace(s, location=None) for s in given.suppressions)
+    )
     if found is None:
         return given
     replaced = {_field(key) for key in overrides}

@@ -57,6 +57,8 @@ _CODE_OF_KIND = {kind: code for code, kinds, *_ in _FAMILIES for kind in kinds}
 def code_for(kind: str) -> RuleCode:
     """The rule code that reports a kind of change (``default-changed`` -> LA021)."""
     return _CODE_OF_KIND[kind]
+
+
 _LOWER = {Severity.CRITICAL: Severity.HIGH, Severity.HIGH: Severity.MEDIUM, Severity.MEDIUM: Severity.LOW}
 
 
@@ -86,7 +88,10 @@ def wanted(facts: PackageFacts, policy: Policy) -> bool:
         return False
     if _ORDER[jump] < _ORDER[policy.api_changes]:
         return False
-    return facts.release(facts.locked.version if facts.locked else None) is not None and facts.release(facts.fresh) is not None
+    return (
+        facts.release(facts.locked.version if facts.locked else None) is not None
+        and facts.release(facts.fresh) is not None
+    )
 
 
 def releases(facts: PackageFacts) -> tuple[ReleaseRef, ReleaseRef]:

@@ -348,7 +348,8 @@ _RULES = (
         """Ask the maintainers to publish wheels (or an sdist with Metadata 2.2), pin a
         release that has them, or suppress LA019 for the package once you have checked
         its dependencies yourself.""",
-    ),    _rule(
+    ),
+    _rule(
         RuleCode.API_DEFAULT_CHANGED,
         "ApiDefaultChanged",
         "An upgrade changes the default value of public parameters",

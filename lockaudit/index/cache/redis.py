@@ -41,7 +41,11 @@ def _unpack(raw: bytes) -> CacheEntry:
         (n,) = _LEN.unpack_from(raw, 0)
         fetched_at, etag, last_modified, crc = orjson.loads(raw[4 : 4 + n])
         data = raw[4 + n :]
-        if zlib.crc32(data) != crc or not isinstance(etag, (str, type(None))) or not isinstance(last_modified, (str, type(None))):
+        if (
+            zlib.crc32(data) != crc
+            or not isinstance(etag, (str, type(None)))
+            or not isinstance(last_modified, (str, type(None)))
+        ):
             raise _Damaged
         return CacheEntry(data, float(fetched_at), etag, last_modified)
     except (struct.error, orjson.JSONDecodeError, TypeError, ValueError) as exc:

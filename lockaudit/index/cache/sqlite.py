@@ -111,8 +111,7 @@ class SQLiteCache(Cache):
                 raise
             moved = self._move_aside()
             self.recovered = (
-                f"the {self.name} cache file {self.path} was damaged ({exc}); moved it to {moved} "
-                "and started a new one"
+                f"the {self.name} cache file {self.path} was damaged ({exc}); moved it to {moved} and started a new one"
             )
             self._db = self._open_read_write()
 

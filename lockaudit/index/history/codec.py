@@ -97,7 +97,9 @@ def build_history(
     unmatched_files: int = 0,
 ) -> ProjectHistory:
     """Summarize file rows grouped by version (in the index's order) into a history."""
-    return _from_parts(*_summarize(name, groups, fetched_at, index, api_version, url_prefix, unmatched_files), from_cache=False)
+    return _from_parts(
+        *_summarize(name, groups, fetched_at, index, api_version, url_prefix, unmatched_files), from_cache=False
+    )
 
 
 def build_history_blob(
@@ -132,7 +134,9 @@ def _summarize(
         # the history back never fails. Per version, not per file: cheap.
         if summary[1] is not None and parse_time(summary[1]) is None:
             summary[1] = None
-    header = _header(name, FetchStatus.OK, _to_iso(fetched_at), (index,), None, api_version, unmatched, url_prefix, summaries)
+    header = _header(
+        name, FetchStatus.OK, _to_iso(fetched_at), (index,), None, api_version, unmatched, url_prefix, summaries
+    )
     return header, FileRows(rows=rows, url_prefix=url_prefix)
 
 

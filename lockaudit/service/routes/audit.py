@@ -23,7 +23,10 @@ ERRORS = {
     413: {"model": ErrorResponse, "description": "Body, files or lines over the limits"},
     415: {"model": ErrorResponse, "description": "The body is neither JSON nor a multipart form"},
     422: {"model": ErrorResponse, "description": "Invalid request, policy, or an include outside the request"},
-    503: {"model": ErrorResponse, "description": "The index is unreachable and the cache has nothing for these packages"},
+    503: {
+        "model": ErrorResponse,
+        "description": "The index is unreachable and the cache has nothing for these packages",
+    },
     504: {"model": ErrorResponse, "description": "The request took longer than the server's timeout"},
 }
 
@@ -31,8 +34,10 @@ ERRORS = {
 def nothing_answered(report: AuditReport, stats: RequestStats) -> bool:
     """Every package that needed the index is unknown because the index failed."""
     from_index = [p for p in report.packages if p.status is not PackageStatus.NOT_FROM_INDEX]
-    return bool(from_index) and bool(stats.unknown) and all(
-        p.status is PackageStatus.UNKNOWN and p.name in stats.unknown for p in from_index
+    return (
+        bool(from_index)
+        and bool(stats.unknown)
+        and all(p.status is PackageStatus.UNKNOWN and p.name in stats.unknown for p in from_index)
     )
 
 
