@@ -41,11 +41,11 @@ CompiledSpec = impl.CompiledSpec
 __all__ = [
     "NO_EXTENSIONS",
     "USING_EXTENSION",
+    "CompiledSpec",
+    "ReleaseHistory",
+    "compile_spec",
+    "filter_versions",
     "impl",
     "normalize",
     "sort_versions",
-    "compile_spec",
-    "filter_versions",
-    "ReleaseHistory",
-    "CompiledSpec",
 ]

@@ -25,12 +25,12 @@ from packaging.version import Version
 from .errors import InvalidSpecifier, InvalidVersion
 
 __all__ = [
-    "normalize",
-    "sort_versions",
-    "compile_spec",
-    "filter_versions",
     "CompiledSpec",
     "ReleaseHistory",
+    "compile_spec",
+    "filter_versions",
+    "normalize",
+    "sort_versions",
     "version_key",
 ]
 
@@ -73,7 +73,7 @@ def sort_versions(versions: Iterable[str]) -> list[str]:
 class CompiledSpec:
     """A PEP 440 specifier set, or a union of several, ready for repeated queries."""
 
-    __slots__ = ("alternatives", "prereleases", "_sets", "_arbitrary")
+    __slots__ = ("_arbitrary", "_sets", "alternatives", "prereleases")
 
     def __init__(self, alternatives: Sequence[str]) -> None:
         sets = []
@@ -169,7 +169,7 @@ def filter_versions(
 class ReleaseHistory:
     """One package's history, parsed and sorted once (invalid versions skipped and kept aside)."""
 
-    __slots__ = ("_parsed", "_versions", "_position", "invalid")
+    __slots__ = ("_parsed", "_position", "_versions", "invalid")
 
     def __init__(self, versions: Iterable[str]) -> None:
         pairs: list[tuple[Version, str]] = []

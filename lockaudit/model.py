@@ -14,22 +14,22 @@ from typing import Literal
 Role = Literal["declared", "locked", "both", "includes"]
 
 __all__ = [
-    "Origin",
-    "SourceKind",
-    "Source",
-    "Requirement",
-    "requirement_at",
-    "requirement_text",
-    "place_text",
-    "LockedPackage",
-    "IndexOptions",
-    "InputProblem",
     "UNREADABLE_CODES",
     "Dependency",
+    "IndexOptions",
     "InputFile",
+    "InputProblem",
+    "LockedPackage",
     "Lockfile",
+    "Origin",
     "PythonScope",
+    "Requirement",
     "Role",
+    "Source",
+    "SourceKind",
+    "place_text",
+    "requirement_at",
+    "requirement_text",
 ]
 
 

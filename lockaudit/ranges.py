@@ -63,7 +63,7 @@ from packaging.version import InvalidVersion, Version
 
 from .errors import InvalidRange
 
-__all__ = ["Dialect", "DIALECTS", "range_alternatives", "translate_range"]
+__all__ = ["DIALECTS", "Dialect", "range_alternatives", "translate_range"]
 
 Dialect = Literal["pep440", "poetry", "npm"]
 DIALECTS: tuple[str, ...] = ("pep440", "poetry", "npm")

@@ -36,7 +36,7 @@ __all__ = ["KNOWN_PYTHONS", "TargetChoice", "host_platform", "lowest_python", "p
 #: CPython minor versions a fresh install may run on today, oldest first.
 KNOWN_PYTHONS: tuple[str, ...] = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
 #: Micro versions tried when a range starts inside a minor (``>=3.10.2``).
-_MICROS = range(0, 30)
+_MICROS = range(30)
 _PLATFORMS = ("linux", "darwin", "win32")
 
 

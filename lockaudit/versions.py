@@ -15,9 +15,9 @@ from . import _core
 from .ranges import Dialect, range_alternatives, translate_range
 
 __all__ = [
+    "CompiledSpec",
     "Dialect",
     "ReleaseHistory",
-    "CompiledSpec",
     "compile_range",
     "filter_versions",
     "normalize_version",

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.index_server import IndexServer
 
 import lockaudit
+from support.index_server import IndexServer
 
 PACKAGE = Path(lockaudit.__file__).resolve().parent
 #: Where a program's logging may be configured: the CLI and the service's log setup.

@@ -158,7 +158,7 @@ class _Reducer:
             self.objects[path] = self._describe(obj)
         except MemoryError:
             raise  # the limit: the whole analysis fails, never a partial summary
-        except Exception as exc:  # noqa: BLE001 - one odd object must not lose the package
+        except Exception as exc:
             self.failed[path] = f"{type(exc).__name__}: {exc}"
         return path
 
@@ -237,7 +237,7 @@ class _Reducer:
         self.expose(module.path, self.add(module), top_level)
         try:
             exports = module.exports
-        except Exception:  # noqa: BLE001 - an __all__ griffe could not expand: as if there were none
+        except Exception:
             exports = None
         names = None if exports is None else {str(e).rsplit(".", 1)[-1] for e in exports}
         type_only = self.scan(module).type_checking
@@ -343,7 +343,7 @@ def summarize_tree(
             loaded.append((top, loader.load(top)))
         except MemoryError:
             raise
-        except Exception as exc:  # noqa: BLE001 - griffe raises several kinds
+        except Exception as exc:
             if public_root(top):
                 # A public package that cannot be read: no summary rather than an empty API.
                 raise UnreadablePackage(f"{top} could not be read: {type(exc).__name__}: {exc}") from exc

@@ -226,7 +226,7 @@ def marker_applies(marker: str | None, target: Target, extras: frozenset[str] = 
     env["extra"] = next(iter(extras), "")
     try:
         return parsed.evaluate(env)  # type: ignore[arg-type]
-    except Exception:  # noqa: BLE001 - an undefined variable: treat as applying, as pip would warn
+    except Exception:
         return True
 
 
@@ -249,7 +249,7 @@ def _files_by(info: ReleaseInfo, cutoff: dt.datetime) -> ReleaseInfo:
 
 
 class _FilesBy(Sequence[FileInfo]):
-    __slots__ = ("_files", "_cutoff", "_kept")
+    __slots__ = ("_cutoff", "_files", "_kept")
 
     def __init__(self, files: Sequence[FileInfo], cutoff: dt.datetime) -> None:
         self._files = files

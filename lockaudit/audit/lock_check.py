@@ -41,8 +41,8 @@ from ..findings import (
     TargetResult,
     Threshold,
 )
-from ..index.client import IndexClient
 from ..index.cache import Cache
+from ..index.client import IndexClient
 from ..index.settings import IndexSettings, resolve_index_settings
 from ..inputs.selection import Selection, select_requirements
 from ..model import IndexOptions, LockedPackage, Lockfile, Requirement

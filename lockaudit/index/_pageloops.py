@@ -26,12 +26,12 @@ summarize_groups = impl.summarize_groups
 build_releases = impl.build_releases
 
 __all__ = [
-    "USING_EXTENSION",
     "NO_EXTENSIONS",
-    "impl",
-    "file_urls",
-    "plain_tails",
-    "group_files",
-    "summarize_groups",
+    "USING_EXTENSION",
     "build_releases",
+    "file_urls",
+    "group_files",
+    "impl",
+    "plain_tails",
+    "summarize_groups",
 ]

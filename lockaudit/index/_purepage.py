@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["build_releases", "file_urls", "plain_tails", "group_files", "summarize_groups", "SDIST_SUFFIXES"]
+__all__ = ["SDIST_SUFFIXES", "build_releases", "file_urls", "group_files", "plain_tails", "summarize_groups"]
 
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar", ".tbz", ".tar.Z")
 #: The sdist extensions tried on the fast path, most common first.

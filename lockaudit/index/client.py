@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
@@ -57,8 +57,8 @@ __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_TTL",
     "FileUnavailable",
-    "Progress",
     "IndexClient",
+    "Progress",
     "fetch_histories",
 ]
 
@@ -82,7 +82,7 @@ class FileUnavailable(IndexClientError):
 
 
 def _utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, timezone.utc)
+    return datetime.fromtimestamp(ts, UTC)
 
 
 class IndexClient:
@@ -328,7 +328,7 @@ class IndexClient:
         def work() -> None:
             try:
                 asyncio.run(fetch())
-            except Exception as exc:  # noqa: BLE001 - reported as the reason, never raised here
+            except Exception as exc:
                 outcome["error"] = exc
 
         thread = threading.Thread(target=work, name="lockaudit-refetch", daemon=True)

@@ -8,7 +8,7 @@ contention of the pool's threads, cost more than the decoding it moved).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .history import build_history_blob, paused_gc
 from .simple_api import parse_project_page
@@ -25,7 +25,7 @@ def page_to_blob(
         return build_history_blob(
             name,
             page.groups,
-            fetched_at=datetime.fromtimestamp(fetched_at, timezone.utc),
+            fetched_at=datetime.fromtimestamp(fetched_at, UTC),
             index=index,
             api_version=page.api_version,
             url_prefix=page.url_prefix,

@@ -197,7 +197,7 @@ class FetchWorker:
                 return None
             try:
                 answer = await asyncio.wait_for(future, self.deadline)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 # Only a safety net: the worker's own timeouts and retries end
                 # every request long before. A stuck worker is stopped.
                 self._fail(f"the fetch worker did not answer in {self.deadline:.0f} s")

@@ -41,13 +41,13 @@ if TYPE_CHECKING:
 # Retry-After date), random (backoff jitter) and mimetypes (file:// indexes).
 
 __all__ = [
-    "RetryPolicy",
+    "USER_AGENT",
+    "FileTransport",
     "HttpSession",
-    "SessionOptions",
     "IndexUnreachable",
     "RefusedAnswer",
-    "FileTransport",
-    "USER_AGENT",
+    "RetryPolicy",
+    "SessionOptions",
 ]
 
 USER_AGENT = "lockaudit/0.1 (+dependency-drift audit)"
@@ -347,7 +347,7 @@ class HttpSession:
 
     def _check_redirect(self, source: str, target: str) -> None:
         before, after = urlsplit(source).scheme.lower(), urlsplit(target).scheme.lower()
-        if after == before and after in ("http", "https") or (before, after) == ("http", "https"):
+        if (after == before and after in ("http", "https")) or (before, after) == ("http", "https"):
             return
         raise RefusedAnswer(
             self.redact(
@@ -384,7 +384,7 @@ class _Breaker:
     """Per origin: opens after ``threshold`` failed tries in a row, then fails
     every request at once for ``seconds``; any answer closes it again."""
 
-    __slots__ = ("threshold", "seconds", "failures", "open_until")
+    __slots__ = ("failures", "open_until", "seconds", "threshold")
 
     def __init__(self, threshold: int, seconds: float) -> None:
         self.threshold = max(1, threshold)

@@ -35,9 +35,9 @@ if TYPE_CHECKING:
 __all__ = [
     "CoreMetadata",
     "MetadataUnavailable",
-    "parse_core_metadata",
     "fetch_core_metadata",
     "metadata_url",
+    "parse_core_metadata",
 ]
 
 #: Bytes asked for first from a wheel's end: enough for the central directory

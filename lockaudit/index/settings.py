@@ -36,14 +36,14 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_INDEX_URL",
     "IndexLimits",
-    "IndexURL",
     "IndexSettings",
-    "resolve_index_settings",
-    "read_pip_config",
-    "split_credentials",
-    "redact_url",
-    "redact_text",
+    "IndexURL",
     "origin_of",
+    "read_pip_config",
+    "redact_text",
+    "redact_url",
+    "resolve_index_settings",
+    "split_credentials",
 ]
 
 #: The public default index, as the client library defines it.

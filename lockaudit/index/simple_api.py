@@ -34,10 +34,10 @@ __all__ = [
     "SUPPORTED_API_MAJOR",
     "PageFormatError",
     "ParsedPage",
-    "project_url",
-    "parse_project_page",
-    "parse_json_page",
     "parse_html_page",
+    "parse_json_page",
+    "parse_project_page",
+    "project_url",
     "version_from_filename",
 ]
 

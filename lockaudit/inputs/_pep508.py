@@ -23,13 +23,13 @@ from ..model import INDEX_SOURCE, Origin, Requirement, Source, SourceKind
 from ..urls import redact_url
 
 __all__ = [
+    "VCS_SCHEMES",
     "SpecError",
     "convert",
     "exact_pin",
     "from_pep508",
     "name_from_location",
     "source_for",
-    "VCS_SCHEMES",
 ]
 
 VCS_SCHEMES = ("git", "hg", "svn", "bzr")
@@ -91,7 +91,7 @@ def _pointed(message: str, text: str) -> tuple[str, int | None]:
 def source_for(url: str, *, editable: bool = False) -> Source:
     """The source a direct reference names: VCS (``git+...``), local path (``file:``) or URL."""
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
-    if "+" in scheme and scheme.split("+", 1)[0] in VCS_SCHEMES or scheme in VCS_SCHEMES:
+    if ("+" in scheme and scheme.split("+", 1)[0] in VCS_SCHEMES) or scheme in VCS_SCHEMES:
         kind = SourceKind.VCS
     elif scheme in ("http", "https", "ftp"):
         kind = SourceKind.URL

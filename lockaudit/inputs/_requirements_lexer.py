@@ -66,7 +66,7 @@ class CommentLine:
 class LogicalLine:
     """One logical line (continuations joined) and the way back to physical columns."""
 
-    __slots__ = ("text", "segments", "physical", "shift", "expansions", "unterminated")
+    __slots__ = ("expansions", "physical", "segments", "shift", "text", "unterminated")
 
     def __init__(
         self, segments: list[tuple[int, int, int]], text: str, physical: list[str], *, unterminated: bool = False

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..model import InputProblem, Origin
 
-__all__ = ["TomlIndex", "TomlLimitError", "load_toml", "loads", "huge_number_at", "MAX_INT_DIGITS"]
+__all__ = ["MAX_INT_DIGITS", "TomlIndex", "TomlLimitError", "huge_number_at", "load_toml", "loads"]
 
 _AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _AT_END = re.compile(r"\s*\(at end of document\)\s*$")

@@ -55,7 +55,7 @@ from ._requirements_lexer import (
 )
 from ._text import read_file
 
-__all__ = ["parse", "Reader"]
+__all__ = ["Reader", "parse"]
 
 #: Reads an include: (text, decoding problems); raises OSError when it cannot.
 Reader = Callable[[str], tuple[str, list[InputProblem]]]

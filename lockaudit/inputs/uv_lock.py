@@ -24,7 +24,7 @@ from ._locks import earliest, parse_packages, string_list
 from ._pep508 import SpecError, convert
 from ._toml import TomlIndex
 
-__all__ = ["parse", "is_root"]
+__all__ = ["is_root", "parse"]
 
 # "extra == 'x'" as uv writes it at the end of a requires-dist marker.
 _EXTRA = re.compile(r"""(?:^|\s+and\s+)extra\s*==\s*['"]([^'"]+)['"]\s*$""")

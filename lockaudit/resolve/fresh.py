@@ -47,10 +47,10 @@ from .resolver import Pin, Resolution, ResolveOptions, requirements_from, resolv
 
 __all__ = [
     "ALL_GROUPS_LOCKS",
+    "GRAPH_LOCKS",
     "Change",
     "FreshInstall",
     "FreshPackage",
-    "GRAPH_LOCKS",
     "applicable_locked",
     "fresh_install_async",
     "locked_selection",

@@ -151,7 +151,7 @@ class _Batcher(Generic[K]):
     async def _run(self, batch: list[K]) -> None:
         try:
             await self._load(batch)
-        except BaseException as exc:  # noqa: BLE001 - handed to every waiter
+        except BaseException as exc:
             for key in batch:
                 if not self._futures[key].done():
                     self._futures[key].set_exception(exc)

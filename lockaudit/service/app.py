@@ -121,7 +121,7 @@ async def _upkeep(pool: IndexPool, every: float = 10.0) -> None:
         await asyncio.sleep(every)
         try:
             await pool.reconnect_if_failed()
-        except Exception:  # noqa: BLE001 - never let upkeep die
+        except Exception:
             logger.exception("cache upkeep failed")
 
 

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -200,7 +200,7 @@ class CountingTransport(httpx.AsyncBaseTransport):
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -343,7 +343,7 @@ async def _close_all(clients: Iterable[ServiceIndexClient]) -> None:
     for client in clients:
         try:
             await client.aclose()
-        except Exception:  # noqa: BLE001 - closing is best effort
+        except Exception:
             logger.exception("closing an index client failed")
 
 

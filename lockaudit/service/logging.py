@@ -24,9 +24,9 @@ from ..index.settings import redact_text
 
 __all__ = [
     "ACCESS_LOG",
+    "REQUEST_ID_HEADER",
     "AccessLog",
     "JsonFormatter",
-    "REQUEST_ID_HEADER",
     "current_request_id",
     "log_config",
     "log_everything_as_json",
@@ -75,7 +75,7 @@ class JsonFormatter(logging.Formatter):
         if "@" in message or self.secrets:  # URL user info, or a secret that might be quoted
             message = redact_text(message, self.secrets)
         doc: dict[str, Any] = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": message,
@@ -164,7 +164,7 @@ class AccessLog:
                 try:
                     h.stream.write(line)
                     h.flush()
-                except Exception:  # noqa: BLE001 - as logging does: never fail the request
+                except Exception:
                     h.handleError(logging.makeLogRecord({"msg": "request"}))
 
 

@@ -22,9 +22,8 @@ from typing import Any
 
 import pytest
 
-from support.index_server import IndexServer
-
 from lockaudit.index import IndexClient, IndexSettings, IndexURL
+from support.index_server import IndexServer
 
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 

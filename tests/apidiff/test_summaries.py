@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from support.redis_server import RedisProcess
-
 from lockaudit.apidiff import ApiDiff, ApiUnknown, decode_summary, diff_releases, encode_summary, find_release
 from lockaudit.apidiff.model import FORMAT_VERSION
 from lockaudit.apidiff.wheel import WheelError, choose_wheel, extract_sources
 from lockaudit.index import open_cache
 from lockaudit.index.cache import api_key, export_snapshot, import_snapshot
 from lockaudit.index.history import FileInfo
+from support.redis_server import RedisProcess
 
 OLD = {"pcache/__init__.py": "def f(a, b=1):\n    return a\n"}
 NEW = {"pcache/__init__.py": "def f(a, b=2):\n    return a\n"}

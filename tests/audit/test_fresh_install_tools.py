@@ -36,6 +36,7 @@ from typing import Any
 
 import pytest
 from resolve.conftest import build_index
+
 from support.index_server import IndexServer
 
 ROOT = Path(__file__).resolve().parents[2]

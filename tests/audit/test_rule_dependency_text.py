@@ -12,7 +12,7 @@ from lockaudit.index.metadata import CoreMetadata
 from lockaudit.model import LockedPackage, Origin
 from lockaudit.resolve.metadata import from_core_metadata
 
-CTX = AuditContext(now=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), cutoff=None)
+CTX = AuditContext(now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), cutoff=None)
 
 
 def test_markers_are_shown_after_when_and_never_double_parenthesized():

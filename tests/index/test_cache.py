@@ -7,6 +7,7 @@ import asyncio
 import multiprocessing
 import socket
 import warnings
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -188,7 +189,7 @@ def test_new_sqlite_files_use_large_pages_and_older_ones_keep_theirs(tmp_path):
 
 
 def _history_blob(name: str, files: int) -> bytes:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from lockaudit.index.history import build_history_blob
 
@@ -199,7 +200,7 @@ def _history_blob(name: str, files: int) -> bytes:
     return build_history_blob(
         name,
         {"1.0": rows},
-        fetched_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        fetched_at=datetime(2026, 1, 1, tzinfo=UTC),
         index="https://i/simple/",
         api_version="1.1",
     )

@@ -12,12 +12,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support.synthetic_index import Project, Release, install
 
 from lockaudit.index import FetchStatus, IndexSettings, IndexURL, fetch_worker
 from lockaudit.index.cache import open_cache
 from lockaudit.index.client import MIN_WORKER_PAGES
 from lockaudit.index.fetch_worker import FetchWorker
+from support.synthetic_index import Project, Release, install
 
 NAMES = [f"proj{i}" for i in range(30)]
 

@@ -13,11 +13,11 @@ import json
 from pathlib import Path
 
 import pytest
-from support.index_server import IndexServer, build_wheel
 
-from lockaudit.index import FetchStatus, IndexSettings, IndexURL
+from lockaudit.index import FetchStatus, IndexURL
 from lockaudit.index.http import HttpSession, RefusedAnswer
 from lockaudit.index.settings import IndexLimits
+from support.index_server import IndexServer, build_wheel
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "index" / "projects"
 

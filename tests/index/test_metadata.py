@@ -6,10 +6,10 @@ import asyncio
 import hashlib
 
 import pytest
-from support.index_server import FIXTURES, build_wheel
 
 from lockaudit.index import MetadataUnavailable, parse_core_metadata
 from lockaudit.index.cache import metadata_key, open_cache
+from support.index_server import FIXTURES, build_wheel
 
 
 def run(client, coro_fn):

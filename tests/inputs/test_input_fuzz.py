@@ -20,6 +20,7 @@ import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from support.fuzzing import POLICY_SEED, TOKENS, check, confuse, mutate, seeds
 
 SEEDS = seeds() + [("lockaudit.toml", POLICY_SEED)]

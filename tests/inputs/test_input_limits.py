@@ -9,14 +9,13 @@ import subprocess
 import sys
 
 import pytest
+from inputs.helpers import only
 
 from lockaudit.audit.policy import load_policy
 from lockaudit.errors import PolicyError
 from lockaudit.inputs import load, load_texts
 from lockaudit.inputs._build import check_duplicates
 from lockaudit.inputs.requirements_txt import parse as parse_requirements
-
-from inputs.helpers import only
 
 DEC = "1" * 5000
 HEX = "0x" + "f" * 4000  # Python reads it, but cannot print it

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from inputs.helpers import TOOLS, codes, only, pins
+
 from lockaudit.inputs import load, parse
 from lockaudit.model import SourceKind
 

@@ -31,9 +31,9 @@ from packaging.utils import canonicalize_name
 from pip._internal.network.session import PipSession
 from pip._internal.req.req_file import parse_requirements
 from resolve.conftest import build_index
-from support.index_server import IndexServer
 
 from lockaudit.inputs import load, parse
+from support.index_server import IndexServer
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS_BIN = Path(os.environ.get("LOCKAUDIT_TOOLS_BIN", ROOT / ".venv-tools" / "bin"))

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from lockaudit.audit.lock_check import check_lock_async
+from lockaudit.audit.rules.lock import lock_findings, transitive_drift
 from lockaudit.findings import RuleCode, Severity
 from lockaudit.inputs import load
 from lockaudit.model import LockedPackage, Origin, Requirement
-from lockaudit.audit.lock_check import check_lock_async
-from lockaudit.audit.rules.lock import lock_findings, transitive_drift
 from lockaudit.resolve import CheckOptions, ResolveOptions, check, resolve, write_requirements
+from lockaudit.resolve.environment import Environment
 from lockaudit.resolve.fresh import applicable_locked
 from lockaudit.resolve.lock_walk import walk_lock
-from lockaudit.resolve.environment import Environment
 from lockaudit.resolve.metadata import Dependency, ReleaseDependencies
 
 

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from service.helpers import PROJECTS, RedisProcess, ServiceProcess, corpus_pages
+
 from support.index_server import IndexServer
 from support.synthetic_index import Project, Release, install
-
 
 # --------------------------------------------------------------------------- fixtures
 

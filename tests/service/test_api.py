@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
+from service.helpers import AS_OF, codes, pair
 
 from lockaudit.formats.json_format import schema as report_schema
-from service.helpers import AS_OF, codes, pair
 
 PYPROJECT = """\
 [tool.poetry]

@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from service.helpers import AS_OF, PROJECTS, TOKEN, pair
 
 from lockaudit.service import ServiceSettings, create_app
 from lockaudit.service.deps import Limiter, get_limiter, get_pool
 from lockaudit.service.metrics import Metrics
-from service.helpers import AS_OF, PROJECTS, TOKEN, pair
 from support.index_server import Gate, IndexServer
 from support.synthetic_index import install
 

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from service.helpers import AS_OF, clean_env, corpus_files, pair
 
 CORPUS_AS_OF = "2026-11-20"

@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
+from service.helpers import clean_env
 
 from lockaudit.commands import serve
 from lockaudit.service.settings import ServiceSettings, SettingsError
-from service.helpers import clean_env
 
 
 def test_defaults():

@@ -11,7 +11,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from service.helpers import AS_OF, TOKEN, codes
 
 CHROMIUM = "/usr/bin/chromium"

@@ -19,23 +19,23 @@ from dataclasses import dataclass, field
 from ...errors import CacheError
 
 __all__ = [
-    "CacheEntry",
-    "CacheInfo",
-    "Cache",
-    "NullCache",
-    "SafeCache",
-    "CacheUnavailableWarning",
-    "CacheDamagedWarning",
-    "CacheDamage",
-    "DAMAGE_ADVICE",
-    "page_key",
-    "metadata_key",
-    "api_key",
-    "api_miss_key",
-    "PAGE",
-    "METADATA",
     "API",
     "API_MISS",
+    "DAMAGE_ADVICE",
+    "METADATA",
+    "PAGE",
+    "Cache",
+    "CacheDamage",
+    "CacheDamagedWarning",
+    "CacheEntry",
+    "CacheInfo",
+    "CacheUnavailableWarning",
+    "NullCache",
+    "SafeCache",
+    "api_key",
+    "api_miss_key",
+    "metadata_key",
+    "page_key",
 ]
 
 # Silent unless the program configures logging (the package's NullHandler):
@@ -259,14 +259,14 @@ class SafeCache(Cache):
             if quarantine is not None:
                 try:
                     moved = quarantine(exc)
-                except Exception:  # noqa: BLE001 - best effort: it stays where it is
+                except Exception:
                     moved = None
             if moved:
                 message += f"; {moved}"
             self._warn(message)
             try:
                 self.backend.close()
-            except Exception:  # noqa: BLE001 - closing a broken backend is best effort
+            except Exception:
                 pass
 
     def _call(self, method: str, default, *args):

@@ -19,7 +19,7 @@ import redis
 from ..settings import redact_url
 from .interface import API, METADATA, PAGE, Cache, CacheEntry, CacheInfo
 
-__all__ = ["RedisCache", "ERRORS"]
+__all__ = ["ERRORS", "RedisCache"]
 
 ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
 

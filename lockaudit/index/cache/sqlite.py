@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .interface import API, METADATA, PAGE, Cache, CacheDamage, CacheEntry, CacheInfo
 
-__all__ = ["SQLiteCache", "DB_NAME", "ERRORS", "remove_database", "remove_damaged_copies", "is_corrupt"]
+__all__ = ["DB_NAME", "ERRORS", "SQLiteCache", "is_corrupt", "remove_damaged_copies", "remove_database"]
 
 DB_NAME = "index-cache.sqlite3"
 SCHEMA_VERSION = 4
@@ -131,7 +131,7 @@ class SQLiteCache(Cache):
                     self._set_up()
                     break
                 except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
                         raise
                     time.sleep(delay)
                     delay = min(delay * 2, 0.2)

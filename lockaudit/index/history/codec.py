@@ -13,7 +13,7 @@ import contextlib
 import gc
 import struct
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -63,8 +63,8 @@ def paused_gc() -> Iterator[None]:
 def _to_iso(t: datetime | None) -> str | None:
     if t is None:
         return None
-    if t.tzinfo is not timezone.utc:
-        t = t.astimezone(timezone.utc)
+    if t.tzinfo is not UTC:
+        t = t.astimezone(UTC)
     return t.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
@@ -82,7 +82,7 @@ def canonical_time(text: str | None) -> str | None:
     except ValueError:
         return None
     if t.tzinfo is None:
-        t = t.replace(tzinfo=timezone.utc)
+        t = t.replace(tzinfo=UTC)
     return _to_iso(t)
 
 

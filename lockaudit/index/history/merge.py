@@ -67,7 +67,7 @@ def _merge_release(a: ReleaseInfo, b: ReleaseInfo) -> ReleaseInfo:
 class _JoinedFiles(Sequence[FileInfo]):
     """Two indexes' files of one version, deduplicated by file name on first use."""
 
-    __slots__ = ("_parts", "_cache")
+    __slots__ = ("_cache", "_parts")
 
     def __init__(self, *parts: Sequence[FileInfo]) -> None:
         self._parts = parts

@@ -110,7 +110,7 @@ class FileRows:
     """The per-file rows of one project, decoded from bytes on first use (and
     read from the cache on first use when it keeps them apart)."""
 
-    __slots__ = ("_raw", "_rows", "_load", "url_prefix")
+    __slots__ = ("_load", "_raw", "_rows", "url_prefix")
 
     def __init__(
         self,
@@ -156,7 +156,7 @@ class FileRows:
 class FileList(Sequence[FileInfo]):
     """The files of one release: a read-only sequence, decoded lazily."""
 
-    __slots__ = ("_table", "_start", "_stop", "_version", "_cache")
+    __slots__ = ("_cache", "_start", "_stop", "_table", "_version")
 
     def __init__(self, table: FileRows, start: int, stop: int, version: str) -> None:
         self._table = table

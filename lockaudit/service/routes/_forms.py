@@ -78,7 +78,7 @@ async def _form_data(request: Request, settings: ServiceSettings) -> dict[str, A
         form = await request.form(
             max_files=settings.max_files + 1, max_fields=len(FORM_OPTIONS) + settings.max_files + 16
         )
-    except Exception as exc:  # noqa: BLE001 - python-multipart and starlette raise several kinds
+    except Exception as exc:
         if "too many files" in str(exc).lower():
             raise ApiError(
                 413, "too_many_files", f"more than {settings.max_files} files per request (LOCKAUDIT_MAX_FILES)"
