@@ -112,7 +112,7 @@ async def run_load(
 
     started = time.perf_counter()
     tasks = [asyncio.create_task(worker()) for _ in range(concurrency)]
-    done, pending = await asyncio.wait(tasks, timeout=time_limit)
+    _, pending = await asyncio.wait(tasks, timeout=time_limit)
     for t in pending:
         t.cancel()
     elapsed = time.perf_counter() - started
@@ -124,7 +124,7 @@ async def run_load(
     def pct(p: float) -> float:
         if not ordered:
             return float("nan")
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
     return {
         "url": url,

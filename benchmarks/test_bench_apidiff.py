@@ -171,7 +171,7 @@ def test_griffe_reference(package, cold_runs, benchmark) -> None:
 
     entry = cold_runs[package]
     roots = []
-    for wheel, path in entry["wheels"]:
+    for _wheel, path in entry["wheels"]:
         root = Path(tempfile.mkdtemp(prefix="griffe-ref-"))
         extract_sources(path, root)
         roots.append(root)

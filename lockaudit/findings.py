@@ -80,7 +80,7 @@ __all__ = [
 
 #: A value that JSON can hold: what ``Finding.data`` may contain.
 JSONValue: TypeAlias = (
-    None | bool | int | float | str | list["JSONValue"] | tuple["JSONValue", ...] | Mapping[str, "JSONValue"]
+    bool | int | float | str | list["JSONValue"] | tuple["JSONValue", ...] | Mapping[str, "JSONValue"] | None
 )
 
 

@@ -59,16 +59,13 @@ def place_text(path: str, line: int | None = None, column: int | None = None) ->
     return f"{path}:{line}:{column}"
 
 
-class SourceKind(str, enum.Enum):
+class SourceKind(enum.StrEnum):
     """Where a distribution comes from; only INDEX can be audited for drift."""
 
     INDEX = "index"
     URL = "url"
     PATH = "path"
     VCS = "vcs"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True, slots=True)

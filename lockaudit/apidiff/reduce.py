@@ -268,10 +268,7 @@ class _Reducer:
                 elif listed or self.internal(member.target_path):
                     # Listed in __all__ (whatever it names), or a chain inside the wheel that could not be followed.
                     if canonical not in self.objects:
-                        if self.internal(canonical):
-                            kind = KIND_UNRESOLVED
-                        else:
-                            kind = KIND_EXTERNAL
+                        kind = KIND_UNRESOLVED if self.internal(canonical) else KIND_EXTERNAL
                         builtin = canonical.startswith("builtins.")
                         self.objects[canonical] = ApiObject(kind, builtin=builtin, target=canonical)
                     self.expose(path, canonical, exported)

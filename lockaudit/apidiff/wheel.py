@@ -92,7 +92,7 @@ def public_root(name: str) -> bool:
 
 def private_part(part: str) -> bool:
     """Whether a module path component hides what is below it from the API."""
-    return part.startswith("_") or part in _NOT_API or part.startswith("test_")
+    return part.startswith(("_", "test_")) or part in _NOT_API
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Protocol
 
-from ..findings import AuditReport, Severity, Threshold
+from ..findings import AuditReport, Threshold
 
 __all__ = ["FORMATS", "Renderer", "render"]
 

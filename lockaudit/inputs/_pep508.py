@@ -173,10 +173,7 @@ def convert(
     """
     req = parse_pep508(text)
     own = str(req.marker) if req.marker is not None else None
-    if own and marker:
-        marker = f"({own}) and ({marker})"
-    else:
-        marker = own or marker
+    marker = f"({own}) and ({marker})" if own and marker else own or marker
     source = source_for(req.url, editable=editable) if req.url else INDEX_SOURCE
     return Requirement(
         name=canonicalize_name(req.name),

@@ -119,7 +119,7 @@ def parse(text: str, path: str) -> Lockfile:
             key = (pin.name, pin.version, pin.marker)
             if key in pins:  # the same pin in another category: one package, several groups
                 first = pins[key]
-                pins[key] = replace(first, groups=first.groups + (category,))
+                pins[key] = replace(first, groups=(*first.groups, category))
             else:
                 pins[key] = pin
                 order.append(key)

@@ -219,7 +219,7 @@ class _Reader:
                     f"extras of {raw_name!r} must be a list of names",
                     expected='extras = ["name"]',
                     code="invalid-type",
-                )  # fmt: skip
+                )
             )
             extras = []
         self.requirements.append(

@@ -130,6 +130,8 @@ class _Batcher(Generic[K]):
         self._eager = eager
         self._futures: dict[K, asyncio.Future[None]] = {}
         self._pending: list[K] = []
+        #: The loads under way: the event loop keeps only weak references to tasks.
+        self._running: set[asyncio.Task[None]] = set()
 
     def get(self, key: K) -> asyncio.Future[None]:
         future = self._futures.get(key)
@@ -137,7 +139,7 @@ class _Batcher(Generic[K]):
             loop = asyncio.get_running_loop()
             future = self._futures[key] = loop.create_future()
             if self._eager():
-                asyncio.ensure_future(self._run([key]))
+                self._start([key])
                 return future
             if not self._pending:
                 loop.call_soon(self._flush)
@@ -146,7 +148,12 @@ class _Batcher(Generic[K]):
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
-        asyncio.ensure_future(self._run(batch))
+        self._start(batch)
+
+    def _start(self, batch: list[K]) -> None:
+        task = asyncio.ensure_future(self._run(batch))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
 
     async def _run(self, batch: list[K]) -> None:
         try:
@@ -267,7 +274,7 @@ class Repository:
         results = await asyncio.gather(*(self._fetch(name, version) for _, name, version in misses))
         store: dict[str, CacheEntry] = {}
         stamp = time.time()
-        for (key, name, version), (value, keep) in zip(misses, results):
+        for (key, name, version), (value, keep) in zip(misses, results, strict=True):
             self._deps[(name, version)] = value
             if keep:
                 store[key] = CacheEntry(md.encode(value), stamp)

@@ -177,7 +177,7 @@ def test_cli_flag_and_second_run_from_the_cache(app_index, tmp_path, cache_path)
     for proc in (first, second):
         found = {f["code"]: f for f in json.loads(proc.stdout)["findings"]}
         assert found["LA021"]["data"]["changes"][0]["new"] == "'scrypt'"
-    bad = subprocess.run(command[:-1] + ["sometimes"], capture_output=True, text=True, env=env, timeout=120)
+    bad = subprocess.run([*command[:-1], "sometimes"], capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode == 2 and "--api-changes" in bad.stderr
 
 

@@ -252,8 +252,8 @@ def test_choose_wheel_prefers_pure_then_installable_here_then_linux_then_small()
     ]
     assert choose_wheel(files).filename == f"x-1.0-{here}.whl"
     assert choose_wheel(files[:3]).filename == "x-1.0-cp399-cp399-manylinux_2_17_x86_64.whl"
-    assert choose_wheel(files + [_file("x-1.0-py3-none-any.whl", 500)]).filename == "x-1.0-py3-none-any.whl"
-    assert choose_wheel(files + [_file("x-1.0-py3-none-any.whl", 5, yanked=True)]).filename == f"x-1.0-{here}.whl"
+    assert choose_wheel([*files, _file("x-1.0-py3-none-any.whl", 500)]).filename == "x-1.0-py3-none-any.whl"
+    assert choose_wheel([*files, _file("x-1.0-py3-none-any.whl", 5, yanked=True)]).filename == f"x-1.0-{here}.whl"
     assert choose_wheel([_file("x-1.0.tar.gz")]) is None
 
 

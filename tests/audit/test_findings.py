@@ -69,7 +69,7 @@ def test_severity_parse_names_and_semver_aliases(text: str, expected: Severity) 
 
 
 def test_severity_parse_rejects_unknown() -> None:
-    with pytest.raises(ValueError, match="'severe'.*patch, minor, major"):
+    with pytest.raises(ValueError, match=r"'severe'.*patch, minor, major"):
         Severity.parse("severe")
 
 
@@ -82,7 +82,7 @@ def test_threshold_sizes_are_not_severities_and_errors() -> None:
     assert parse_threshold("major") is UpgradeSize.MAJOR
     assert parse_threshold("Minor") is UpgradeSize.MINOR
     assert parse_threshold("high") is Severity.HIGH
-    with pytest.raises(ValueError, match="upgrade size.*never"):
+    with pytest.raises(ValueError, match=r"upgrade size.*never"):
         parse_threshold("always")
 
 

@@ -256,7 +256,7 @@ def test_requires_python_is_the_target(cli):
         "pyproject.toml": '[project]\nname = "app"\nversion = "0.1"\nrequires-python = ">=3.11"\n'
         'dependencies = ["numeric>=2"]\n',
     }
-    code, report, _ = cli(files, ".", "--as-of", AS_OF)
+    _, report, _ = cli(files, ".", "--as-of", AS_OF)
     row = _row(report, "numeric")
     # 2.5.5 needs Python 3.12: the project's lowest Python, 3.11, takes 2.4.6.
     assert row["fresh"] == "2.4.6" and row["newest"] == "2.5.5"

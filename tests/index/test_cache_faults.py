@@ -114,7 +114,7 @@ def test_damaged_file_rows_offline_are_a_clear_error_then_gone(index_server, tru
     path = tmp_path / "c.sqlite3"
     shutil.copy(pristine, path)
     _corrupt_blob(path, "tails", "tail", page_key(index_server.url, "six"))
-    with pytest.raises(HistoryDecodeError, match="damaged.*offline.*run again"):
+    with pytest.raises(HistoryDecodeError, match=r"damaged.*offline.*run again"):
         _fetch(index_server.url, str(path), offline=True)
     # The damaged entry was dropped: offline, it is now simply not cached.
     histories, _, warned = _fetch(index_server.url, str(path), offline=True)
@@ -277,7 +277,7 @@ def test_a_read_only_cache_answers_an_audit_and_stores_nothing(index_server, tru
 
 
 def test_a_cache_that_refuses_writes_midway_still_answers(index_server, truth, tmp_path):
-    summary, _, pristine = truth
+    _, _, pristine = truth
     path = tmp_path / "c.sqlite3"
     shutil.copy(pristine, path)
     cache = open_cache(str(path))
@@ -333,21 +333,21 @@ def _damaged_variants(snap: Path, tmp_path: Path) -> dict[str, Path]:
     flipped[len(raw) // 2] ^= 0x10
     variant("bit-flip", bytes(flipped))
     variant("not-gzip", b"plain text, not a snapshot")
-    variant("non-string-key", new_lines=lines[:450] + [b'{"key": 17, "fetched_at": 1.0, "data": ""}\n'] + lines[450:])
-    variant("list-line", new_lines=lines[:450] + [b'["key", 1.0]\n'] + lines[450:])
+    variant("non-string-key", new_lines=[*lines[:450], b'{"key": 17, "fetched_at": 1.0, "data": ""}\n', *lines[450:]])
+    variant("list-line", new_lines=[*lines[:450], b'["key", 1.0]\n', *lines[450:]])
     variant(
-        "bad-base64", new_lines=lines[:450] + [b'{"key": "page a b", "fetched_at": 1.0, "data": "!!!"}\n'] + lines[450:]
+        "bad-base64", new_lines=[*lines[:450], b'{"key": "page a b", "fetched_at": 1.0, "data": "!!!"}\n', *lines[450:]]
     )
-    variant("no-json", new_lines=lines[:450] + [b"{broken\n"] + lines[450:])
+    variant("no-json", new_lines=[*lines[:450], b"{broken\n", *lines[450:]])
     variant(
-        "nan-time", new_lines=lines[:450] + [b'{"key": "page a b", "fetched_at": "soon", "data": ""}\n'] + lines[450:]
+        "nan-time", new_lines=[*lines[:450], b'{"key": "page a b", "fetched_at": "soon", "data": ""}\n', *lines[450:]]
     )
     variant(
         "bad-etag",
-        new_lines=lines[:450] + [b'{"key": "page a b", "fetched_at": 1, "etag": [1], "data": ""}\n'] + lines[450:],
+        new_lines=[*lines[:450], b'{"key": "page a b", "fetched_at": 1, "etag": [1], "data": ""}\n', *lines[450:]],
     )
-    variant("wrong-header", new_lines=[b'{"format": "something-else", "version": 1}\n'] + lines[1:])
-    variant("header-not-object", new_lines=[b"[]\n"] + lines[1:])
+    variant("wrong-header", new_lines=[b'{"format": "something-else", "version": 1}\n', *lines[1:]])
+    variant("header-not-object", new_lines=[b"[]\n", *lines[1:]])
     return out
 
 

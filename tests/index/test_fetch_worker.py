@@ -64,7 +64,7 @@ def _facts(results):
 
 
 def test_worker_answers_equal_the_clients_own(many_projects, make_client, tmp_path):
-    names = NAMES + ["not-there"]
+    names = [*NAMES, "not-there"]
     many_projects.script("/simple/proj3/", [500, 500, 500, 500])  # fails every retry
     alone, none = _fetch(make_client, names, fetch_worker=False, cache=str(tmp_path / "a.sqlite3"))
     many_projects.script("/simple/proj3/", [500, 500, 500, 500])

@@ -54,7 +54,7 @@ METADATA = [None, True, False, {"sha256": "ab" * 32}]
 
 @st.composite
 def file_entries(draw: Any) -> dict[str, Any]:
-    version = draw(st.sampled_from(VERSIONS + ["9.9", "1.0_rc1"]))
+    version = draw(st.sampled_from([*VERSIONS, "9.9", "1.0_rc1"]))
     filename = draw(st.sampled_from(NAMES)).format(v=version)
     entry: dict[str, Any] = {
         "filename": filename,

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from support.fuzzing import POLICY_SEED, TOKENS, check, confuse, mutate, seeds
 
-SEEDS = seeds() + [("lockaudit.toml", POLICY_SEED)]
+SEEDS = [*seeds(), ("lockaudit.toml", POLICY_SEED)]
 NAMES = sorted({name for name, _ in SEEDS} | {"Pipfile.lock", "pylock.toml"})
 FUZZ = settings(derandomize=True, deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 
@@ -87,7 +87,7 @@ _PIECES = st.one_of(
             "; sys_platform == 'linux'",
             " ",
         ]
-    ),  # fmt: skip
+    ),
     st.text(max_size=12),
 )
 

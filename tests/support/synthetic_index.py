@@ -50,7 +50,7 @@ def install(server: IndexServer, projects: Iterable[Project]) -> dict[str, dict[
         versions = []
         for rel in project.releases:
             versions.append(rel.version)
-            wheels = [("py3-none-any", rel.uploaded)] + list(rel.late_files)
+            wheels = [("py3-none-any", rel.uploaded), *rel.late_files]
             if rel.sdist_only:
                 wheels = []
                 data = b"not really a tarball " + rel.version.encode()

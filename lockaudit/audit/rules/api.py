@@ -49,7 +49,7 @@ _FAMILIES: tuple[tuple[RuleCode, tuple[str, ...], str, str], ...] = (
     (RuleCode.API_DEPRECATION, DEPRECATIONS, "new deprecation", "new deprecations"),
     (RuleCode.API_DISTRIBUTION_CHANGED, DISTRIBUTION, "distribution change", "distribution changes"),
 )
-CODES: tuple[RuleCode, ...] = tuple(code for code, *_ in _FAMILIES) + (RuleCode.API_UNKNOWN,)
+CODES: tuple[RuleCode, ...] = (*(code for code, *_ in _FAMILIES), RuleCode.API_UNKNOWN)
 _ORDER = {"patch": 1, "minor": 2, "major": 3}
 _CODE_OF_KIND = {kind: code for code, kinds, *_ in _FAMILIES for kind in kinds}
 

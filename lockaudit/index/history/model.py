@@ -46,7 +46,7 @@ def is_sdist(filename: str) -> bool:
     return filename.endswith(_SDIST_SUFFIXES)
 
 
-class FetchStatus(str, enum.Enum):
+class FetchStatus(enum.StrEnum):
     """What the index said about one project. Only OK carries versions."""
 
     OK = "ok"
@@ -58,9 +58,6 @@ class FetchStatus(str, enum.Enum):
     INVALID = "invalid"
     #: Offline mode and nothing cached for this project.
     NOT_CACHED = "not_cached"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class FileInfo(NamedTuple):

@@ -101,7 +101,7 @@ async def audit(
         timelines = await _timelines(report, client) if fmt == "html" else None
         return report, report_response(report, fmt, stats, timelines=timelines)
 
-    report, response = await pool.run_off_loop(work)
+    _, response = await pool.run_off_loop(work)
     if response is None:
         raise ApiError(
             503,

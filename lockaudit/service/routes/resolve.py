@@ -45,7 +45,7 @@ def _input_errors(lockfile: Lockfile) -> None:
         200: {
             "content": {"text/plain": {"schema": {"type": "string"}}},
             "description": "The pins (JSON), or the lock file alone with `Accept: text/plain`",
-        },  # fmt: skip
+        },
         400: {"model": ErrorResponse, "description": "Malformed JSON"},
         401: {"model": ErrorResponse, "description": "Missing or wrong bearer token"},
         409: {"model": ErrorResponse, "description": "No set of pins satisfies the requirements (the explanation)"},
@@ -127,7 +127,7 @@ async def resolve(
                     "origin": str(c.origin) if c.origin else None,
                 }
                 for c in exc.causes
-            ],  # fmt: skip
+            ],
             headers=stats.headers(),
         ) from None
     except ResolutionTooComplex as exc:
