@@ -224,9 +224,15 @@ def test_resolve_pip_compile(benchmark, warm) -> None:
         pytest.skip("set LOCKAUDIT_BENCH_PIP_COMPILE to a pip-compile executable (pip-tools with pip >= 26)")
     out = warm["work"] / "pip-compile.txt"
     cmd = [
-        exe, str(INPUT), "--pip-args", f"--uploaded-prior-to {AS_OF}T00:00:00Z --index-url {index_settings().index_url.url}",
-        "--no-header", "--quiet", "-o", str(out),
-    ]  # fmt: skip
+        exe,
+        str(INPUT),
+        "--pip-args",
+        f"--uploaded-prior-to {AS_OF}T00:00:00Z --index-url {index_settings().index_url.url}",
+        "--no-header",
+        "--quiet",
+        "-o",
+        str(out),
+    ]
     env = _lock_env()
     _subprocess(cmd, env)()  # warm pip's cache
     benchmark.pedantic(_subprocess(cmd, env), rounds=1, iterations=1)

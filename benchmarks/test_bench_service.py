@@ -95,10 +95,25 @@ def servers(tmp_path_factory, corpus_index_url):
         service_port, trivial_port = _free_port(), _free_port()
         log = open(tmp / "serve.log", "wb")  # noqa: SIM115 - closed with the process
         service = subprocess.Popen(
-            [*_pinned(0), sys.executable, "-m", "lockaudit", "serve", "--port", str(service_port), "--index-url", index_url,
-             "--cache", str(tmp / "cache.sqlite3"), "--max-body-bytes", str(8 * 1024 * 1024)],
-            env={**env, "LOCKAUDIT_TOKENS": TOKEN}, stdout=log, stderr=log,
-        )  # fmt: skip
+            [
+                *_pinned(0),
+                sys.executable,
+                "-m",
+                "lockaudit",
+                "serve",
+                "--port",
+                str(service_port),
+                "--index-url",
+                index_url,
+                "--cache",
+                str(tmp / "cache.sqlite3"),
+                "--max-body-bytes",
+                str(8 * 1024 * 1024),
+            ],
+            env={**env, "LOCKAUDIT_TOKENS": TOKEN},
+            stdout=log,
+            stderr=log,
+        )
         procs.append(service)
         trivial = subprocess.Popen([*_pinned(0), *LOAD, "trivial", "--port", str(trivial_port)], env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -278,8 +293,22 @@ def test_service_latency_by_concurrency(benchmark, servers):
             out[f"audit@{c}"] = [_load(service + "/v1/audit", max(20, 3 * c), c, body=audit_file, auth=True)]
         mixed = []
         for _ in range(LATENCY_ROUNDS):
-            cmd = [*_pinned(1), *LOAD, "load", service + "/v1/audit", "--requests", "40", "--concurrency", "4",
-                   "--method", "POST", "--body-file", str(audit_file), "--header", f"Authorization: Bearer {TOKEN}"]  # fmt: skip
+            cmd = [
+                *_pinned(1),
+                *LOAD,
+                "load",
+                service + "/v1/audit",
+                "--requests",
+                "40",
+                "--concurrency",
+                "4",
+                "--method",
+                "POST",
+                "--body-file",
+                str(audit_file),
+                "--header",
+                f"Authorization: Bearer {TOKEN}",
+            ]
             audits = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
             time.sleep(0.3)  # the audits are under way
             mixed.append(_load(service + "/v1/match", 2000, 32, body=match_file, auth=True))

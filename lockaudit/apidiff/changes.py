@@ -127,7 +127,8 @@ class ApiChange:
         elif kind == "parameter-moved":
             line = f"{call} moved from position {self.old} to {self.new}"
         elif kind == "parameter-kind-changed":
-            line = f"{call} is now {_KIND_WORDS.get(self.new or '', self.new)} (was {_KIND_WORDS.get(self.old or '', self.old)})"
+            now, was = _KIND_WORDS.get(self.new or "", self.new), _KIND_WORDS.get(self.old or "", self.old)
+            line = f"{call} is now {now} (was {was})"
         elif kind == "parameter-required":
             line = f"{call} is now required (default was {self.old})"
         elif kind == "parameter-added-required":

@@ -87,7 +87,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--python",
         action="append",
         help="target Python (repeatable), e.g. 3.11 (default: what each project says: a lock's Python, the "
-        "environments a universal lock was split into, the lowest Python requires-python admits; else this interpreter)",
+        "environments a universal lock was split into, the lowest Python requires-python admits; "
+        "else this interpreter)",
     )
     pol.add_argument(
         "--platform",
@@ -276,7 +277,8 @@ def describe_inputs(report: AuditReport) -> list[str]:
         units.setdefault(u.project, []).append(u)
     count = len(files)
     lines = [
-        f"lockaudit: read {count} file{'s' if count != 1 else ''} in {len(projects)} project{'s' if len(projects) != 1 else ''}"
+        f"lockaudit: read {count} file{'s' if count != 1 else ''} "
+        f"in {len(projects)} project{'s' if len(projects) != 1 else ''}"
     ]
     for project, members in projects.items():
         lines.append(f"  project {project}")

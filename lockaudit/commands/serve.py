@@ -77,10 +77,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         metavar="SECONDS",
         help="after an index outage, answer from the cache for this long before asking again (default 15)",
     )
-    idx.add_argument("--index-deadline", type=_positive_seconds, metavar="SECONDS",
-                     help="the longest one index request may take in all, tries and answer included (default 20)")  # fmt: skip
-    idx.add_argument("--max-response-bytes", type=_positive_int, metavar="N",
-                     help="the largest index answer read; a larger one leaves the package unknown (default 64 MiB)")  # fmt: skip
+    idx.add_argument(
+        "--index-deadline",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="the longest one index request may take in all, tries and answer included (default 20)",
+    )
+    idx.add_argument(
+        "--max-response-bytes",
+        type=_positive_int,
+        metavar="N",
+        help="the largest index answer read; a larger one leaves the package unknown (default 64 MiB)",
+    )
     lim = parser.add_argument_group("callers and limits")
     lim.add_argument("--tokens-file", metavar="PATH", help="bearer tokens, one a line (also LOCKAUDIT_TOKENS)")
     lim.add_argument("--max-body-bytes", type=_positive_int, metavar="N", help="largest request body (default 4 MiB)")

@@ -157,7 +157,8 @@ def _drift_chart(counts: Mapping[str, int]) -> str:
         rows.append(
             f'<g class="bar" data-size="{_e(size)}" data-count="{n}">'
             f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{_e(size)}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{max(w, 1 if n else 0)}" height="{bar_h}" fill="{_DRIFT_COLORS[size]}">'
+            f'<rect x="{label_w}" y="{y}" width="{max(w, 1 if n else 0)}" height="{bar_h}" '
+            f'fill="{_DRIFT_COLORS[size]}">'
             f"<title>{n} package{'s' if n != 1 else ''}: {_e(size)}</title></rect>"
             f'<text x="{label_w + w + 6}" y="{y + 16}">{n}</text></g>'
         )
@@ -188,7 +189,8 @@ def _timeline(
 
     by_version = {r.version: r for r in dated}
     parts = [
-        f'<svg class="timeline" data-package="{_e(pkg.name)}" role="img" aria-label="Release timeline of {_e(pkg.name)}" '
+        f'<svg class="timeline" data-package="{_e(pkg.name)}" role="img" '
+        f'aria-label="Release timeline of {_e(pkg.name)}" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
         f'<line class="axis" x1="{pad}" y1="40" x2="{width - pad}" y2="40" />',
     ]
@@ -344,7 +346,8 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e0e0e0;vertical-align:top}
 thead th{position:sticky;top:0;background:#fafafa;border-bottom:2px solid #bbb}
 thead button{font:inherit;font-weight:600;background:none;border:0;cursor:pointer;padding:0}
-thead th[aria-sort=ascending] button::after{content:" \\25B2"}thead th[aria-sort=descending] button::after{content:" \\25BC"}
+thead th[aria-sort=ascending] button::after{content:" \\25B2"}
+thead th[aria-sort=descending] button::after{content:" \\25BC"}
 tr.detail td{border-bottom:2px solid #e0e0e0;padding-top:0}
 .sev{color:#fff;border-radius:3px;padding:0 .3rem;font-size:.75rem;font-weight:600}
 .drift{border-left:4px solid;padding-left:.3rem}
@@ -358,9 +361,14 @@ svg.timeline .release{stroke:#90a4ae;stroke-width:1}svg.timeline .yanked{stroke:
 svg.timeline .cooldown{fill:#fff3e0;stroke:#ffb74d}
 svg.timeline .mark text{font-size:10px}
 svg.timeline circle.locked{fill:#6a1b9a}svg.timeline circle.fresh{fill:#ef6c00}svg.timeline circle.newest{fill:#2e7d32}
-.legend{font-size:.75rem;color:#555;margin:0}.legend .k{margin-right:.8rem}.legend .k::before{content:"";display:inline-block;width:.7rem;height:.7rem;margin-right:.25rem;vertical-align:-1px}
-.legend .release::before{background:#90a4ae}.legend .yanked::before{background:#d32f2f}.legend .locked::before{background:#6a1b9a;border-radius:50%}
-.legend .fresh::before{background:#ef6c00;border-radius:50%}.legend .newest::before{background:#2e7d32;border-radius:50%}.legend .cooldown::before{background:#fff3e0;border:1px solid #ffb74d}
+.legend{font-size:.75rem;color:#555;margin:0}.legend .k{margin-right:.8rem}
+.legend .k::before{content:"";display:inline-block;width:.7rem;height:.7rem;margin-right:.25rem;
+vertical-align:-1px}
+.legend .release::before{background:#90a4ae}.legend .yanked::before{background:#d32f2f}
+.legend .locked::before{background:#6a1b9a;border-radius:50%}
+.legend .fresh::before{background:#ef6c00;border-radius:50%}
+.legend .newest::before{background:#2e7d32;border-radius:50%}
+.legend .cooldown::before{background:#fff3e0;border:1px solid #ffb74d}
 #drift-chart text{font-size:12px}.no-timeline,.note{color:#666;font-style:italic}
 """
 
@@ -402,7 +410,8 @@ def render(report: AuditReport, *, threshold: Threshold, timelines: Timelines | 
         size = drift_of(p, report)
         counts[size] = counts.get(size, 0) + 1
     heads = "".join(
-        f'<th scope="col" data-key="{key}" data-type="{kind}" aria-sort="none"><button type="button">{_e(label)}</button></th>'
+        f'<th scope="col" data-key="{key}" data-type="{kind}" aria-sort="none">'
+        f'<button type="button">{_e(label)}</button></th>'
         for label, key, kind in _COLUMNS
     )
     bodies = "".join(_package_body(p, report, threshold, ranks, timelines) for p in report.packages)
@@ -430,7 +439,8 @@ def render(report: AuditReport, *, threshold: Threshold, timelines: Timelines | 
     if failing:
         items = "".join(_finding_item(f, report, threshold) for f in failing)
         out.append(
-            f'<section id="failing"><h2>Failing the run ({len(failing)})</h2><ul class="findings">{items}</ul></section>'
+            f'<section id="failing"><h2>Failing the run ({len(failing)})</h2>'
+            f'<ul class="findings">{items}</ul></section>'
         )
     out.append(
         f'<section id="packages"><h2>Packages ({len(report.packages)})</h2>'

@@ -35,7 +35,9 @@ _VIA_PROJECT = re.compile(r"\(([^()\s]*(?:pyproject\.toml|setup\.cfg|setup\.py))
 _INLINE_VIA = re.compile(r"\s#\s*via\s+(.*)$")
 _CREATED_BY = re.compile(r"""^created-by\s*=\s*["']([^"']+)["']""", re.MULTILINE)
 _PYLOCK_ROOT = re.compile(
-    r"""directory\s*=\s*\{[^}\n]*\bpath\s*=\s*["']\.?/?["']|\[packages\.directory\][ \t]*\n(?:[ \t]*[\w-]+[ \t]*=.*\n)*?[ \t]*path[ \t]*=[ \t]*["']\.?/?["']"""
+    # An inline table (directory = { path = "." }) or a [packages.directory] table with path = ".".
+    r"""directory\s*=\s*\{[^}\n]*\bpath\s*=\s*["']\.?/?["']"""
+    r"""|\[packages\.directory\][ \t]*\n(?:[ \t]*[\w-]+[ \t]*=.*\n)*?[ \t]*path[ \t]*=[ \t]*["']\.?/?["']"""
 )
 _UV_ROOT = re.compile(
     r"""^\[\[package\]\]\s*\nname\s*=\s*"([^"]+)"\s*\n(?:version\s*=\s*"[^"]*"\s*\n)?source\s*=\s*\{\s*(?:editable|virtual)\s*=\s*"\.?/?"\s*\}""",

@@ -24,10 +24,14 @@ from lockaudit.formats import render
 from lockaudit.formats.json_format import schema, to_document
 
 V100 = {
-    "papp/__init__.py": 'def hash_password(password, method="pbkdf2", rounds=1000):\n    return password\n\ndef old():\n    pass\n'
+    "papp/__init__.py": (
+        'def hash_password(password, method="pbkdf2", rounds=1000):\n    return password\n\ndef old():\n    pass\n'
+    )
 }
 V101 = {
-    "papp/__init__.py": 'def hash_password(password, method="scrypt", rounds=1000):\n    return password\n\ndef old():\n    pass\n'
+    "papp/__init__.py": (
+        'def hash_password(password, method="scrypt", rounds=1000):\n    return password\n\ndef old():\n    pass\n'
+    )
 }
 V110 = {
     "papp/__init__.py": """

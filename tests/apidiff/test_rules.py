@@ -167,12 +167,17 @@ def __getattr__(name):
 
 PUBLIC_OLD = {
     "ppub/__init__.py": "from .sessions import Session\nfrom ._impl import helper\nfrom os import sep\n",
-    "ppub/sessions.py": "from .models import Model\n\nclass Session:\n    def get(self, url, timeout=None):\n        return url\n",
+    "ppub/sessions.py": (
+        "from .models import Model\n\nclass Session:\n    def get(self, url, timeout=None):\n        return url\n"
+    ),
     "ppub/models.py": "class Model:\n    pass\n",
     "ppub/_impl.py": "def helper():\n    return None\n\ndef internal():\n    return None\n",
     "ppub/tests/test_x.py": "def test_a():\n    pass\n",
     "ppub/_vendor/lib.py": "def vendored():\n    pass\n",
-    "ppub/compat.py": "str = str\nbasestring = (str, bytes)\n\nimport io\n\nclass Stream(io.RawIOBase):\n    def readable(self):\n        return True\n",
+    "ppub/compat.py": (
+        "str = str\nbasestring = (str, bytes)\n\nimport io\n\n"
+        "class Stream(io.RawIOBase):\n    def readable(self):\n        return True\n"
+    ),
     "ppub/typing.py": 'import typing\nT = typing.TypeVar("T")\nAlias = typing.Union[int, str]\n',
 }
 PUBLIC_NEW = {

@@ -56,11 +56,22 @@ def _facts(results):
         name: (
             h.status,
             h.detail,
-            [(r.version, r.upload_time, r.yanked, r.yanked_reason, r.requires_python, r.has_wheel, r.has_sdist, tuple(r.files))
-             for r in h.versions],
+            [
+                (
+                    r.version,
+                    r.upload_time,
+                    r.yanked,
+                    r.yanked_reason,
+                    r.requires_python,
+                    r.has_wheel,
+                    r.has_sdist,
+                    tuple(r.files),
+                )
+                for r in h.versions
+            ],
         )
         for name, h in results.items()
-    }  # fmt: skip
+    }
 
 
 def test_worker_answers_equal_the_clients_own(many_projects, make_client, tmp_path):

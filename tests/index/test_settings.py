@@ -47,7 +47,8 @@ def test_precedence_flags_env_file_pip():
 def test_pip_configuration_files_and_variables(tmp_path):
     conf = tmp_path / "pip.conf"
     conf.write_text(
-        "[global]\nindex-url = https://global.example/simple\n[install]\nextra-index-url =\n  https://x.example/simple\n  https://y.example/simple\n"
+        "[global]\nindex-url = https://global.example/simple\n"
+        "[install]\nextra-index-url =\n  https://x.example/simple\n  https://y.example/simple\n"
     )
     env = {"PIP_CONFIG_FILE": str(conf), "HOME": str(tmp_path), "XDG_CONFIG_DIRS": str(tmp_path / "none")}
     got = read_pip_config(env)

@@ -131,7 +131,7 @@ typing = [{ name = "mypy", extras = ["reports"], specifier = ">=1" }]
 [[package]]
 name = "helper"
 source = { editable = "libs/helper" }
-"""
+"""  # noqa: E501 (a TOML inline table stays on one line)
 
 
 def test_uv_lock_keeps_every_entry_and_reads_the_project_metadata():
@@ -343,7 +343,7 @@ name = "jaraco.classes"
 version = "3.4.0"
 index = "https://example.com/simple/"
 wheels = [{name = "jaraco.classes-3.4.0-py3-none-any.whl", url = "https://example.com/simple/jaraco-classes/jaraco.classes-3.4.0-py3-none-any.whl", upload-time = "2024-03-31T07:27:34Z", hashes = {sha256 = "f662826b6bed8cace05e7ff873ce0f9283b5c924470fe664fff1c2f00f581649"}}]
-"""
+"""  # noqa: E501 (a TOML inline table stays on one line)
     lf = parse(text, "pylock.toml")
     (p,) = lf.problems
     assert (p.severity, p.code, p.line) == ("warning", "pylock-invalid", 5)

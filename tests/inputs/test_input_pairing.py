@@ -189,7 +189,7 @@ index = "https://example.com/simple/"
 wheels = [
     {name = "pytz-2026.1.post1-py3-none-any.whl", url = "https://example.com/simple/pytz/pytz-2026.1.post1-py3-none-any.whl", hashes = {sha256 = "3378dde6a0c3d26719182142c56e60c7f9af7e968076f31aae569d72a0358ee1"}},
 ]
-"""
+"""  # noqa: E501 (a TOML inline table stays on one line)
 
 
 def test_a_pipfile_and_the_pylock_pipenv_wrote_for_it_pair(tmp_path):

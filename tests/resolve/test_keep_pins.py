@@ -83,9 +83,23 @@ def test_lock_keeps_existing_pins(
     if existing is not None:
         Path("requirements.txt").write_text(existing)
     code = main(
-        ["lock", "requirements.in", "-o", "requirements.txt", "--no-hashes", *flags,
-         "--index-url", resolve_server.url, "--cache", str(tmp_path / "cache.sqlite3"), "--python", "3.11", "--platform", "linux"]
-    )  # fmt: skip
+        [
+            "lock",
+            "requirements.in",
+            "-o",
+            "requirements.txt",
+            "--no-hashes",
+            *flags,
+            "--index-url",
+            resolve_server.url,
+            "--cache",
+            str(tmp_path / "cache.sqlite3"),
+            "--python",
+            "3.11",
+            "--platform",
+            "linux",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     assert _pins(Path("requirements.txt").read_text()) == expected
     err = capsys.readouterr().err

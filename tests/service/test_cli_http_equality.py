@@ -79,8 +79,20 @@ def _cli(tmp_path: Path, index_url: str, files: dict[str, str], *flags: str) -> 
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     inputs = [str(root / n) for n in files if n != "lockaudit.toml"]
-    cmd = [sys.executable, "-m", "lockaudit", *inputs, "--format", "json",
-           "--index-url", index_url, "--cache", str(tmp_path / "cli-cache.sqlite3"), "--no-progress", *flags]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "lockaudit",
+        *inputs,
+        "--format",
+        "json",
+        "--index-url",
+        index_url,
+        "--cache",
+        str(tmp_path / "cli-cache.sqlite3"),
+        "--no-progress",
+        *flags,
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=clean_env(tmp_path), cwd=tmp_path, timeout=120)
     assert proc.stdout.startswith("{"), proc.stderr
     report = json.loads(proc.stdout)

@@ -70,8 +70,11 @@ def test_two_instances_share_one_redis(fleet):
             if line.startswith('lockaudit_cache_lookups_total{kind="page",result="hit"}')
         ]
         assert hits and float(hits[0].rsplit(" ", 1)[1]) >= 9
-        audits = [line for line in metrics.splitlines()
-                  if line.startswith('lockaudit_http_requests_total{method="POST",route="/v1/audit",status="200"}')]  # fmt: skip
+        audits = [
+            line
+            for line in metrics.splitlines()
+            if line.startswith('lockaudit_http_requests_total{method="POST",route="/v1/audit",status="200"}')
+        ]
         assert audits and float(audits[0].rsplit(" ", 1)[1]) == 3
 
 
@@ -84,8 +87,15 @@ def test_every_endpoint_on_the_redis_backed_instances(fleet):
             assert c.get("/v1/projects/svc-gamma/versions", params={"range": ">=1"}).json()["fresh_install"] == "1.0"
             match = c.post("/v1/match", json={"pairs": [{"range": "~=1.0", "versions": ["0.9", "1.0", "1.5", "2.0"]}]})
             assert match.json()["results"][0]["matches"] == ["1.0", "1.5"]
-            check = c.post("/v1/check", json={"files": pair("svc-beta>=0.5\n", "svc-beta==0.5.0\nsvc-alpha==2.1.0\n"),
-                                              "lock": "requirements.txt", "python": "3.11", "as_of": AS_OF})  # fmt: skip
+            check = c.post(
+                "/v1/check",
+                json={
+                    "files": pair("svc-beta>=0.5\n", "svc-beta==0.5.0\nsvc-alpha==2.1.0\n"),
+                    "lock": "requirements.txt",
+                    "python": "3.11",
+                    "as_of": AS_OF,
+                },
+            )
             assert check.status_code == 200 and check.headers["X-Lockaudit-Exit-Code"] == "0", check.text
             resolved = c.post("/v1/resolve", json={"requirements": ["svc-beta"], "python": "3.11", "as_of": AS_OF})
             assert {p["name"]: p["version"] for p in resolved.json()["pins"]} == {
