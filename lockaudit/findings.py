@@ -42,7 +42,7 @@ import enum
 import functools
 import hashlib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeAlias
@@ -78,10 +78,9 @@ __all__ = [
     "redact_url",
 ]
 
-#: A value that JSON can hold: what ``Finding.data`` may contain.
-JSONValue: TypeAlias = (
-    bool | int | float | str | list["JSONValue"] | tuple["JSONValue", ...] | Mapping[str, "JSONValue"] | None
-)
+#: A value that JSON can hold: what ``Finding.data`` may contain (a list or a tuple
+#: as a Sequence, so that a ``list[str]`` is one).
+JSONValue: TypeAlias = bool | int | float | str | Sequence["JSONValue"] | Mapping[str, "JSONValue"] | None
 
 
 # --------------------------------------------------------------------------- severity

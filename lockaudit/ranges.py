@@ -66,7 +66,7 @@ from .errors import InvalidRange
 __all__ = ["DIALECTS", "Dialect", "range_alternatives", "translate_range"]
 
 Dialect = Literal["pep440", "poetry", "npm"]
-DIALECTS: tuple[str, ...] = ("pep440", "poetry", "npm")
+DIALECTS: tuple[Dialect, ...] = ("pep440", "poetry", "npm")
 
 _ANY = ""
 _NOTHING = "<0.0.0"  # PEP 440 admits no version below 0.0.0, pre-releases included

@@ -308,6 +308,7 @@ def _entry_points(text: str | None) -> dict[str, dict[str, str]]:
     import configparser
 
     parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
+    # configparser's documented way to keep the keys' case; typeshed types it as a method.
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     try:
         parser.read_string(text)

@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .. import __version__
+from .._version import __version__
 from ..as_of import as_of_day
 from ..findings import (
     AuditReport,
@@ -34,7 +34,7 @@ from ..findings import (
     fingerprint_of,
     redact_url,
 )
-from ..index.client import IndexClient
+from ..index.client import DEFAULT_TTL, IndexClient
 from ..index.settings import IndexLimits, IndexSettings, resolve_index_settings
 from ..inputs import load, load_texts
 from ..model import Lockfile
@@ -303,9 +303,6 @@ async def audit_lockfile(
             extra_index_urls=list(options.extra_index_urls) if options.extra_index_urls is not None else None,
             file_options=lockfile.index,
         )
-        kwargs = {}
-        if options.cache_ttl is not None:
-            kwargs["ttl"] = options.cache_ttl
         client = IndexClient(
             settings,
             cache=options.cache,
@@ -314,7 +311,7 @@ async def audit_lockfile(
             concurrency=options.concurrency,
             limits=options.limits,
             fetch_worker=options.fetch_worker,
-            **kwargs,
+            ttl=options.cache_ttl if options.cache_ttl is not None else DEFAULT_TTL,
         )
     try:
         index_url = str(client.indexes[0]) if client.indexes else None

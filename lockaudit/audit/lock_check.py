@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from .. import __version__
+from .._version import __version__
 from ..as_of import as_of_day, parse_as_of
 from ..findings import (
     AuditReport,

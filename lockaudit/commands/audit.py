@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ..as_of import AS_OF_HELP
 from ..audit.engine import AuditOptions, audit
@@ -25,6 +26,11 @@ from ..formats import FORMATS, render
 from ..progress import progress_bar
 from . import index_options
 from ._output import add_color_argument, err, make_console, pair_outputs, terminal_width, write_atomic
+
+if TYPE_CHECKING:
+    from ..formats.html import TimelineRelease
+    from ..formats.table import Detail
+    from ..index.history import ProjectHistory
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -191,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
             if quiet >= 2 or (fmt == "table" and report.errors and not report.packages):
                 continue  # nothing was audited: the errors above say why
             if fmt == "table":
-                detail = "quiet" if quiet else ("all" if verbose else "normal")
+                detail: Detail = "quiet" if quiet else ("all" if verbose else "normal")
                 _print_table(report, threshold, color=color, detail=detail, show_all=getattr(args, "all", False))
             else:
                 sys.stdout.write(_render(report, fmt, threshold, args))
@@ -219,7 +225,7 @@ def _render(report: AuditReport, fmt: str, threshold: Threshold, args: argparse.
     return render(report, fmt, threshold=threshold)
 
 
-def _timelines(report: AuditReport, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _timelines(report: AuditReport, args: argparse.Namespace) -> dict[str, list[TimelineRelease]] | None:
     """The release histories the HTML report draws, from the cache the audit just filled
     (None, and the page says so, when they cannot be had)."""
     import asyncio
@@ -232,7 +238,7 @@ def _timelines(report: AuditReport, args: argparse.Namespace):  # type: ignore[n
         return {}
     settings = argparse.Namespace(**{**vars(args), "refresh": False})
 
-    async def fetch():  # type: ignore[no-untyped-def]
+    async def fetch() -> dict[str, ProjectHistory]:
         async with index_options.client_from_args(settings) as client:
             return await client.fetch_histories(names)
 
@@ -244,7 +250,7 @@ def _timelines(report: AuditReport, args: argparse.Namespace):  # type: ignore[n
     return timelines_from_histories({n: h for n, h in histories.items() if h.ok}, report.metadata.as_of)
 
 
-def _print_table(report: AuditReport, threshold: Threshold, *, color: str, detail: str, show_all: bool) -> None:
+def _print_table(report: AuditReport, threshold: Threshold, *, color: str, detail: Detail, show_all: bool) -> None:
     # rich only here: the other formats and the files written do without it
     from ..formats.table import print_report
 
@@ -253,7 +259,7 @@ def _print_table(report: AuditReport, threshold: Threshold, *, color: str, detai
         make_console(color),
         threshold=threshold,
         show_all=show_all,
-        detail=detail,  # type: ignore[arg-type]
+        detail=detail,
         problems=False,
         width=terminal_width(),
     )

@@ -27,11 +27,12 @@ import sys
 
 from .._target import Target
 from ..as_of import parse_as_of
-from ..audit.lock_check import check_exit_code, check_lock_report, inputs_for_lock
-from ..audit.policy import load_policy
+from ..audit.lock_check import CheckResult, check_exit_code, check_lock_report, inputs_for_lock
+from ..audit.policy import Policy, load_policy
 from ..errors import LockauditError
-from ..findings import ExitCode, Severity, parse_threshold
+from ..findings import AuditReport, ExitCode, Severity, Threshold, parse_threshold
 from ..formats import FORMATS, render
+from ..index.client import Progress
 from ..inputs import load
 from ..model import Lockfile
 from ..progress import progress_bar
@@ -130,7 +131,14 @@ def run(args: argparse.Namespace) -> int:
     return int(check_exit_code(report, threshold, allow_unknown=args.allow_unknown))
 
 
-async def _check(args: argparse.Namespace, inputs: Lockfile, lock: Lockfile, policy, threshold, progress):  # type: ignore[no-untyped-def]
+async def _check(
+    args: argparse.Namespace,
+    inputs: Lockfile,
+    lock: Lockfile,
+    policy: Policy,
+    threshold: Threshold,
+    progress: Progress | None,
+) -> tuple[AuditReport, list[CheckResult]]:
     async with index_options.client_from_args(args, inputs.index) as client:
         return await check_lock_report(
             inputs,

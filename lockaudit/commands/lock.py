@@ -29,6 +29,7 @@ from packaging.utils import canonicalize_name
 from .._target import Target
 from ..as_of import AS_OF_HELP
 from ..errors import InvalidVersion, LockauditError
+from ..index.client import Progress
 from ..inputs import load
 from ..inputs.selection import Selection, select_requirements
 from ..model import Lockfile
@@ -152,8 +153,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-async def _resolve(  # type: ignore[no-untyped-def]
-    args: argparse.Namespace, lockfile: Lockfile, target: Target, progress, preferences: dict[str, str]
+async def _resolve(
+    args: argparse.Namespace,
+    lockfile: Lockfile,
+    target: Target,
+    progress: Progress | None,
+    preferences: dict[str, str],
 ) -> Resolution:
     options = ResolveOptions(target=target, as_of=args.as_of, prereleases=args.pre, preferences=preferences)
     async with index_options.client_from_args(args, lockfile.index) as client:

@@ -16,12 +16,16 @@ import argparse
 import os
 import shutil
 import tempfile
+from typing import TYPE_CHECKING
 
 from ..index import DEFAULT_TTL
 from ._output import err
 from .index_options import positive_int as _positive_int
 from .index_options import positive_seconds as _positive_seconds
 from .index_options import seconds as _seconds
+
+if TYPE_CHECKING:
+    from ..service.settings import ServiceSettings
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -104,7 +108,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-def settings_from_args(args: argparse.Namespace):
+def settings_from_args(args: argparse.Namespace) -> ServiceSettings:
     """The service settings: the environment's, with the flags on top."""
     from ..service.settings import ServiceSettings, read_tokens
 

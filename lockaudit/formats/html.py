@@ -176,18 +176,18 @@ def _timeline(
         return '<p class="no-timeline">No release history for this package in the report data.</p>'
     if not releases:
         return '<p class="no-timeline">No release of this package existed by the audit date.</p>'
-    dated = [r for r in releases if r.uploaded is not None]
+    dated = [(r, r.uploaded) for r in releases if r.uploaded is not None]
     if not dated:
         return '<p class="no-timeline">The index gives no upload times for this package.</p>'
     width, height, pad = 720, 64, 12
     end = _dt.datetime.combine(as_of, _dt.time.max, tzinfo=_dt.UTC)
-    start = min(r.uploaded for r in dated)  # type: ignore[type-var]
+    start = min(when for _, when in dated)
     span = max((end - start).total_seconds(), 86400.0)
 
     def x(when: _dt.datetime) -> float:
         return round(pad + (width - 2 * pad) * (when - start).total_seconds() / span, 1)
 
-    by_version = {r.version: r for r in dated}
+    uploaded = {r.version: when for r, when in dated}
     parts = [
         f'<svg class="timeline" data-package="{_e(pkg.name)}" role="img" '
         f'aria-label="Release timeline of {_e(pkg.name)}" '
@@ -207,27 +207,25 @@ def _timeline(
         parts.append(
             f'<line class="year" x1="{yx}" y1="36" x2="{yx}" y2="44" /><text class="year" x="{yx}" y="58">{year}</text>'
         )
-    ticks = "".join(f"M{x(r.uploaded)} 30v20" for r in dated if not r.yanked)  # type: ignore[arg-type]
-    yanked = "".join(f"M{x(r.uploaded)} 30v20" for r in dated if r.yanked)  # type: ignore[arg-type]
+    ticks = "".join(f"M{x(when)} 30v20" for r, when in dated if not r.yanked)
+    yanked = "".join(f"M{x(when)} 30v20" for r, when in dated if r.yanked)
     if ticks:
         parts.append(f'<path class="release" d="{ticks}"><title>{len(dated)} releases</title></path>')
     if yanked:
-        n = sum(1 for r in dated if r.yanked)
+        n = sum(1 for r, _ in dated if r.yanked)
         parts.append(
             f'<path class="yanked" d="{yanked}"><title>{n} yanked release{"s" if n != 1 else ""}</title></path>'
         )
     # One mark per version: "locked/fresh 2.28.0" when they coincide, never two labels on one spot.
     marks: dict[str, list[str]] = {}
     for kind, version in (("locked", pkg.locked), ("fresh", pkg.fresh), ("newest", pkg.newest)):
-        if version and version in by_version:
+        if version and version in uploaded:
             marks.setdefault(version, []).append(kind)
     for i, (version, kinds) in enumerate(marks.items()):
-        release = by_version[version]
-        assert release.uploaded is not None
-        mx = x(release.uploaded)
+        mx = x(uploaded[version])
         anchor = "end" if mx > width * 0.75 else ("start" if mx < width * 0.25 else "middle")
         label = "/".join(kinds)
-        when = release.uploaded.date().isoformat()
+        when = uploaded[version].date().isoformat()
         dots = "".join(
             f'<circle class="{kind}" cx="{round(mx + 4 * (k - (len(kinds) - 1) / 2), 1)}" cy="40" r="4" />'
             for k, kind in enumerate(kinds)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
 
@@ -196,7 +196,7 @@ class IndexClient:
             if progress is not None:
                 progress(done, total, name)
 
-        keys = {(i.url, n): page_key(i.url, n) for n in wanted for i in self.indexes}
+        keys: dict[tuple[str, str], str] = {(i.url, n): page_key(i.url, n) for n in wanted for i in self.indexes}
         # Heads only where the backend keeps file rows apart: they are read
         # when a caller first looks at a release's files.
         entries = {} if self.refresh else self.cache.get_many_heads(list(keys.values()))
@@ -518,7 +518,7 @@ def fetch_histories(
     settings: IndexSettings | None = None,
     cache: Cache | str | None = None,
     progress: Progress | None = None,
-    **options,
+    **options: Any,
 ) -> dict[str, ProjectHistory]:
     """Synchronous ``IndexClient.fetch_histories`` for callers without an event loop.
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -127,7 +127,7 @@ class HttpSession:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         credentials: Mapping[str, IndexURL] | None = None,
-        sleep=asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         limits: IndexLimits | None = None,
         allow_file: bool | None = None,
     ) -> None:
@@ -218,9 +218,11 @@ class HttpSession:
             return None
         path = urlsplit(url).path
         index = next((i for i in candidates if path.startswith(urlsplit(i.url).path)), candidates[0])
+        if index.auth is None:
+            return None
         import httpx
 
-        return httpx.BasicAuth(*index.auth)  # type: ignore[misc]
+        return httpx.BasicAuth(*index.auth)
 
     def _breaker(self, url: str) -> _Breaker:
         key = origin_of(url)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import IndexClientError
@@ -27,6 +27,8 @@ from .http import HttpSession, IndexUnreachable
 
 if TYPE_CHECKING:
     import zipfile
+
+    from _typeshed import WriteableBuffer
 
 # packaging.metadata, hashlib, zipfile and tarfile are imported by the functions
 # that use them: a run answered from the cache (metadata files included) never
@@ -76,8 +78,8 @@ def parse_core_metadata(data: bytes, source: str = "metadata-file") -> CoreMetad
     if not name or not version:
         raise MetadataUnavailable("core metadata without Name or Version")
 
-    def all_of(key: str) -> tuple[str, ...]:
-        return tuple(str(v).strip() for v in raw.get(key, ()))  # type: ignore[attr-defined]
+    def all_of(key: Literal["requires_dist", "provides_extra", "dynamic"]) -> tuple[str, ...]:
+        return tuple(str(v).strip() for v in raw.get(key) or ())
 
     rp = raw.get("requires_python")
     return CoreMetadata(
@@ -180,9 +182,10 @@ class _SparseFile(io.RawIOBase):
                 return out
         raise _Missing(self.pos, stop)
 
-    def readinto(self, b) -> int:  # type: ignore[override]
-        data = self.read(len(b))
-        b[: len(data)] = data
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        with memoryview(buffer) as view:
+            data = self.read(len(view))
+            view[: len(data)] = data
         return len(data)
 
 

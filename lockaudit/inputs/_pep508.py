@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 from urllib.parse import unquote
 
 from packaging.requirements import InvalidRequirement
@@ -146,7 +147,7 @@ def written_specifier(text: str, req: PackagingRequirement) -> str:
     return body[m.end() if m else 0 :].strip()
 
 
-def from_pep508(text: str, origin: Origin, **kwargs) -> Requirement:
+def from_pep508(text: str, origin: Origin, **kwargs: Any) -> Requirement:
     """A model requirement from a PEP 508 string; SpecError when packaging rejects it.
 
     Keywords are those of :func:`convert`.

@@ -287,7 +287,8 @@ def _pyproject_evidence(text: str) -> Evidence:
 
 def _pipfile_evidence(text: str) -> Evidence:
     doc = _toml(text)
-    settings = doc.get("pipenv") if isinstance(doc.get("pipenv"), dict) else {}
+    pipenv = doc.get("pipenv")
+    settings = pipenv if isinstance(pipenv, dict) else {}
     names: tuple[str, ...] = ()
     if settings.get("use_pylock") is True:
         custom = settings.get("pylock_name")

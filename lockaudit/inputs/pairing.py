@@ -201,8 +201,9 @@ class _Pairer:
             pyproject = self._pyproject_beside(lock)
             if pyproject is not None:
                 return [pyproject], f"created by {tool}; it locks the project in its directory ('.')"
-        if tool in ("pdm", "poetry", "uv") and self._pyproject_beside(lock):
-            return [self._pyproject_beside(lock)], f"created by {tool}, which locks the pyproject.toml beside it"
+        beside = self._pyproject_beside(lock) if tool in ("pdm", "poetry", "uv") else None
+        if beside is not None:
+            return [beside], f"created by {tool}, which locks the pyproject.toml beside it"
         return [], f"created by {tool}, which does not record what it was made from: read alone"
 
 
@@ -243,13 +244,13 @@ def group_discovered(files: Sequence[tuple[str, str]], text_of: TextOf | None = 
             alone.append(path)
     projects: list[Project] = []
     claimed: set[str] = set()
-    for ranges, locks in claims.items():
-        claimed.update(ranges)
-        members = [(original[p], pairer.fmt[p]) for p in (*ranges, *locks)]
-        why = {original[p]: reasons[p] for p in locks}
-        for r in ranges:
-            why[original[r]] = "declares the ranges; pinned by " + ", ".join(os.path.basename(p) for p in locks)
-        projects.append(_project(members, why, declared=[original[r] for r in ranges]))
+    for claim, locks in claims.items():
+        claimed.update(claim)
+        members = [(original[p], pairer.fmt[p]) for p in (*claim, *locks)]
+        reason_of = {original[p]: reasons[p] for p in locks}
+        for r in claim:
+            reason_of[original[r]] = "declares the ranges; pinned by " + ", ".join(os.path.basename(p) for p in locks)
+        projects.append(_project(members, reason_of, declared=[original[r] for r in claim]))
     for path, fmt in pairer.files:
         if is_range(path, fmt) and path not in claimed:
             projects.append(_project([(original[path], fmt)], {original[path]: "declares ranges; no lock names it"}))

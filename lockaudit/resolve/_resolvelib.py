@@ -146,7 +146,9 @@ if _LOOP:
             """The unsatisfied identifiers, in the criteria's order (as resolvelib lists them)."""
             return sorted(self.unsatisfied, key=self.order.__getitem__)
 
-    class _LoopResolution(_Base):  # type: ignore[misc,valid-type]
+    class _LoopResolution(_Base):
+        _states: list[Any]  # resolvelib's Resolution sets it
+
         def __init__(self, provider: AbstractProvider, reporter: BaseReporter) -> None:
             super().__init__(provider, reporter)
             #: The identifiers the last _get_updated_criteria changed.

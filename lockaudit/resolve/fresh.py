@@ -369,11 +369,15 @@ async def fresh_install_async(
         installed = {n: p for n, p in locked.items() if n in lock_top}
 
     packages = _compare(installed, locked, lock_top, resolution, conflict, unknown_reason, walk_complete, complete)
-    unknown = {
-        name: (resolution.pins[name].version, reason)
-        for name, reason in (resolution.unknown.items() if resolution is not None else ())
-        if name in resolution.pins  # type: ignore[union-attr]
-    }
+    unknown = (
+        {
+            name: (resolution.pins[name].version, reason)
+            for name, reason in resolution.unknown.items()
+            if name in resolution.pins
+        }
+        if resolution is not None
+        else {}
+    )
     read = {n: history_fingerprint(history_map[n]) for n in _touched(repository, resolution) if n in history_map}
     return FreshInstall(
         target=env.target,
@@ -428,8 +432,8 @@ def _compare(
     has_lock = bool(locked) and complete
     if resolution is None:
         why = unknown_reason or (f"a fresh resolution fails: {conflict}" if conflict is not None else "not resolved")
-        for name, pin in installed.items():
-            out[name] = FreshPackage(name, "unknown", locked=pin, reason=why)
+        for name, entry in installed.items():
+            out[name] = FreshPackage(name, "unknown", locked=entry, reason=why)
         return out
 
     requested = {r.name for r in resolution.requirements}

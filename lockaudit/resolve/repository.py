@@ -216,7 +216,7 @@ class Repository:
         if not wanted:
             return
         self._asked.update(wanted)
-        histories = {n: self._histories[n] for n in wanted if n in self._histories}
+        histories: dict[str, ProjectHistory] = {n: self._histories[n] for n in wanted if n in self._histories}
         missing = [n for n in wanted if n not in histories]
         if missing:
             self.stats["history_batches"] += 1

@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as _PkgRequirement
 from packaging.utils import canonicalize_name
-from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
+from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep, Result
 
 from .._target import Target
 from ..as_of import as_of_label, parse_as_of
@@ -524,7 +524,7 @@ def _normalized_preferences(preferences: Mapping[str, str] | None) -> dict[str, 
 
 
 def _build(
-    result,
+    result: Result[ResolverRequirement, Candidate, str],
     provider: LockauditProvider,
     repository: Repository,
     env: Environment,

@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from .. import __version__
+from .._version import __version__
 from ..formats.json_format import schema as report_schema
 from ..urls import redact_url
 from .deps import Limiter, ServiceState
@@ -190,7 +190,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             app.openapi_schema = _with_security(_with_report_schema(_with_models(doc, MatchRequest, AuditRequest)))
         return copy.deepcopy(app.openapi_schema)
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
     return app
 
 

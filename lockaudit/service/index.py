@@ -140,7 +140,7 @@ class CountingCache(Cache):
         return getattr(self.inner, "failed", None)
 
     @property
-    def read_only(self) -> bool:  # type: ignore[override]
+    def read_only(self) -> bool:  # type: ignore[override]  # Cache's attribute, answered by the wrapped cache
         return self.inner.read_only
 
     def get_many(self, keys: Sequence[str]) -> dict[str, CacheEntry]:

@@ -42,6 +42,7 @@ __all__ = [
 
 Dialect = Literal["pep440", "poetry", "npm"]
 ReportFormat = Literal["json", "sarif", "junit", "markdown", "github", "html"]
+# The parsers' own list, so the schema never misses one; a type checker reads a str.
 InputFormat = Literal[INPUT_FORMATS]  # type: ignore[valid-type]
 
 #: Upload names: a relative path of plain segments (letters, digits, ``._-+@``

@@ -42,6 +42,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import LockauditError
 from ..index import DEFAULT_TTL
@@ -144,7 +145,7 @@ class ServiceSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServiceSettings:
         """The settings the ``LOCKAUDIT_*`` variables give (defaults for the rest)."""
         env = os.environ if environ is None else environ
-        kwargs: dict[str, object] = {}
+        kwargs: dict[str, Any] = {}  # each field's value, parsed by its name
         for f in dataclasses.fields(cls):
             if f.name == "tokens":
                 continue
@@ -158,19 +159,19 @@ class ServiceSettings:
             tokens += read_tokens(tokens_file)
         if tokens:
             kwargs["tokens"] = tuple(dict.fromkeys(tokens))
-        return cls(**kwargs)  # type: ignore[arg-type]
+        return cls(**kwargs)
 
-    def merged_with(self, **overrides: object) -> ServiceSettings:
+    def merged_with(self, **overrides: Any) -> ServiceSettings:
         """These settings with flag values on top (None values are ignored)."""
         known = {f.name for f in dataclasses.fields(self)}
-        changes = {}
+        changes: dict[str, Any] = {}
         for name, value in overrides.items():
             if name not in known:
                 raise TypeError(f"unknown setting {name!r}")
             if value is None:
                 continue
             if name in ("extra_index_urls", "allowed_index_urls", "tokens"):
-                value = tuple(value)  # type: ignore[arg-type]
+                value = tuple(value)
             changes[name] = value
         return dataclasses.replace(self, **changes)
 

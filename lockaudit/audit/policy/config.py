@@ -10,6 +10,7 @@ keeps the file:line it was written at.
 from __future__ import annotations
 
 import dataclasses
+import os
 import posixpath
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -102,7 +103,7 @@ def _is_toml(text: str) -> bool:
     return True
 
 
-def find_config(start: str | Path | None = None) -> Path | None:
+def find_config(start: str | os.PathLike[str] | None = None) -> Path | None:
     """The nearest policy file from ``start`` (default: the working directory) upwards.
 
     In each directory ``lockaudit.toml`` wins; a ``pyproject.toml`` counts only
@@ -118,7 +119,7 @@ def find_config(start: str | Path | None = None) -> Path | None:
     return Path(found[0]) if found is not None else None
 
 
-def load_policy(path: str | Path | None = None, *, start: str | Path | None = None) -> Policy:
+def load_policy(path: str | os.PathLike[str] | None = None, *, start: str | os.PathLike[str] | None = None) -> Policy:
     """The policy from ``path`` (a pyproject.toml or a lockaudit.toml), or from the
     nearest one found from ``start`` upwards, or the defaults when there is none.
 

@@ -130,7 +130,7 @@ def check(facts: PackageFacts, results: Results) -> list[Finding]:
         return []
     pair = key(facts)
     result = results.get(pair) if pair is not None else None
-    if result is None:
+    if result is None or facts.locked is None or facts.fresh is None:
         return []
     locked, fresh = facts.locked.version, facts.fresh
     jump = _jump(facts)

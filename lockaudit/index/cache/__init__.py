@@ -13,7 +13,7 @@ the snapshot functions (gzip, base64, tempfile) on first use: a command given
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -119,7 +119,7 @@ def open_cache(spec: str | None = None, *, environ: Mapping[str, str] | None = N
             ) from None
 
         errors = redis_backend.ERRORS
-        factory = lambda: redis_backend.RedisCache(location)  # noqa: E731
+        factory: Callable[[], Cache] = lambda: redis_backend.RedisCache(location)  # noqa: E731
     else:
         from . import sqlite as sqlite_backend
 

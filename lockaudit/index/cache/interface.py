@@ -15,6 +15,7 @@ import logging
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ...errors import CacheError
 
@@ -232,7 +233,7 @@ class SafeCache(Cache):
             self._warn(recovered, CacheDamagedWarning)
 
     @property
-    def read_only(self) -> bool:  # type: ignore[override]
+    def read_only(self) -> bool:  # type: ignore[override]  # Cache's attribute, answered by the backend
         return self.backend.read_only
 
     def _warn(self, message: str, category: type[Warning] = CacheUnavailableWarning) -> None:
@@ -269,7 +270,7 @@ class SafeCache(Cache):
             except Exception:
                 pass
 
-    def _call(self, method: str, default, *args):
+    def _call(self, method: str, default: Any, *args: Any) -> Any:
         if self.failed is not None:
             return default
         try:

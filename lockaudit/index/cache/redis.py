@@ -80,6 +80,9 @@ class RedisCache(Cache):
             for key, raw in zip(chunk, self._r.mget([self.prefix + k for k in chunk]), strict=True):
                 if raw is None:
                     continue
+                if not isinstance(raw, bytes):  # the client answers bytes; anything else is not ours
+                    damaged.append(key)
+                    continue
                 try:
                     out[key] = _unpack(raw)
                 except _Damaged:

@@ -26,6 +26,7 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
 
 from .interface import API, METADATA, PAGE, Cache, CacheDamage, CacheEntry, CacheInfo
 
@@ -211,7 +212,9 @@ class SQLiteCache(Cache):
                 raise
             return self.cache._db
 
-        def __exit__(self, exc_type, exc, tb) -> None:
+        def __exit__(
+            self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        ) -> None:
             try:
                 self.cache._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
             finally:
@@ -326,7 +329,8 @@ class SQLiteCache(Cache):
             return
         rows, tails, untailed = [], [], []
         for k, e in entries.items():
-            data, gen = e.data, None
+            data: bytes | memoryview = e.data
+            gen = None
             if e.split is not None and 0 < e.split < len(data):
                 view = memoryview(data)  # bound as BLOBs without copying
                 data, gen = view[: e.split], int.from_bytes(os.urandom(8), "little") >> 2

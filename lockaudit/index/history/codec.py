@@ -193,17 +193,16 @@ def _pack(header: dict[str, Any], rows_blob: bytes | memoryview) -> bytes:
 def encode_history(history: ProjectHistory) -> bytes:
     """The compact, self-contained bytes of a history (what the cache stores)."""
     summaries: list[list[Any]] = []
-    tables = {id(r.files._table) for r in history.versions if isinstance(r.files, FileList)}
+    lists = [r.files for r in history.versions if isinstance(r.files, FileList)]
     url_prefix = ""
-    if len(tables) == 1 and _contiguous(history.versions):
+    if len(lists) == len(history.versions) and len({id(f._table) for f in lists}) == 1 and _contiguous(lists):
         # Fast path: one table in order, as a parser or the decoder built it;
         # rows not yet decoded are written back as they are.
-        table = history.versions[0].files._table  # type: ignore[attr-defined]
+        table = lists[0]._table
         url_prefix = table.url_prefix
         rows_blob = table.raw()
-        for r in history.versions:
-            f = r.files
-            summaries.append(_summary(r, f._start, f._stop))  # type: ignore[attr-defined]
+        for r, f in zip(history.versions, lists, strict=True):
+            summaries.append(_summary(r, f._start, f._stop))
     else:
         rows: list[FileRow] = []
         for r in history.versions:
@@ -225,11 +224,11 @@ def encode_history(history: ProjectHistory) -> bytes:
     return _pack(header, rows_blob or b"[]")
 
 
-def _contiguous(versions: tuple[ReleaseInfo, ...]) -> bool:
+def _contiguous(lists: list[FileList]) -> bool:
+    """Whether the file lists follow each other in their table, from its first row."""
     at = 0
-    for r in versions:
-        f = r.files
-        if not isinstance(f, FileList) or f._start != at:
+    for f in lists:
+        if f._start != at:
             return False
         at = f._stop
     return True

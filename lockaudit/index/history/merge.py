@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
-from .model import FetchStatus, FileInfo, ProjectHistory, ReleaseInfo
+from .model import FetchStatus, FileInfo, LazyFiles, ProjectHistory, ReleaseInfo
 
 __all__ = ["merge_histories"]
 
@@ -64,7 +64,7 @@ def _merge_release(a: ReleaseInfo, b: ReleaseInfo) -> ReleaseInfo:
     )
 
 
-class _JoinedFiles(Sequence[FileInfo]):
+class _JoinedFiles(LazyFiles):
     """Two indexes' files of one version, deduplicated by file name on first use."""
 
     __slots__ = ("_cache", "_parts")
@@ -84,15 +84,6 @@ class _JoinedFiles(Sequence[FileInfo]):
                         out.append(f)
             self._cache = tuple(out)
         return self._cache
-
-    def __len__(self) -> int:
-        return len(self._files())
-
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
-        return self._files()[index]
-
-    def __iter__(self) -> Iterator[FileInfo]:
-        return iter(self._files())
 
     def __eq__(self, other: object) -> bool:
         return tuple(self) == tuple(other) if isinstance(other, Sequence) else NotImplemented

@@ -27,6 +27,7 @@ __all__ = [
     "FileRow",
     "FileRows",
     "HistoryDecodeError",
+    "LazyFiles",
     "ProjectHistory",
     "ReleaseInfo",
     "is_sdist",
@@ -150,7 +151,30 @@ class FileRows:
         return self._rows
 
 
-class FileList(Sequence[FileInfo]):
+class LazyFiles(Sequence[FileInfo]):
+    """The files of one release, worked out when first looked at: a read-only
+    sequence over what ``_files()`` gives (each subclass says how, and caches it)."""
+
+    __slots__ = ()
+
+    def _files(self) -> tuple[FileInfo, ...]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return len(self._files())
+
+    @overload
+    def __getitem__(self, index: int) -> FileInfo: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[FileInfo, ...]: ...
+    def __getitem__(self, index: int | slice) -> FileInfo | tuple[FileInfo, ...]:
+        return self._files()[index]
+
+    def __iter__(self) -> Iterator[FileInfo]:
+        return iter(self._files())
+
+
+class FileList(LazyFiles):
     """The files of one release: a read-only sequence, decoded lazily."""
 
     __slots__ = ("_cache", "_start", "_stop", "_table", "_version")
@@ -183,18 +207,8 @@ class FileList(Sequence[FileInfo]):
             )
         return self._cache
 
-    def __len__(self) -> int:
+    def __len__(self) -> int:  # known without decoding the rows
         return self._stop - self._start
-
-    @overload
-    def __getitem__(self, index: int) -> FileInfo: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[FileInfo, ...]: ...
-    def __getitem__(self, index: int | slice) -> FileInfo | tuple[FileInfo, ...]:
-        return self._files()[index]
-
-    def __iter__(self) -> Iterator[FileInfo]:
-        return iter(self._files())
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, FileList):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from fastapi import APIRouter, Request, Response
 
 from ...audit.engine import AuditOptions, audit_lockfile
@@ -14,9 +16,13 @@ from ._forms import form_schema, read_body
 from ._inputs import REPORT_RESPONSES, choose_format, choose_index, load_uploads, policy_for, report_response
 from ._route import JsonRoute
 
+if TYPE_CHECKING:
+    from ...formats.html import TimelineRelease
+    from ...index.client import IndexClient
+
 router = APIRouter(prefix="/v1", tags=["audit"], route_class=JsonRoute)
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Malformed JSON or form"},
     401: {"model": ErrorResponse, "description": "Missing or wrong bearer token"},
     406: {"model": ErrorResponse, "description": "No report format matches Accept"},
@@ -112,7 +118,7 @@ async def audit(
     return response
 
 
-async def _timelines(report: AuditReport, client) -> dict[str, list]:  # type: ignore[no-untyped-def]
+async def _timelines(report: AuditReport, client: IndexClient) -> dict[str, list[TimelineRelease]]:
     """The release histories the HTML page draws (the audit has just cached them)."""
     from ...formats.html import timelines_from_histories
 

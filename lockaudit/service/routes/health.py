@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from ... import __version__
+from ..._version import __version__
 from ..deps import MetricsDep, PoolDep
 from ..metrics import CONTENT_TYPE_LATEST
 from ..schemas import HealthResponse, ReadyResponse

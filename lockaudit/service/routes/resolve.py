@@ -62,7 +62,7 @@ async def resolve(
     limiter: LimiterDep,
     request: Request,
     response: Response,
-):
+) -> Response | ResolveResponse:
     """As `lockaudit lock INPUT...`: the pins a fresh install would take for the target
     (default: the server's Python and platform), as of a date, from uploaded range
     files and/or PEP 508 strings; `lock` is the file the CLI writes. With
