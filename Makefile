@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # Under `make test` a missing tool fails its test instead of skipping it.
 TEST_ENV := LOCKAUDIT_REQUIRE_TOOLS=1 LOCKAUDIT_TOOLS_BIN=$(abspath $(TOOLS_VENV))/bin
 
-.PHONY: install setup tools demo test test-ext test-pure bench services self-audit lock clean
+.PHONY: install setup tools demo test test-ext test-pure lint bench services self-audit lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,14 @@ test-ext:
 
 test-pure:
 	$(TEST_ENV) LOCKAUDIT_NO_EXTENSIONS=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Style, as CI checks it: ruff's lint and format (checked, never rewritten here) and
+# mypy over lockaudit/ (py.typed is shipped, so the types must hold). Versions are
+# pinned in the test extra; `ruff format .` and `ruff check --fix .` repair most of it.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m mypy
 
 # The project passes its own audit: pyproject.toml ranges against requirements.txt.
 self-audit: setup

@@ -112,7 +112,7 @@ async def run_load(
 
     started = time.perf_counter()
     tasks = [asyncio.create_task(worker()) for _ in range(concurrency)]
-    done, pending = await asyncio.wait(tasks, timeout=time_limit)
+    _, pending = await asyncio.wait(tasks, timeout=time_limit)
     for t in pending:
         t.cancel()
     elapsed = time.perf_counter() - started
@@ -124,7 +124,7 @@ async def run_load(
     def pct(p: float) -> float:
         if not ordered:
             return float("nan")
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
     return {
         "url": url,
@@ -184,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--header", action="append", default=[], help="'Name: value' (repeatable)")
     load.add_argument("--requests", type=int, default=5000)
     load.add_argument("--concurrency", type=int, default=16)
-    load.add_argument("--time-limit", type=float, default=120.0, help="stop after this many seconds (the rest count as errors)")
+    load.add_argument(
+        "--time-limit", type=float, default=120.0, help="stop after this many seconds (the rest count as errors)"
+    )
     trivial = sub.add_parser("trivial", help="serve the trivial FastAPI app (the framework's ceiling)")
     trivial.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)

@@ -171,7 +171,7 @@ def test_griffe_reference(package, cold_runs, benchmark) -> None:
 
     entry = cold_runs[package]
     roots = []
-    for wheel, path in entry["wheels"]:
+    for _wheel, path in entry["wheels"]:
         root = Path(tempfile.mkdtemp(prefix="griffe-ref-"))
         extract_sources(path, root)
         roots.append(root)
@@ -193,7 +193,8 @@ def figures(cold_runs: dict) -> str:
     """The figures as the README tables."""
     lines = [
         "| pair | cold | cached diff | griffe load + diff | summaries (cached / JSON) | analysis, peak memory "
-        "| public names | defaults / removals / signatures / deprecations / distribution (suppressed) | griffe breakages |",
+        "| public names | defaults / removals / signatures / deprecations / distribution (suppressed) "
+        "| griffe breakages |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for package, _, _ in PAIRS:
@@ -203,7 +204,9 @@ def figures(cold_runs: dict) -> str:
         s = e.get("summaries") or cache_summaries(e)
         d: ApiDiff = e["diff"]
         fam = d.family_counts()
-        names = " / ".join(str(sum(v for k, v in x["counts"].items() if k not in ("members", "entry_points"))) for x in s)
+        names = " / ".join(
+            str(sum(v for k, v in x["counts"].items() if k not in ("members", "entry_points"))) for x in s
+        )
         lines.append(
             f"| {package} {e['old']} -> {e['new']} | {e['cold']:.2f} s | {e.get('cached_ms', float('nan')):.1f} ms "
             f"| {e.get('griffe_s', float('nan')):.2f} s | "

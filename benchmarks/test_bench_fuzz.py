@@ -22,7 +22,7 @@ SEED = 13
 
 
 def _campaign() -> dict:
-    pool = seeds() + [("lockaudit.toml", POLICY_SEED)]
+    pool = [*seeds(), ("lockaudit.toml", POLICY_SEED)]
     structured = [s for s in pool if s[0].endswith((".toml", ".lock", "Pipfile"))]
     rng = random.Random(SEED)
     escapes = []

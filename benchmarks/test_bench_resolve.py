@@ -72,7 +72,9 @@ def warm(request, tmp_path_factory):
         pytest.skip(f"{INPUT} is not there")
     work = tmp_path_factory.mktemp("resolve-bench")
     inputs = load(INPUT)
-    resolution = resolve(inputs, ResolveOptions(settings=index_settings(), cache=str(LA_CACHE), target=TARGET, as_of=AS_OF))
+    resolution = resolve(
+        inputs, ResolveOptions(settings=index_settings(), cache=str(LA_CACHE), target=TARGET, as_of=AS_OF)
+    )
     uv = uv_binary()
     uv_lock = None
     if uv is not None:
@@ -175,13 +177,14 @@ def test_resolve_in_process_with_resolvelibs_own_resolver(benchmark, warm, monke
     monkeypatch.setattr(_resolvelib, "_LOOP", False)
 
     def go():
-        return resolve(warm["inputs"], settings=index_settings(), cache=str(LA_CACHE), offline=True, target=TARGET, as_of=AS_OF)
+        return resolve(
+            warm["inputs"], settings=index_settings(), cache=str(LA_CACHE), offline=True, target=TARGET, as_of=AS_OF
+        )
 
     result = benchmark.pedantic(go, rounds=7, iterations=1, warmup_rounds=1)
     assert result.versions() == warm["resolution"].versions()
     assert result.stats["rounds"] == warm["resolution"].stats["rounds"]
     _record(benchmark, "resolvelib's own Resolver, in process")
-
 
 
 def _needs_uv(warm) -> str:
@@ -221,9 +224,15 @@ def test_resolve_pip_compile(benchmark, warm) -> None:
         pytest.skip("set LOCKAUDIT_BENCH_PIP_COMPILE to a pip-compile executable (pip-tools with pip >= 26)")
     out = warm["work"] / "pip-compile.txt"
     cmd = [
-        exe, str(INPUT), "--pip-args", f"--uploaded-prior-to {AS_OF}T00:00:00Z --index-url {index_settings().index_url.url}",
-        "--no-header", "--quiet", "-o", str(out),
-    ]  # fmt: skip
+        exe,
+        str(INPUT),
+        "--pip-args",
+        f"--uploaded-prior-to {AS_OF}T00:00:00Z --index-url {index_settings().index_url.url}",
+        "--no-header",
+        "--quiet",
+        "-o",
+        str(out),
+    ]
     env = _lock_env()
     _subprocess(cmd, env)()  # warm pip's cache
     benchmark.pedantic(_subprocess(cmd, env), rounds=1, iterations=1)
@@ -247,14 +256,21 @@ def test_resolve_zz_agreement_and_targets(benchmark, warm, capsys) -> None:
         installed = run(uv_install_command(warm["uv"], lock, warm["work"] / "target"), uv_env(UV_CACHE))
         lines.append(
             "uv pip install --dry-run of lockaudit's lock: "
-            + ("accepted; " + installed.stderr.strip().splitlines()[1] if installed.returncode == 0 else installed.stderr)
+            + (
+                "accepted; " + installed.stderr.strip().splitlines()[1]
+                if installed.returncode == 0
+                else installed.stderr
+            )
         )
         assert comparison.ratio >= 0.98, comparison.report()
         assert installed.returncode == 0, installed.stderr
     ours = MEDIANS.get("lockaudit in process")
     lines.append("medians (s): " + ", ".join(f"{k} {v:.3f}" for k, v in MEDIANS.items()))
     if ours:
-        for ref, target in (("uv pip compile --offline", "target: at most 3x"), ("pip-compile", "target: at least 20x faster")):
+        for ref, target in (
+            ("uv pip compile --offline", "target: at most 3x"),
+            ("pip-compile", "target: at least 20x faster"),
+        ):
             if ref in MEDIANS:
                 lines.append(
                     f"lockaudit in process / {ref}: {ours / MEDIANS[ref]:.2f} of its time, "

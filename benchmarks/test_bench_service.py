@@ -95,10 +95,25 @@ def servers(tmp_path_factory, corpus_index_url):
         service_port, trivial_port = _free_port(), _free_port()
         log = open(tmp / "serve.log", "wb")  # noqa: SIM115 - closed with the process
         service = subprocess.Popen(
-            [*_pinned(0), sys.executable, "-m", "lockaudit", "serve", "--port", str(service_port), "--index-url", index_url,
-             "--cache", str(tmp / "cache.sqlite3"), "--max-body-bytes", str(8 * 1024 * 1024)],
-            env={**env, "LOCKAUDIT_TOKENS": TOKEN}, stdout=log, stderr=log,
-        )  # fmt: skip
+            [
+                *_pinned(0),
+                sys.executable,
+                "-m",
+                "lockaudit",
+                "serve",
+                "--port",
+                str(service_port),
+                "--index-url",
+                index_url,
+                "--cache",
+                str(tmp / "cache.sqlite3"),
+                "--max-body-bytes",
+                str(8 * 1024 * 1024),
+            ],
+            env={**env, "LOCKAUDIT_TOKENS": TOKEN},
+            stdout=log,
+            stderr=log,
+        )
         procs.append(service)
         trivial = subprocess.Popen([*_pinned(0), *LOAD, "trivial", "--port", str(trivial_port)], env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -118,7 +133,18 @@ def servers(tmp_path_factory, corpus_index_url):
 
 
 def _load(url: str, requests: int, concurrency: int, *, body: Path | None = None, auth: bool = False) -> dict:
-    cmd = [*_pinned(1), *LOAD, "load", url, "--requests", str(requests), "--concurrency", str(concurrency), "--time-limit", "180"]
+    cmd = [
+        *_pinned(1),
+        *LOAD,
+        "load",
+        url,
+        "--requests",
+        str(requests),
+        "--concurrency",
+        str(concurrency),
+        "--time-limit",
+        "180",
+    ]
     if body is not None:
         cmd += ["--method", "POST", "--body-file", str(body)]
     if auth:
@@ -147,7 +173,10 @@ def test_service_load(benchmark, servers):
             {
                 "files": [
                     {"name": "app-requirements.in", "content": (CORPUS / "app-requirements.in").read_text()},
-                    {"name": "app-requirements.lock.txt", "content": (CORPUS / "app-requirements.lock.txt").read_text()},
+                    {
+                        "name": "app-requirements.lock.txt",
+                        "content": (CORPUS / "app-requirements.lock.txt").read_text(),
+                    },
                 ],
                 "policy": {"as-of": AS_OF},
                 "dependency_changes": False,
@@ -159,7 +188,9 @@ def test_service_load(benchmark, servers):
     def run() -> dict:
         # warm: the corpus's histories into the cache, connections and code paths exercised
         with httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120) as c:
-            r = c.post(service + "/v1/audit", content=audit_file.read_bytes(), headers={"Content-Type": "application/json"})
+            r = c.post(
+                service + "/v1/audit", content=audit_file.read_bytes(), headers={"Content-Type": "application/json"}
+            )
             assert r.status_code == 200, r.text
             assert len(r.json()["packages"]) >= 268
         _load(trivial + "/ping", 1000, CONCURRENCY)
@@ -167,7 +198,9 @@ def test_service_load(benchmark, servers):
         results: dict = {"trivial": [], "match": [], "match40": []}
         for _ in range(ROUNDS):  # alternate, so all see the same machine
             results["trivial"].append(_load(trivial + "/ping", TRIVIAL_REQUESTS, CONCURRENCY))
-            results["match"].append(_load(service + "/v1/match", MATCH_REQUESTS, CONCURRENCY, body=match_file, auth=True))
+            results["match"].append(
+                _load(service + "/v1/match", MATCH_REQUESTS, CONCURRENCY, body=match_file, auth=True)
+            )
             results["match40"].append(
                 _load(service + "/v1/match", MATCH_REQUESTS, CONCURRENCY, body=match40_file, auth=True)
             )
@@ -212,7 +245,9 @@ def test_service_load(benchmark, servers):
     )
     for r in [*results["trivial"], *results["match"], *results["match40"], results["audit"]]:
         assert r["errors"] == 0 and r["completed"] == r["requests"], r
-    assert ratio <= 2.0, f"/v1/match at {match_rps:.0f} req/s is {ratio:.2f}x below the trivial endpoint's {trivial_rps:.0f}"
+    assert ratio <= 2.0, (
+        f"/v1/match at {match_rps:.0f} req/s is {ratio:.2f}x below the trivial endpoint's {trivial_rps:.0f}"
+    )
 
 
 LATENCY_CONCURRENCY = (1, 8, 32)
@@ -246,16 +281,34 @@ def test_service_latency_by_concurrency(benchmark, servers):
 
     def run() -> dict:
         with httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120) as c:  # warm the cache
-            r = c.post(service + "/v1/audit", content=audit_file.read_bytes(), headers={"Content-Type": "application/json"})
+            r = c.post(
+                service + "/v1/audit", content=audit_file.read_bytes(), headers={"Content-Type": "application/json"}
+            )
             assert r.status_code == 200, r.text
         out: dict = {}
         for c in LATENCY_CONCURRENCY:
-            out[f"match@{c}"] = [_load(service + "/v1/match", 2000, c, body=match_file, auth=True) for _ in range(LATENCY_ROUNDS)]
+            out[f"match@{c}"] = [
+                _load(service + "/v1/match", 2000, c, body=match_file, auth=True) for _ in range(LATENCY_ROUNDS)
+            ]
             out[f"audit@{c}"] = [_load(service + "/v1/audit", max(20, 3 * c), c, body=audit_file, auth=True)]
         mixed = []
         for _ in range(LATENCY_ROUNDS):
-            cmd = [*_pinned(1), *LOAD, "load", service + "/v1/audit", "--requests", "40", "--concurrency", "4",
-                   "--method", "POST", "--body-file", str(audit_file), "--header", f"Authorization: Bearer {TOKEN}"]  # fmt: skip
+            cmd = [
+                *_pinned(1),
+                *LOAD,
+                "load",
+                service + "/v1/audit",
+                "--requests",
+                "40",
+                "--concurrency",
+                "4",
+                "--method",
+                "POST",
+                "--body-file",
+                str(audit_file),
+                "--header",
+                f"Authorization: Bearer {TOKEN}",
+            ]
             audits = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
             time.sleep(0.3)  # the audits are under way
             mixed.append(_load(service + "/v1/match", 2000, 32, body=match_file, auth=True))
@@ -270,8 +323,11 @@ def test_service_latency_by_concurrency(benchmark, servers):
         print(_row(name, r))
         benchmark.extra_info[f"{name} p50_ms"] = r["p50_ms"]
         benchmark.extra_info[f"{name} p99_ms"] = r["p99_ms"]
-    print("every round of /v1/match at 32 beside audits: p99 "
-          + ", ".join(f"{r['p99_ms']:.1f}" for r in results["match@32 beside audits"]) + " ms")
+    print(
+        "every round of /v1/match at 32 beside audits: p99 "
+        + ", ".join(f"{r['p99_ms']:.1f}" for r in results["match@32 beside audits"])
+        + " ms"
+    )
     for rounds in results.values():
         for r in rounds:
             assert r["errors"] == 0 and r["completed"] == r["requests"], r

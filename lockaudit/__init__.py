@@ -7,8 +7,10 @@ defined; this module holds no logic.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from . import errors
+from ._version import __version__
 from .errors import InvalidRange, InvalidSpecifier, InvalidVersion, LockauditError
 from .versions import (
     CompiledSpec,
@@ -19,8 +21,6 @@ from .versions import (
     sort_versions,
     translate_range,
 )
-
-__version__ = "0.1.0"
 
 # The library logs what it does (``logging.getLogger(__name__)`` per module:
 # which code paths run, what it works around) and prints nothing: silent until
@@ -40,26 +40,36 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):  # PEP 562
-    if name in _LAZY:
-        import importlib
+if TYPE_CHECKING:
+    # What the lazy names are, for type checkers (py.typed): the same objects.
+    from . import formats
+    from .audit.engine import AuditOptions, audit, audit_async
+    from .audit.policy import Policy
+    from .findings import AuditReport
+    from .resolve import ResolveOptions, resolve
+else:
 
-        module, attr = _LAZY[name]
-        mod = importlib.import_module(module)
-        value = mod if attr is None else getattr(mod, attr)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'lockaudit' has no attribute {name!r}")
+    def __getattr__(name: str) -> object:  # PEP 562
+        if name in _LAZY:
+            import importlib
+
+            module, attr = _LAZY[name]
+            mod = importlib.import_module(module)
+            value = mod if attr is None else getattr(mod, attr)
+            globals()[name] = value
+            return value
+        raise AttributeError(f"module 'lockaudit' has no attribute {name!r}")
+
 
 __all__ = [
     "AuditOptions",
     "AuditReport",
     "CompiledSpec",
-    "Policy",
     "InvalidRange",
     "InvalidSpecifier",
     "InvalidVersion",
     "LockauditError",
+    "Policy",
     "ReleaseHistory",
     "ResolveOptions",
     "__version__",

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import os
 import warnings
+from typing import TYPE_CHECKING
 
 NO_EXTENSIONS: bool = os.environ.get("LOCKAUDIT_NO_EXTENSIONS", "") not in ("", "0")
 
-if NO_EXTENSIONS:
+if TYPE_CHECKING:
+    # The compiled module has no stub: it has its pure twin's API (tests/core runs
+    # both against one suite), so the type checker reads the twin.
+    from . import _purecmp as impl
+
+    USING_EXTENSION: bool
+elif NO_EXTENSIONS:
     from . import _purecmp as impl
 
     USING_EXTENSION = False
 else:
     try:
-        from . import _fastcmp as impl  # type: ignore[no-redef]
+        from . import _fastcmp as impl
 
         USING_EXTENSION = True
     except ImportError as exc:  # pragma: no cover - exercised only on broken builds
@@ -27,7 +34,7 @@ else:
             RuntimeWarning,
             stacklevel=2,
         )
-        from . import _purecmp as impl  # type: ignore[no-redef]
+        from . import _purecmp as impl
 
         USING_EXTENSION = False
 
@@ -41,11 +48,11 @@ CompiledSpec = impl.CompiledSpec
 __all__ = [
     "NO_EXTENSIONS",
     "USING_EXTENSION",
+    "CompiledSpec",
+    "ReleaseHistory",
+    "compile_spec",
+    "filter_versions",
     "impl",
     "normalize",
     "sort_versions",
-    "compile_spec",
-    "filter_versions",
-    "ReleaseHistory",
-    "CompiledSpec",
 ]

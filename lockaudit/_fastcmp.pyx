@@ -1509,7 +1509,7 @@ cdef class ReleaseHistory:
     cdef object _fallback_indices(self, CompiledSpec cs, object prereleases):
         if self._tagged is None:
             self._tagged = [_purecmp._Indexed(i, text) for i, text in enumerate(self.versions)]
-        return [item.index for item in cs._fallback._filter(self._tagged, prereleases)]
+        return [item.position for item in cs._fallback._filter(self._tagged, prereleases)]
 
     cdef object _run(self, CompiledSpec cs, object prereleases, int mode):
         """mode 0: the matching list; 1: the newest match (or None); 2: the count."""

@@ -34,7 +34,7 @@ from packaging.version import Version
 
 from .errors import InvalidVersion
 
-__all__ = ["encode_number", "key_from_version", "PRE_SLOT", "ABOVE", "AFTER"]
+__all__ = ["ABOVE", "AFTER", "PRE_SLOT", "encode_number", "key_from_version"]
 
 #: Appended to a key: the least point above that version.
 ABOVE = b"\x00"

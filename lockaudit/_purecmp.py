@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from packaging.specifiers import InvalidSpecifier as _PkgInvalidSpecifier
 from packaging.specifiers import SpecifierSet
@@ -24,13 +24,16 @@ from packaging.version import Version
 
 from .errors import InvalidSpecifier, InvalidVersion
 
+if TYPE_CHECKING:
+    from .ranges import Dialect
+
 __all__ = [
-    "normalize",
-    "sort_versions",
-    "compile_spec",
-    "filter_versions",
     "CompiledSpec",
     "ReleaseHistory",
+    "compile_spec",
+    "filter_versions",
+    "normalize",
+    "sort_versions",
     "version_key",
 ]
 
@@ -73,7 +76,7 @@ def sort_versions(versions: Iterable[str]) -> list[str]:
 class CompiledSpec:
     """A PEP 440 specifier set, or a union of several, ready for repeated queries."""
 
-    __slots__ = ("alternatives", "prereleases", "_sets", "_arbitrary")
+    __slots__ = ("_arbitrary", "_sets", "alternatives", "prereleases")
 
     def __init__(self, alternatives: Sequence[str]) -> None:
         sets = []
@@ -104,11 +107,7 @@ class CompiledSpec:
                 return list(self._sets[0].filter(items, prereleases=prereleases))
             except ValueError:
                 # An unparseable giant number made packaging raise; drop those.
-                return list(
-                    self._sets[0].filter(
-                        [i for i in items if _parse(i) is not None], prereleases=prereleases
-                    )
-                )
+                return list(self._sets[0].filter([i for i in items if _parse(i) is not None], prereleases=prereleases))
         return self._filter_union(items, prereleases)
 
     def _filter_union(self, items: Iterable[Any], prereleases: bool | None) -> list[Any]:
@@ -132,7 +131,8 @@ class CompiledSpec:
         return [item for item, _ in matched]
 
 
-SpecLike = "str | Sequence[str] | CompiledSpec"
+#: What a query takes: a specifier set, a sequence of them (their union), or a compiled one.
+SpecLike: TypeAlias = "str | Sequence[str] | CompiledSpec"
 
 
 @lru_cache(maxsize=4096)
@@ -140,14 +140,14 @@ def _compile_cached(alternatives: tuple[str, ...]) -> CompiledSpec:
     return CompiledSpec(alternatives)
 
 
-def compile_spec(spec: str | Sequence[str] | CompiledSpec, dialect: str = "pep440") -> CompiledSpec:
+def compile_spec(spec: str | Sequence[str] | CompiledSpec, dialect: Dialect = "pep440") -> CompiledSpec:
     """Compile one PEP 440 specifier set, or a sequence of them meaning their union (cached)."""
     if isinstance(spec, CompiledSpec):
         return spec
     if dialect != "pep440" and isinstance(spec, str):
         from .ranges import range_alternatives
 
-        spec = range_alternatives(spec, dialect)  # type: ignore[arg-type]
+        spec = range_alternatives(spec, dialect)
     if isinstance(spec, str):
         alternatives: tuple[str, ...] = (spec,)
     else:
@@ -164,7 +164,7 @@ def filter_versions(
     spec: str | Sequence[str] | CompiledSpec,
     versions: Iterable[Any],
     prereleases: bool | None = None,
-    dialect: str = "pep440",
+    dialect: Dialect = "pep440",
 ) -> list[Any]:
     """``list(SpecifierSet(spec).filter(versions, prereleases))``, input order kept."""
     return compile_spec(spec, dialect)._filter(versions, prereleases)
@@ -173,7 +173,7 @@ def filter_versions(
 class ReleaseHistory:
     """One package's history, parsed and sorted once (invalid versions skipped and kept aside)."""
 
-    __slots__ = ("_parsed", "_versions", "_position", "invalid")
+    __slots__ = ("_parsed", "_position", "_versions", "invalid")
 
     def __init__(self, versions: Iterable[str]) -> None:
         pairs: list[tuple[Version, str]] = []
@@ -229,21 +229,21 @@ class ReleaseHistory:
         if spec._arbitrary:
             # ``===`` compares the text as written, so it must see the strings.
             tagged = [_Indexed(i, t) for i, t in enumerate(self._versions)]
-            return [item.index for item in spec._filter(tagged, prereleases)]
+            return [item.position for item in spec._filter(tagged, prereleases)]
         matched = spec._filter(self._parsed, prereleases)
         position = self._position
         return [position[id(p)] for p in matched]
 
-    def filter(self, spec: SpecLike = "", prereleases: bool | None = None, dialect: str = "pep440") -> list[str]:
+    def filter(self, spec: SpecLike = "", prereleases: bool | None = None, dialect: Dialect = "pep440") -> list[str]:
         """The versions the spec admits, ascending."""
         versions = self._versions
         return [versions[i] for i in self._indices(compile_spec(spec, dialect), prereleases)]
 
-    def count(self, spec: SpecLike = "", prereleases: bool | None = None, dialect: str = "pep440") -> int:
+    def count(self, spec: SpecLike = "", prereleases: bool | None = None, dialect: Dialect = "pep440") -> int:
         """How many versions the spec admits."""
         return len(self._indices(compile_spec(spec, dialect), prereleases))
 
-    def newest(self, spec: SpecLike = "", prereleases: bool | None = None, dialect: str = "pep440") -> str | None:
+    def newest(self, spec: SpecLike = "", prereleases: bool | None = None, dialect: Dialect = "pep440") -> str | None:
         """The highest admitted version (the first-listed of equal ones, as ``max`` gives), or None."""
         indices = self._indices(compile_spec(spec, dialect), prereleases)
         if not indices:
@@ -259,11 +259,11 @@ class ReleaseHistory:
 class _Indexed(str):
     """A version string that remembers its position in the sorted history."""
 
-    index: int
+    position: int
 
-    def __new__(cls, index: int, text: str) -> _Indexed:
+    def __new__(cls, position: int, text: str) -> _Indexed:
         obj = super().__new__(cls, text)
-        obj.index = index
+        obj.position = position
         return obj
 
 

@@ -4,6 +4,7 @@ Import it from :mod:`lockaudit.findings` (its public home, which re-exports it).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -94,6 +95,18 @@ class Target:
                 platform_machine=machine,
             )
         return env
+
+    def full_marker_environment(self) -> dict[str, str]:
+        """Every PEP 508 marker variable: those this target fixes over the running
+        interpreter's (implementation details a marker rarely names)."""
+        return {**_interpreter_environment(), **self.marker_environment()}
+
+
+@functools.lru_cache(maxsize=1)
+def _interpreter_environment() -> dict[str, str]:
+    from packaging.markers import default_environment  # only where markers are evaluated
+
+    return {name: str(value) for name, value in default_environment().items()}
 
 
 # Its public home, for pickles, reprs of the class and documentation.

@@ -38,15 +38,11 @@ def parse_as_of(value: _dt.date | _dt.datetime | str | None) -> _dt.datetime | N
     if isinstance(value, str):
         text = value.strip()
         try:
-            if len(text) == 10:
-                value = _dt.date.fromisoformat(text)
-            else:
-                # Python 3.11 reads "Z" and offsets; a space may stand for the "T".
-                value = _dt.datetime.fromisoformat(text)
+            # A time: Python 3.11 reads "Z" and offsets; a space may stand for the "T".
+            value = _dt.date.fromisoformat(text) if len(text) == 10 else _dt.datetime.fromisoformat(text)
         except ValueError:
             raise ValueError(
-                f"invalid as-of value {text!r}: expected a date (YYYY-MM-DD) or an RFC 3339 time "
-                "(YYYY-MM-DDTHH:MM:SSZ)"
+                f"invalid as-of value {text!r}: expected a date (YYYY-MM-DD) or an RFC 3339 time (YYYY-MM-DDTHH:MM:SSZ)"
             ) from None
     if isinstance(value, _dt.datetime):
         return value.replace(tzinfo=_dt.UTC) if value.tzinfo is None else value.astimezone(_dt.UTC)

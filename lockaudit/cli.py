@@ -15,8 +15,9 @@ import os
 import sys
 import threading
 from collections.abc import Mapping
+from typing import Any
 
-from . import __version__
+from ._version import __version__
 
 #: Subcommand name -> module in lockaudit.commands (imported only when used).
 COMMANDS: dict[str, str] = {
@@ -83,8 +84,8 @@ def version_text() -> str:
 
 
 class _VersionAction(argparse.Action):
-    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
-        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, **kwargs)
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
         print(version_text())

@@ -7,17 +7,17 @@ also :class:`ValueError`, as packaging's own are.
 from __future__ import annotations
 
 __all__ = [
-    "LockauditError",
-    "InvalidVersion",
-    "InvalidSpecifier",
-    "InvalidRange",
-    "InputError",
-    "IndexClientError",
-    "CacheError",
-    "AuditError",
-    "ResolutionError",
-    "PolicyError",
     "ApiDiffError",
+    "AuditError",
+    "CacheError",
+    "IndexClientError",
+    "InputError",
+    "InvalidRange",
+    "InvalidSpecifier",
+    "InvalidVersion",
+    "LockauditError",
+    "PolicyError",
+    "ResolutionError",
 ]
 
 

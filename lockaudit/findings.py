@@ -42,7 +42,7 @@ import enum
 import functools
 import hashlib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypeAlias
@@ -50,7 +50,7 @@ from typing import Any, TypeAlias
 from packaging.utils import canonicalize_name
 
 from ._target import Target
-from .model import InputProblem, Origin
+from .model import InputProblem, Origin, place_text
 from .urls import redact_url
 
 __all__ = [
@@ -78,10 +78,9 @@ __all__ = [
     "redact_url",
 ]
 
-#: A value that JSON can hold: what ``Finding.data`` may contain.
-JSONValue: TypeAlias = (
-    None | bool | int | float | str | list["JSONValue"] | tuple["JSONValue", ...] | Mapping[str, "JSONValue"]
-)
+#: A value that JSON can hold: what ``Finding.data`` may contain (a list or a tuple
+#: as a Sequence, so that a ``list[str]`` is one).
+JSONValue: TypeAlias = bool | int | float | str | Sequence["JSONValue"] | Mapping[str, "JSONValue"] | None
 
 
 # --------------------------------------------------------------------------- severity
@@ -296,11 +295,7 @@ class Location:
         return cls(origin.path, origin.line, origin.column)
 
     def __str__(self) -> str:
-        if self.line is None:
-            return self.path
-        if self.column is None:
-            return f"{self.path}:{self.line}"
-        return f"{self.path}:{self.line}:{self.column}"
+        return place_text(self.path, self.line, self.column)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,20 +14,22 @@ from typing import Literal
 Role = Literal["declared", "locked", "both", "includes"]
 
 __all__ = [
-    "Origin",
-    "SourceKind",
-    "Source",
-    "Requirement",
-    "requirement_text",
-    "LockedPackage",
-    "IndexOptions",
-    "InputProblem",
     "UNREADABLE_CODES",
     "Dependency",
+    "IndexOptions",
     "InputFile",
+    "InputProblem",
+    "LockedPackage",
     "Lockfile",
+    "Origin",
     "PythonScope",
+    "Requirement",
     "Role",
+    "Source",
+    "SourceKind",
+    "place_text",
+    "requirement_at",
+    "requirement_text",
 ]
 
 
@@ -40,23 +42,30 @@ class Origin:
     column: int | None = None
 
     def __str__(self) -> str:
-        if self.line is None:
-            return self.path
-        if self.column is None:
-            return f"{self.path}:{self.line}"
-        return f"{self.path}:{self.line}:{self.column}"
+        return place_text(self.path, self.line, self.column)
+
+    @property
+    def file_line(self) -> str:
+        """``path:line`` (the path alone without a line): the column is noise in a message."""
+        return place_text(self.path, self.line)
 
 
-class SourceKind(str, enum.Enum):
+def place_text(path: str, line: int | None = None, column: int | None = None) -> str:
+    """``path:line:column``, as far as they are known: how every place in a file is shown."""
+    if line is None:
+        return path
+    if column is None:
+        return f"{path}:{line}"
+    return f"{path}:{line}:{column}"
+
+
+class SourceKind(enum.StrEnum):
     """Where a distribution comes from; only INDEX can be audited for drift."""
 
     INDEX = "index"
     URL = "url"
     PATH = "path"
     VCS = "vcs"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +133,11 @@ def requirement_text(r: Requirement, *, marker: bool = False) -> str:
         spec = f" {spec}"
     text = f"{r.raw_name or r.name}{extras}{spec}"
     return f"{text}; {r.marker}" if marker and r.marker else text
+
+
+def requirement_at(r: Requirement) -> str:
+    """``r`` with where it is declared: ``Name[extra]range (path:line)``."""
+    return f"{requirement_text(r)} ({r.origin.file_line})"
 
 
 @dataclass(frozen=True, slots=True)

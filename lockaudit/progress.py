@@ -15,7 +15,9 @@ ProgressCallback = Callable[[int, int, str], None]
 
 
 @contextlib.contextmanager
-def progress_bar(enabled: bool = True, *, label: str = "Fetching release histories") -> Iterator[ProgressCallback | None]:
+def progress_bar(
+    enabled: bool = True, *, label: str = "Fetching release histories"
+) -> Iterator[ProgressCallback | None]:
     """Yields a ``(done, total, what)`` callback, or None when nothing is shown."""
     if not enabled or not sys.stderr.isatty():
         yield None
@@ -24,7 +26,13 @@ def progress_bar(enabled: bool = True, *, label: str = "Fetching release histori
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[what]}"), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[what]}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=None, what="")
 

@@ -63,10 +63,10 @@ from packaging.version import InvalidVersion, Version
 
 from .errors import InvalidRange
 
-__all__ = ["Dialect", "DIALECTS", "range_alternatives", "translate_range"]
+__all__ = ["DIALECTS", "Dialect", "range_alternatives", "translate_range"]
 
 Dialect = Literal["pep440", "poetry", "npm"]
-DIALECTS: tuple[str, ...] = ("pep440", "poetry", "npm")
+DIALECTS: tuple[Dialect, ...] = ("pep440", "poetry", "npm")
 
 _ANY = ""
 _NOTHING = "<0.0.0"  # PEP 440 admits no version below 0.0.0, pre-releases included
@@ -99,8 +99,7 @@ def range_alternatives(text: str, dialect: Dialect) -> tuple[str, ...]:
         translate = _npm
     else:
         raise InvalidRange(
-            f"Invalid range {text!r}: unknown dialect {dialect!r} "
-            f"(expected one of {', '.join(DIALECTS)})"
+            f"Invalid range {text!r}: unknown dialect {dialect!r} (expected one of {', '.join(DIALECTS)})"
         )
     try:
         alternatives = _union(translate(text))
@@ -110,9 +109,7 @@ def range_alternatives(text: str, dialect: Dialect) -> tuple[str, ...]:
         raise InvalidRange(f"Invalid range {text!r} ({dialect}): {exc}") from None
     except ValueError as exc:
         # e.g. a number past Python's int/str digit limit
-        raise InvalidRange(
-            f"Invalid range {text!r} ({dialect}): cannot translate ({exc})"
-        ) from None
+        raise InvalidRange(f"Invalid range {text!r} ({dialect}): cannot translate ({exc})") from None
     return alternatives
 
 

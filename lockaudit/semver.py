@@ -20,6 +20,7 @@ __all__ = ["Jump", "semver_jump", "severity_for_jump"]
 
 Jump = Literal["none", "patch", "minor", "major"]
 
+
 def _parse(text: str) -> Version:
     try:
         return Version(text)

@@ -36,7 +36,7 @@ __all__ = ["KNOWN_PYTHONS", "TargetChoice", "host_platform", "lowest_python", "p
 #: CPython minor versions a fresh install may run on today, oldest first.
 KNOWN_PYTHONS: tuple[str, ...] = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15")
 #: Micro versions tried when a range starts inside a minor (``>=3.10.2``).
-_MICROS = range(0, 30)
+_MICROS = range(30)
 _PLATFORMS = ("linux", "darwin", "win32")
 
 
@@ -100,18 +100,11 @@ def _marker(text: str) -> Marker | None:
 
 
 def _holds(marker: Marker, target: Target) -> bool:
-    env = {**_default_env(), **target.marker_environment(), "extra": ""}
+    env = {**target.full_marker_environment(), "extra": ""}
     try:
-        return marker.evaluate(env)  # type: ignore[arg-type]
+        return marker.evaluate(env)
     except (UndefinedComparison, UndefinedEnvironmentName):
         return False
-
-
-@functools.lru_cache(maxsize=1)
-def _default_env() -> dict[str, str]:
-    from packaging.markers import default_environment
-
-    return dict(default_environment())  # type: ignore[arg-type]
 
 
 def _for_marker(
@@ -147,7 +140,8 @@ def project_targets(
         ((s.requires_python, f"{s.source} ({f.path}): {s.requires_python}") for f, s in declared if s.requires_python),
         None,
     )
-    single = next(((f, s) for f, s in scopes if s.python and not s.universal), None)
+    # (file, its Python, what says so) of the first single-environment lock
+    single = next(((f, s.python, s.source) for f, s in scopes if s.python and not s.universal), None)
     universal = next(((f, s) for f, s in scopes if s.markers), None)
     said_platform = next((s.platform for _, s in scopes if s.platform), None)
 
@@ -162,11 +156,12 @@ def project_targets(
         platforms = (host_platform(),)
         platform_why = "this machine"
 
+    pythons: tuple[str, ...]
     if python:
         pythons, why = tuple(python), "--python"
     elif single is not None:
-        f, s = single
-        pythons, why = (s.python,), f"{s.source} ({f.path})"  # type: ignore[assignment]
+        f, single_python, source = single
+        pythons, why = (single_python,), f"{source} ({f.path})"
     elif universal is not None:
         f, s = universal
         rp = requires[0] if requires else s.requires_python

@@ -9,15 +9,14 @@ translated to PEP 440 (``ranges.py``) and then answered by the same core.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Literal
 
 from . import _core
 from .ranges import Dialect, range_alternatives, translate_range
 
 __all__ = [
+    "CompiledSpec",
     "Dialect",
     "ReleaseHistory",
-    "CompiledSpec",
     "compile_range",
     "filter_versions",
     "normalize_version",
@@ -52,18 +51,19 @@ def sort_versions(versions: Iterable[str]) -> list[str]:
     return _core.sort_versions(versions)
 
 
-def compile_range(spec: str | Sequence[str], dialect: Dialect = "pep440") -> _core.CompiledSpec:
-    """Translate (if needed) and compile a range once, for many queries."""
+def compile_range(spec: str | Sequence[str] | CompiledSpec, dialect: Dialect = "pep440") -> CompiledSpec:
+    """Translate (if needed) and compile a range once, for many queries: one range, or a
+    sequence of PEP 440 ones meaning their union (a compiled one is returned as it is)."""
     if isinstance(spec, str) and dialect != "pep440":
         return _core.compile_spec(range_alternatives(spec, dialect))
     return _core.compile_spec(spec)
 
 
 def filter_versions(
-    spec: str,
+    spec: str | Sequence[str] | CompiledSpec,
     versions: Iterable[str],
     prereleases: bool | None = None,
-    dialect: Dialect | Literal["pep440"] = "pep440",
+    dialect: Dialect = "pep440",
 ) -> list[str]:
     """The versions that ``spec`` admits, in input order.
 

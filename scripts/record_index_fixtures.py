@@ -43,7 +43,13 @@ PROJECTS = [
     "tomli-w",
 ]
 #: (project, version) whose core metadata is recorded.
-METADATA = [("six", "1.17.0"), ("mdurl", "0.1.2"), ("aiosignal", "1.3.1"), ("pluggy", "1.5.0"), ("matplotlib-inline", "0.1.7")]
+METADATA = [
+    ("six", "1.17.0"),
+    ("mdurl", "0.1.2"),
+    ("aiosignal", "1.3.1"),
+    ("pluggy", "1.5.0"),
+    ("matplotlib-inline", "0.1.7"),
+]
 
 
 def strip_metadata(raw: bytes, hosts: set[str]) -> bytes:

@@ -152,9 +152,7 @@ def test_the_client_and_its_fetch_worker_do_not_import_each_other() -> None:
     assert "lockaudit.index.client" not in graph["lockaudit.index.fetch_worker"]
     # ... nor through a function-level import (the worker used to import the client to fetch).
     source = (PACKAGE / "index" / "fetch_worker.py").read_text(encoding="utf-8")
-    imported = {
-        n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom) and n.module is not None
-    }
+    imported = {n.module for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom) and n.module is not None}
     assert "client" not in imported
 
 
@@ -163,3 +161,99 @@ def test_every_module_of_the_graph_imports() -> None:
     code = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
     proc = subprocess.run([sys.executable, "-c", code, *names], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
+
+
+# The layers of docs/architecture.md, lowest first. A module imports from its own
+# layer and the layers below; layers that share a rank are peers and never import
+# each other (inputs and index; apidiff and resolve).
+LAYERS: dict[str, tuple[int, tuple[str, ...]]] = {
+    "errors": (0, ("lockaudit.errors", "lockaudit._version")),
+    "core": (
+        1,
+        (
+            "lockaudit._fastcmp",
+            "lockaudit._purecmp",
+            "lockaudit._keys",
+            "lockaudit._core",
+            "lockaudit.versions",
+            "lockaudit.ranges",
+        ),
+    ),
+    "model": (
+        2,
+        (
+            "lockaudit.model",
+            "lockaudit._target",
+            "lockaudit.targets",
+            "lockaudit.as_of",
+            "lockaudit.semver",
+            "lockaudit.urls",
+            "lockaudit.findings",
+        ),
+    ),
+    "inputs": (3, ("lockaudit.inputs",)),
+    "index": (3, ("lockaudit.index",)),
+    "apidiff": (4, ("lockaudit.apidiff",)),
+    "resolve": (4, ("lockaudit.resolve",)),
+    "audit": (5, ("lockaudit.audit",)),
+    "presenters": (
+        6,
+        (
+            "lockaudit.formats",
+            "lockaudit.progress",
+            "lockaudit.cli",
+            "lockaudit.commands",
+            "lockaudit.service",
+            "lockaudit.__main__",
+        ),
+    ),
+}
+
+# lockaudit.resolve keeps check and its kin reachable under their old names, imported
+# on first use; the type checker sees them under TYPE_CHECKING, never at run time.
+LAYER_EXCEPTIONS = {
+    ("lockaudit.resolve", "lockaudit.audit.lock_check"),
+    ("lockaudit.resolve", "lockaudit.audit.rules.lock"),
+}
+
+
+def layer_of(module: str) -> str | None:
+    for layer, (_, prefixes) in LAYERS.items():
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return layer
+    return None
+
+
+def test_every_module_has_a_layer() -> None:
+    unplaced = [name for name in _modules() if name != "lockaudit" and layer_of(name) is None]
+    assert not unplaced, f"modules docs/architecture.md places in no layer: {unplaced}"
+
+
+def test_the_layer_checker_sees_a_violation() -> None:
+    assert layer_of("lockaudit.index.client") == "index"
+    assert layer_of("lockaudit.inputsx") is None
+    assert _layer_violations({"lockaudit.model": {"lockaudit.audit.engine"}}) == [
+        "lockaudit.model (model) imports lockaudit.audit.engine (audit)"
+    ]
+    assert _layer_violations({"lockaudit.inputs.load": {"lockaudit.index.client"}})  # peers
+    assert not _layer_violations({"lockaudit.audit.engine": {"lockaudit.model"}})
+
+
+def _layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    found = []
+    for module, edges in graph.items():
+        own = layer_of(module)
+        if own is None:
+            continue
+        for target in sorted(edges):
+            theirs = layer_of(target)
+            if theirs is None or theirs == own or (module, target) in LAYER_EXCEPTIONS:
+                continue
+            if LAYERS[theirs][0] >= LAYERS[own][0]:
+                found.append(f"{module} ({own}) imports {target} ({theirs})")
+    return found
+
+
+def test_modules_import_only_from_their_layer_and_below() -> None:
+    found = _layer_violations(import_graph())
+    assert not found, "imports against the layers of docs/architecture.md: " + "; ".join(found)

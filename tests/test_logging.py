@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.index_server import IndexServer
 
 import lockaudit
+from support.index_server import IndexServer
 
 PACKAGE = Path(lockaudit.__file__).resolve().parent
 #: Where a program's logging may be configured: the CLI and the service's log setup.
@@ -113,7 +113,9 @@ def test_library_modules_log_under_their_own_name_and_configure_nothing() -> Non
         calls = _calls(tree)
         if path in CONFIGURES_LOGGING:
             continue
-        configuring = [c for c in calls if c in ("logging.basicConfig", "logging.config.dictConfig", "logging.config.fileConfig")]
+        configuring = [
+            c for c in calls if c in ("logging.basicConfig", "logging.config.dictConfig", "logging.config.fileConfig")
+        ]
         assert not configuring, f"{path}: library code configures logging ({configuring})"
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and _calls(node)[:1] == ["logging.getLogger"] and node.args:

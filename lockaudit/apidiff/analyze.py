@@ -156,7 +156,8 @@ async def analyze(jobs: Sequence[Job], limits: AnalysisLimits) -> list[ApiSummar
             why = f"the analysis took longer than its limit ({seconds:.0f} s per wheel)"
         else:
             tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-            how = f"killed by signal {-proc.returncode}" if (proc.returncode or 0) < 0 else f"exit {proc.returncode}"
+            code = proc.returncode or 0
+            how = f"killed by signal {-code}" if code < 0 else f"exit {proc.returncode}"
             why = (
                 f"the analysis process ended early ({how}; its limits: {limits.memory_mb} MB of memory, "
                 f"{seconds:.0f} s per wheel): {tail[0][:200]}"

@@ -51,6 +51,7 @@ FAMILIES: Mapping[str, tuple[str, ...]] = {
     "distribution": DISTRIBUTION,
 }
 
+
 @dataclass(frozen=True, slots=True)
 class ReleaseRef:
     """One release to read: its files as the caller sees them (an audit's ``--as-of`` applied)."""
@@ -60,7 +61,13 @@ class ReleaseRef:
     files: tuple[FileInfo, ...]
 
 
-_KIND_WORDS = {"po": "positional-only", "pk": "positional or keyword", "vp": "*args", "ko": "keyword-only", "vk": "**kwargs"}
+_KIND_WORDS = {
+    "po": "positional-only",
+    "pk": "positional or keyword",
+    "vp": "*args",
+    "ko": "keyword-only",
+    "vk": "**kwargs",
+}
 
 
 def _short(path: str) -> str:
@@ -120,7 +127,8 @@ class ApiChange:
         elif kind == "parameter-moved":
             line = f"{call} moved from position {self.old} to {self.new}"
         elif kind == "parameter-kind-changed":
-            line = f"{call} is now {_KIND_WORDS.get(self.new or '', self.new)} (was {_KIND_WORDS.get(self.old or '', self.old)})"
+            now, was = _KIND_WORDS.get(self.new or "", self.new), _KIND_WORDS.get(self.old or "", self.old)
+            line = f"{call} is now {now} (was {was})"
         elif kind == "parameter-required":
             line = f"{call} is now required (default was {self.old})"
         elif kind == "parameter-added-required":

@@ -42,7 +42,9 @@ __all__ = ["diff_summaries"]
 _POSITIONAL = frozenset({"po", "pk"})
 _VARIADIC = frozenset({"vp", "vk"})
 _OPAQUE = frozenset({KIND_EXTERNAL, KIND_UNRESOLVED})
-_SENTINEL_WORDS = re.compile(r"missing|sentinel|unset|notset|nothing|default|not_?given|marker|undefined|empty|_?no_?value", re.I)
+_SENTINEL_WORDS = re.compile(
+    r"missing|sentinel|unset|notset|nothing|default|not_?given|marker|undefined|empty|_?no_?value", re.I
+)
 _NAME = re.compile(r"^[A-Za-z_][\w.]*(\(\))?$")
 
 
@@ -97,7 +99,11 @@ class _Differ:
         self.changes.append(change)
 
     def suppress(self, change: ApiChange, reason: str) -> None:
-        self.suppressed.append(ApiChange(change.kind, change.path, change.parameter, change.old, change.new, "high", reason, change.exported))
+        self.suppressed.append(
+            ApiChange(
+                change.kind, change.path, change.parameter, change.old, change.new, "high", reason, change.exported
+            )
+        )
 
     # -- ranking
 
@@ -207,7 +213,11 @@ class _Differ:
                 continue
             if forwards is not None and name in forwards[0]:
                 if forwards[1]:
-                    self.report(ApiChange("deprecated", path, new=f"served by {parent}.__getattr__, which warns", exported=exported))
+                    self.report(
+                        ApiChange(
+                            "deprecated", path, new=f"served by {parent}.__getattr__, which warns", exported=exported
+                        )
+                    )
                 else:
                     self.suppress(change, f"{parent}.__getattr__ still serves it")
                 continue
@@ -237,9 +247,7 @@ class _Differ:
         found = [
             p
             for p, c in added.get(parent, ())
-            if (o := self.new.objects.get(c)) is not None
-            and o.kind == old_obj.kind
-            and o.params == old_obj.params
+            if (o := self.new.objects.get(c)) is not None and o.kind == old_obj.kind and o.params == old_obj.params
         ]
         return found[0] if len(found) == 1 else None
 
@@ -269,7 +277,9 @@ class _Differ:
             self.members(path, old, new, exported)
 
     @staticmethod
-    def _all_members(summary: ApiSummary, obj: ApiObject, cache: dict[int, tuple[dict[str, str], bool]]) -> tuple[dict[str, str], bool]:
+    def _all_members(
+        summary: ApiSummary, obj: ApiObject, cache: dict[int, tuple[dict[str, str], bool]]
+    ) -> tuple[dict[str, str], bool]:
         """A class's public members, inherited ones included (the first in its MRO wins, as
         Python looks them up), and whether any class in its MRO has bases outside the wheel."""
         found = cache.get(id(obj))
@@ -341,7 +351,9 @@ def _parameters(path: str, old: tuple[Param, ...], new: tuple[Param, ...], expor
     has_args, has_kwargs = "vp" in kinds, "vk" in kinds
     renamed_to: set[str] = set()
 
-    def change(kind: str, param: str, old_value: str | None = None, new_value: str | None = None, **kw: str) -> ApiChange:
+    def change(
+        kind: str, param: str, old_value: str | None = None, new_value: str | None = None, **kw: str
+    ) -> ApiChange:
         return ApiChange(kind, path, param, old_value, new_value, exported=exported, **kw)
 
     for i, op in enumerate(old):
@@ -361,11 +373,20 @@ def _parameters(path: str, old: tuple[Param, ...], new: tuple[Param, ...], expor
                 and twin.name not in old_names
                 and twin.kind == op.kind
                 and op.kind not in _VARIADIC
-                and (twin.default == op.default or (twin.default and op.default and _same_value(op.default, twin.default)))
+                and (
+                    twin.default == op.default
+                    or (twin.default and op.default and _same_value(op.default, twin.default))
+                )
             ):
                 renamed_to.add(twin.name)
                 if op.kind == "po":
-                    yield change("parameter-renamed", op.name, op.name, twin.name, note="positional-only: its name is not part of the call")
+                    yield change(
+                        "parameter-renamed",
+                        op.name,
+                        op.name,
+                        twin.name,
+                        note="positional-only: its name is not part of the call",
+                    )
                 else:
                     yield change("parameter-renamed", op.name, op.name, twin.name)
                 continue
@@ -383,11 +404,27 @@ def _parameters(path: str, old: tuple[Param, ...], new: tuple[Param, ...], expor
         if _same_value(op.default, np.default):
             continue
         if op.default == "..." or np.default == "...":
-            yield change("default-changed", op.name, op.default, np.default, note="a stub's ... stands for the real default")
+            yield change(
+                "default-changed", op.name, op.default, np.default, note="a stub's ... stands for the real default"
+            )
         elif np.default == "None":
-            yield change("default-changed", op.name, op.default, np.default, confidence="low", note="None often means 'inherit the setting'")
+            yield change(
+                "default-changed",
+                op.name,
+                op.default,
+                np.default,
+                confidence="low",
+                note="None often means 'inherit the setting'",
+            )
         elif _sentinel(op.default) and _sentinel(np.default):
-            yield change("default-changed", op.name, op.default, np.default, confidence="low", note="one named marker or constant for another; values not compared")
+            yield change(
+                "default-changed",
+                op.name,
+                op.default,
+                np.default,
+                confidence="low",
+                note="one named marker or constant for another; values not compared",
+            )
         else:
             yield change("default-changed", op.name, op.default, np.default)
     for p in new:

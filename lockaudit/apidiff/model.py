@@ -237,7 +237,9 @@ def from_data(data: Mapping[str, Any]) -> ApiSummary:
             objects=MappingProxyType({k: _object(k, v) for k, v in data["objects"].items()}),
             exposed=MappingProxyType(dict(data["exposed"])),
             exported=frozenset(data.get("exported", ())),
-            entry_points=MappingProxyType({g: MappingProxyType(dict(v)) for g, v in data.get("entry_points", {}).items()}),
+            entry_points=MappingProxyType(
+                {g: MappingProxyType(dict(v)) for g, v in data.get("entry_points", {}).items()}
+            ),
             failed=MappingProxyType(dict(data.get("failed", {}))),
             seconds=float(data.get("seconds", 0.0)),
             peak_mb=float(data.get("peak_mb", 0.0)),

@@ -43,6 +43,7 @@ __all__ = ["UnreadablePackage", "summarize_tree"]
 class UnreadablePackage(Exception):
     """A public top-level package the static loader could not read at all."""
 
+
 #: Special methods whose removal changes what users can do with instances.
 PROTOCOL_METHODS = frozenset(
     {
@@ -56,7 +57,14 @@ _NEUTRAL_BASES = frozenset({"object", "Generic", "Protocol", "ABC", "typing.Gene
 _BUILTINS = frozenset(dir(builtins))
 _TYPE_HELPERS = frozenset({"TypeVar", "ParamSpec", "TypeVarTuple", "NewType"})
 #: Subscripted typing names (``Union[...]``, ``t.Callable[...]``): a type alias, not a value.
-_TYPING_NAMES = frozenset(n for n in dir(typing) if n[:1].isupper()) | {"type", "tuple", "list", "dict", "set", "frozenset"}
+_TYPING_NAMES = frozenset(n for n in dir(typing) if n[:1].isupper()) | {
+    "type",
+    "tuple",
+    "list",
+    "dict",
+    "set",
+    "frozenset",
+}
 #: Names that are builtins but values, not rebindings of a builtin.
 _CONSTANTS = frozenset({"True", "False", "None", "Ellipsis", "NotImplemented", "__debug__"})
 _KIND = {
@@ -130,7 +138,10 @@ class _Reducer:
         return target.path, target
 
     def params(self, function: Any, drop_first: bool) -> tuple[Param, ...]:
-        out = [Param(p.name, _KIND.get(str(p.kind.value), "pk"), None if p.default is None else str(p.default)) for p in function.parameters]
+        out = [
+            Param(p.name, _KIND.get(str(p.kind.value), "pk"), None if p.default is None else str(p.default))
+            for p in function.parameters
+        ]
         if drop_first and out and out[0].kind in ("po", "pk"):
             out = out[1:]
         return tuple(out)
@@ -147,7 +158,7 @@ class _Reducer:
             self.objects[path] = self._describe(obj)
         except MemoryError:
             raise  # the limit: the whole analysis fails, never a partial summary
-        except Exception as exc:  # noqa: BLE001 - one odd object must not lose the package
+        except Exception as exc:
             self.failed[path] = f"{type(exc).__name__}: {exc}"
         return path
 
@@ -226,7 +237,7 @@ class _Reducer:
         self.expose(module.path, self.add(module), top_level)
         try:
             exports = module.exports
-        except Exception:  # noqa: BLE001 - an __all__ griffe could not expand: as if there were none
+        except Exception:
             exports = None
         names = None if exports is None else {str(e).rsplit(".", 1)[-1] for e in exports}
         type_only = self.scan(module).type_checking
@@ -257,10 +268,7 @@ class _Reducer:
                 elif listed or self.internal(member.target_path):
                     # Listed in __all__ (whatever it names), or a chain inside the wheel that could not be followed.
                     if canonical not in self.objects:
-                        if self.internal(canonical):
-                            kind = KIND_UNRESOLVED
-                        else:
-                            kind = KIND_EXTERNAL
+                        kind = KIND_UNRESOLVED if self.internal(canonical) else KIND_EXTERNAL
                         builtin = canonical.startswith("builtins.")
                         self.objects[canonical] = ApiObject(kind, builtin=builtin, target=canonical)
                     self.expose(path, canonical, exported)
@@ -300,6 +308,7 @@ def _entry_points(text: str | None) -> dict[str, dict[str, str]]:
     import configparser
 
     parser = configparser.ConfigParser(delimiters=("=",), interpolation=None, strict=False)
+    # configparser's documented way to keep the keys' case; typeshed types it as a method.
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     try:
         parser.read_string(text)
@@ -332,7 +341,7 @@ def summarize_tree(
             loaded.append((top, loader.load(top)))
         except MemoryError:
             raise
-        except Exception as exc:  # noqa: BLE001 - griffe raises several kinds
+        except Exception as exc:
             if public_root(top):
                 # A public package that cannot be read: no summary rather than an empty API.
                 raise UnreadablePackage(f"{top} could not be read: {type(exc).__name__}: {exc}") from exc

@@ -134,7 +134,9 @@ def _blocks(body: list[ast.stmt]) -> list[ast.stmt]:
         if isinstance(node, ast.If):
             stack.extend(reversed(node.body + node.orelse))
         elif isinstance(node, ast.Try | ast.TryStar):
-            stack.extend(reversed(node.body + [s for h in node.handlers for s in h.body] + node.orelse + node.finalbody))
+            stack.extend(
+                reversed(node.body + [s for h in node.handlers for s in h.body] + node.orelse + node.finalbody)
+            )
         elif isinstance(node, ast.With):
             stack.extend(reversed(node.body))
         else:
@@ -180,9 +182,11 @@ def _forwards(module: ast.Module) -> tuple[tuple[str, ...] | None, bool]:
     for used in ast.walk(getattr_def):
         if isinstance(used, ast.Name) and used.id in tables:
             value = tables[used.id]
-            names |= _strings(ast.Module(body=[ast.Expr(value)], type_ignores=[])) if not isinstance(value, ast.Dict) else {
-                k.value for k in value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
-            }
+            names |= (
+                _strings(ast.Module(body=[ast.Expr(value)], type_ignores=[]))
+                if not isinstance(value, ast.Dict)
+                else {k.value for k in value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+            )
     names = {n for n in names if n.isidentifier()}
     warns = any(_deprecation_call(c) is not None for c in _own_calls(getattr_def.body))
     return (tuple(sorted(names)) if names else ("*",)), warns

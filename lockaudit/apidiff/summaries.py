@@ -93,7 +93,9 @@ async def release_summaries(
         wheel = choose_wheel(release.files)
         if wheel is None:
             if any(f.is_sdist for f in release.files):
-                out[i] = SummaryUnavailable(f"{release.name} {release.version} has only an sdist (sources are never built)")
+                out[i] = SummaryUnavailable(
+                    f"{release.name} {release.version} has only an sdist (sources are never built)"
+                )
             else:
                 out[i] = SummaryUnavailable(f"{release.name} {release.version} has no wheel on the index")
             continue

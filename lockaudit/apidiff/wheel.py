@@ -27,7 +27,20 @@ MAX_SOURCE_FILES = 50_000
 _SOURCE_SUFFIXES = (".py", ".pyi")
 _DIST_INFO_FILES = ("METADATA", "entry_points.txt")
 #: Top-level or sub-package names that are not the package's API.
-_NOT_API = frozenset({"tests", "test", "testing_data", "conftest", "vendor", "vendored", "extern", "externals", "third_party", "thirdparty"})
+_NOT_API = frozenset(
+    {
+        "tests",
+        "test",
+        "testing_data",
+        "conftest",
+        "vendor",
+        "vendored",
+        "extern",
+        "externals",
+        "third_party",
+        "thirdparty",
+    }
+)
 
 
 class WheelError(ValueError):
@@ -79,7 +92,7 @@ def public_root(name: str) -> bool:
 
 def private_part(part: str) -> bool:
     """Whether a module path component hides what is below it from the API."""
-    return part.startswith("_") or part in _NOT_API or part.startswith("test_")
+    return part.startswith(("_", "test_")) or part in _NOT_API
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,10 +97,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             answer = _one(job)
         except MemoryError:
-            answer = {"ok": False, "error": f"{job['filename']}: the analysis ran out of its memory limit ({args.memory_mb} MB)"}
+            answer = {
+                "ok": False,
+                "error": f"{job['filename']}: the analysis ran out of its memory limit ({args.memory_mb} MB)",
+            }
         except RecursionError:
             answer = {"ok": False, "error": f"{job['filename']}: the analysis recursed too deeply"}
-        except Exception as exc:  # noqa: BLE001 - any failure is an answer for this wheel, not a crash
+        except Exception as exc:
             answer = {"ok": False, "error": f"{job['filename']}: {type(exc).__name__}: {exc}"}
         out.write(orjson.dumps(answer) + b"\n")
         out.flush()

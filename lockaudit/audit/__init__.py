@@ -9,7 +9,7 @@ class _CallablePackage(_types.ModuleType):
     """``lockaudit.audit(...)`` is the library call even after a submodule import
     made the attribute ``lockaudit.audit`` this package (as lockaudit.resolve does)."""
 
-    def __call__(self, *args: _Any, **kwargs: _Any):  # type: ignore[no-untyped-def]
+    def __call__(self, *args: _Any, **kwargs: _Any) -> _Any:
         from .engine import audit
 
         return audit(*args, **kwargs)

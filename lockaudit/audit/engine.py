@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .. import __version__
+from .._version import __version__
 from ..as_of import as_of_day
 from ..findings import (
     AuditReport,
@@ -34,7 +34,7 @@ from ..findings import (
     fingerprint_of,
     redact_url,
 )
-from ..index.client import IndexClient
+from ..index.client import DEFAULT_TTL, IndexClient
 from ..index.settings import IndexLimits, IndexSettings, resolve_index_settings
 from ..inputs import load, load_texts
 from ..model import Lockfile
@@ -233,7 +233,9 @@ def build_report(
         # A package the lock lacks although a locked release requires it: LA017
         # says so; that a fresh install adds it is the same news.
         missing = {
-            f.package for f in unit.findings if f.code is RuleCode.LA017 and str(f.data.get("kind", "")).startswith("missing")
+            f.package
+            for f in unit.findings
+            if f.code is RuleCode.LA017 and str(f.data.get("kind", "")).startswith("missing")
         }
         for f in unit.facts:
             found = _package_findings(f, ctx, unit.installs, compare)
@@ -260,12 +262,8 @@ def build_report(
         index_url=redact_url(index_url),
         inputs=tuple(lockfile.files),
         cutoff=ctx.cutoff,
-        units=tuple(
-            ReportUnit(u.unit.project, u.unit.lock, tuple(u.installs), u.targets_from) for u in units
-        ),
-        files=tuple(
-            ReportFile(f.path, f.format, f.role, f.project, f.reason, f.included_by) for f in lockfile.inputs
-        ),
+        units=tuple(ReportUnit(u.unit.project, u.unit.lock, tuple(u.installs), u.targets_from) for u in units),
+        files=tuple(ReportFile(f.path, f.format, f.role, f.project, f.reason, f.included_by) for f in lockfile.inputs),
     )
     return AuditReport(findings=tuple(findings), packages=packages, metadata=metadata_out, problems=lockfile.problems)
 
@@ -305,9 +303,6 @@ async def audit_lockfile(
             extra_index_urls=list(options.extra_index_urls) if options.extra_index_urls is not None else None,
             file_options=lockfile.index,
         )
-        kwargs = {}
-        if options.cache_ttl is not None:
-            kwargs["ttl"] = options.cache_ttl
         client = IndexClient(
             settings,
             cache=options.cache,
@@ -316,7 +311,7 @@ async def audit_lockfile(
             concurrency=options.concurrency,
             limits=options.limits,
             fetch_worker=options.fetch_worker,
-            **kwargs,
+            ttl=options.cache_ttl if options.cache_ttl is not None else DEFAULT_TTL,
         )
     try:
         index_url = str(client.indexes[0]) if client.indexes else None
@@ -382,7 +377,9 @@ async def audit_async(
     (not closed here); otherwise one is made from ``options``.
     """
     lockfile = (
-        load_texts(files, format=options.input_format) if files is not None else load(paths, format=options.input_format)
+        load_texts(files, format=options.input_format)
+        if files is not None
+        else load(paths, format=options.input_format)
     )
     if files is not None:
         # Contents in hand: their paths name nothing on this disk.

@@ -28,6 +28,7 @@ from ..as_of import exists_at
 from ..errors import InvalidSpecifier, InvalidVersion
 from ..findings import Target
 from ..index.history import FetchStatus, FileInfo, ProjectHistory, ReleaseInfo
+from ..index.history.model import LazyFiles
 from ..model import LockedPackage, Requirement
 from ..resolve.fresh import FreshPackage
 from ..versions import ReleaseHistory, compile_range
@@ -206,13 +207,7 @@ def _marker(text: str) -> Marker | None:
 
 @functools.lru_cache(maxsize=16)
 def _environment(target: Target) -> dict[str, str]:
-    # The target's own values over this interpreter's for what it leaves open
-    # (implementation details a marker rarely names).
-    from packaging.markers import default_environment
-
-    env: dict[str, str] = dict(default_environment())  # type: ignore[arg-type]
-    env.update(target.marker_environment())
-    return env
+    return target.full_marker_environment()
 
 
 def marker_applies(marker: str | None, target: Target, extras: frozenset[str] = frozenset()) -> bool:
@@ -225,8 +220,8 @@ def marker_applies(marker: str | None, target: Target, extras: frozenset[str] = 
     env = dict(_environment(target))
     env["extra"] = next(iter(extras), "")
     try:
-        return parsed.evaluate(env)  # type: ignore[arg-type]
-    except Exception:  # noqa: BLE001 - an undefined variable: treat as applying, as pip would warn
+        return parsed.evaluate(env)
+    except Exception:
         return True
 
 
@@ -248,27 +243,18 @@ def _files_by(info: ReleaseInfo, cutoff: dt.datetime) -> ReleaseInfo:
     return info._replace(files=_FilesBy(info.files, cutoff))
 
 
-class _FilesBy(Sequence[FileInfo]):
-    __slots__ = ("_files", "_cutoff", "_kept")
+class _FilesBy(LazyFiles):
+    __slots__ = ("_all", "_cutoff", "_kept")
 
     def __init__(self, files: Sequence[FileInfo], cutoff: dt.datetime) -> None:
-        self._files = files
+        self._all = files
         self._cutoff = cutoff
         self._kept: tuple[FileInfo, ...] | None = None
 
-    def _all(self) -> tuple[FileInfo, ...]:
+    def _files(self) -> tuple[FileInfo, ...]:
         if self._kept is None:
-            self._kept = tuple(f for f in self._files if exists_at(f.upload_time, self._cutoff))
+            self._kept = tuple(f for f in self._all if exists_at(f.upload_time, self._cutoff))
         return self._kept
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-    def __getitem__(self, index):  # type: ignore[no-untyped-def]
-        return self._all()[index]
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self._all())
 
 
 def _spec_of(requirements: Sequence[Requirement]) -> tuple[tuple[str, ...], str | None]:

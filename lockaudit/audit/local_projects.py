@@ -68,9 +68,7 @@ def _static_requirements(pyproject: str, extras: frozenset[str]) -> list[Require
     lockfile = parse(text, pyproject, format="pyproject")
     wanted = {canonicalize_name(e) for e in extras}
     return [
-        r
-        for r in lockfile.requirements
-        if r.group is None or (r.optional and canonicalize_name(r.group) in wanted)
+        r for r in lockfile.requirements if r.group is None or (r.optional and canonicalize_name(r.group) in wanted)
     ]
 
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from .. import __version__
+from .._version import __version__
 from ..as_of import as_of_day, parse_as_of
 from ..findings import (
     AuditReport,
@@ -41,8 +41,8 @@ from ..findings import (
     TargetResult,
     Threshold,
 )
-from ..index.client import IndexClient
 from ..index.cache import Cache
+from ..index.client import IndexClient
 from ..index.settings import IndexSettings, resolve_index_settings
 from ..inputs.selection import Selection, select_requirements
 from ..model import IndexOptions, LockedPackage, Lockfile, Requirement
@@ -296,7 +296,14 @@ async def check_lock_report(
             index_url=str(client.indexes[0]) if client.indexes else None,
             inputs=tuple(dict.fromkeys((*inputs.files[:1], *lock.files[:1]))),
             cutoff=cutoff,
-            units=(ReportUnit(inputs.files[0] if inputs.files else "", lock.files[0] if lock.files else None, targets, choice.reason),),
+            units=(
+                ReportUnit(
+                    inputs.files[0] if inputs.files else "",
+                    lock.files[0] if lock.files else None,
+                    targets,
+                    choice.reason,
+                ),
+            ),
         ),
         problems=inputs.problems + lock.problems,
     )
@@ -343,7 +350,9 @@ def _rows(
             if main is None and pkg is not None:
                 main = pkg
         req = declared.get(name)
-        locked_pin = main.locked if main is not None else next((r.locked[name] for r in results if name in r.locked), None)
+        locked_pin = (
+            main.locked if main is not None else next((r.locked[name] for r in results if name in r.locked), None)
+        )
         status = PackageStatus.OK
         reason = None
         if name in unknown or (resolved and main is not None and main.change == "unknown"):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from .._target import Target
 from ..findings import Finding, RuleCode
-from ..index.client import IndexClient
+from ..index.client import IndexClient, Progress
 from ..index.history import ProjectHistory
 from ..model import InputFile, LockedPackage, Lockfile, Requirement
 from ..resolve.environment import Environment
@@ -218,7 +218,7 @@ async def audit_units(
     ctx: AuditContext,
     histories: Mapping[str, ProjectHistory],
     *,
-    progress=None,  # type: ignore[no-untyped-def]
+    progress: Progress | None = None,
     dependencies: dict[tuple[str, str], ReleaseDependencies] | None = None,
     local_projects: bool = True,
 ) -> list[UnitResult]:

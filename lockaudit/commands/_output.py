@@ -15,9 +15,12 @@ import argparse
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import IO
+from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import PolicyError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "COLOR_CHOICES",
@@ -37,6 +40,7 @@ def err(message: str) -> None:
     """One message on stderr, as plain text and never wrapped: editors and CI
     parse ``file:line:col`` from it."""
     print(message, file=sys.stderr)
+
 
 #: Output file endings -> the format they imply (longest ending first).
 EXTENSIONS: tuple[tuple[str, str], ...] = (
@@ -62,19 +66,19 @@ def add_color_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup
     )
 
 
-def make_console(color: str = "auto", *, stderr: bool = False, file: IO[str] | None = None):  # type: ignore[no-untyped-def]
+def make_console(color: str = "auto", *, stderr: bool = False, file: IO[str] | None = None) -> Console:
     """A rich Console for people. ``always`` and ``never`` win over NO_COLOR / FORCE_COLOR;
     ``auto`` leaves them (and whether the stream is a terminal) to decide."""
     from rich.console import Console
 
-    kwargs: dict[str, object] = {"stderr": stderr, "highlight": False, "emoji": False, "soft_wrap": True}
+    kwargs: dict[str, Any] = {"stderr": stderr, "highlight": False, "emoji": False, "soft_wrap": True}
     if file is not None:
         kwargs["file"] = file
     if color == "always":
         kwargs.update(force_terminal=True, no_color=False)
     elif color == "never":
         kwargs.update(color_system=None, no_color=True)
-    return Console(**kwargs)  # type: ignore[arg-type]
+    return Console(**kwargs)
 
 
 def terminal_width(stream: IO[str] | None = None) -> int | None:

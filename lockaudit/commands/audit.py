@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ..as_of import AS_OF_HELP
 from ..audit.engine import AuditOptions, audit
@@ -25,6 +26,11 @@ from ..formats import FORMATS, render
 from ..progress import progress_bar
 from . import index_options
 from ._output import add_color_argument, err, make_console, pair_outputs, terminal_width, write_atomic
+
+if TYPE_CHECKING:
+    from ..formats.html import TimelineRelease
+    from ..formats.table import Detail
+    from ..index.history import ProjectHistory
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -69,7 +75,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_color_argument(out)
     out.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     pol = parser.add_argument_group("policy (overrides [tool.lockaudit] / lockaudit.toml)")
-    pol.add_argument("--config", help="policy file (default: lockaudit.toml or pyproject.toml found from the first path)")
+    pol.add_argument(
+        "--config", help="policy file (default: lockaudit.toml or pyproject.toml found from the first path)"
+    )
     pol.add_argument(
         "--fail-on",
         metavar="THRESHOLD",
@@ -85,10 +93,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--python",
         action="append",
         help="target Python (repeatable), e.g. 3.11 (default: what each project says: a lock's Python, the "
-        "environments a universal lock was split into, the lowest Python requires-python admits; else this interpreter)",
+        "environments a universal lock was split into, the lowest Python requires-python admits; "
+        "else this interpreter)",
     )
     pol.add_argument(
-        "--platform", action="append", help="target platform (repeatable): linux, darwin, windows (default: this machine)"
+        "--platform",
+        action="append",
+        help="target platform (repeatable): linux, darwin, windows (default: this machine)",
     )
     pol.add_argument("--as-of", metavar="WHEN", help="audit " + AS_OF_HELP)
     pol.add_argument("--allow-unknown", action="store_true", default=None, help="do not exit 3 for unknown packages")
@@ -97,7 +108,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         choices=API_CHANGE_SIZES,
         help="read the API of upgrades of this size and up from their wheels (LA021-LA026; default: minor)",
     )
-    parser.add_argument("--input-format", help="force the input format of the files named (requirements, pyproject, poetry.lock, ...)")
+    parser.add_argument(
+        "--input-format", help="force the input format of the files named (requirements, pyproject, poetry.lock, ...)"
+    )
     parser.add_argument(
         "--resolve",
         action="store_true",
@@ -184,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
             if quiet >= 2 or (fmt == "table" and report.errors and not report.packages):
                 continue  # nothing was audited: the errors above say why
             if fmt == "table":
-                detail = "quiet" if quiet else ("all" if verbose else "normal")
+                detail: Detail = "quiet" if quiet else ("all" if verbose else "normal")
                 _print_table(report, threshold, color=color, detail=detail, show_all=getattr(args, "all", False))
             else:
                 sys.stdout.write(_render(report, fmt, threshold, args))
@@ -212,7 +225,7 @@ def _render(report: AuditReport, fmt: str, threshold: Threshold, args: argparse.
     return render(report, fmt, threshold=threshold)
 
 
-def _timelines(report: AuditReport, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _timelines(report: AuditReport, args: argparse.Namespace) -> dict[str, list[TimelineRelease]] | None:
     """The release histories the HTML report draws, from the cache the audit just filled
     (None, and the page says so, when they cannot be had)."""
     import asyncio
@@ -225,7 +238,7 @@ def _timelines(report: AuditReport, args: argparse.Namespace):  # type: ignore[n
         return {}
     settings = argparse.Namespace(**{**vars(args), "refresh": False})
 
-    async def fetch():  # type: ignore[no-untyped-def]
+    async def fetch() -> dict[str, ProjectHistory]:
         async with index_options.client_from_args(settings) as client:
             return await client.fetch_histories(names)
 
@@ -237,7 +250,7 @@ def _timelines(report: AuditReport, args: argparse.Namespace):  # type: ignore[n
     return timelines_from_histories({n: h for n, h in histories.items() if h.ok}, report.metadata.as_of)
 
 
-def _print_table(report: AuditReport, threshold: Threshold, *, color: str, detail: str, show_all: bool) -> None:
+def _print_table(report: AuditReport, threshold: Threshold, *, color: str, detail: Detail, show_all: bool) -> None:
     # rich only here: the other formats and the files written do without it
     from ..formats.table import print_report
 
@@ -246,7 +259,7 @@ def _print_table(report: AuditReport, threshold: Threshold, *, color: str, detai
         make_console(color),
         threshold=threshold,
         show_all=show_all,
-        detail=detail,  # type: ignore[arg-type]
+        detail=detail,
         problems=False,
         width=terminal_width(),
     )
@@ -269,7 +282,10 @@ def describe_inputs(report: AuditReport) -> list[str]:
     for u in report.metadata.units:
         units.setdefault(u.project, []).append(u)
     count = len(files)
-    lines = [f"lockaudit: read {count} file{'s' if count != 1 else ''} in {len(projects)} project{'s' if len(projects) != 1 else ''}"]
+    lines = [
+        f"lockaudit: read {count} file{'s' if count != 1 else ''} "
+        f"in {len(projects)} project{'s' if len(projects) != 1 else ''}"
+    ]
     for project, members in projects.items():
         lines.append(f"  project {project}")
         width = max(len(f.path) for f in members)

@@ -102,9 +102,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 def _clear_sqlite(spec: str | None, location: str, out: TextIO) -> int:
     """Clearing also works on a file too damaged to open: it is only a cache."""
-    from ..index.cache.sqlite import remove_database
-
-    from ..index.cache.sqlite import remove_damaged_copies
+    from ..index.cache.sqlite import remove_damaged_copies, remove_database
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CacheUnavailableWarning)  # a damaged file is what clear is for

@@ -27,11 +27,12 @@ import sys
 
 from .._target import Target
 from ..as_of import parse_as_of
-from ..audit.lock_check import check_exit_code, check_lock_report, inputs_for_lock
-from ..audit.policy import load_policy
+from ..audit.lock_check import CheckResult, check_exit_code, check_lock_report, inputs_for_lock
+from ..audit.policy import Policy, load_policy
 from ..errors import LockauditError
-from ..findings import ExitCode, Severity, parse_threshold
+from ..findings import AuditReport, ExitCode, Severity, Threshold, parse_threshold
 from ..formats import FORMATS, render
+from ..index.client import Progress
 from ..inputs import load
 from ..model import Lockfile
 from ..progress import progress_bar
@@ -50,8 +51,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("input", metavar="INPUT", help="the declared requirements (requirements.in, pyproject.toml, ...)")
-    parser.add_argument("--lock", required=True, metavar="LOCK", help="the lock to check (requirements.txt, pylock.toml, uv.lock, ...)")
+    parser.add_argument(
+        "input", metavar="INPUT", help="the declared requirements (requirements.in, pyproject.toml, ...)"
+    )
+    parser.add_argument(
+        "--lock", required=True, metavar="LOCK", help="the lock to check (requirements.txt, pylock.toml, uv.lock, ...)"
+    )
     parser.add_argument("--lock-format", metavar="FORMAT", help="force the lock's format")
     out = parser.add_argument_group("output")
     out.add_argument("--format", choices=sorted(FORMATS), default="table", help="output format (default: table)")
@@ -67,7 +72,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     pol.add_argument("--no-fresh", action="store_true", help="only check consistency; do not resolve afresh (no LA018)")
     pol.add_argument("--config", help="policy file for suppressions and severities (default: found from INPUT)")
-    pol.add_argument("--allow-unknown", action="store_true", help="do not exit 3 for locked packages the index does not know")
+    pol.add_argument(
+        "--allow-unknown", action="store_true", help="do not exit 3 for locked packages the index does not know"
+    )
     add_target_arguments(parser)
     add_selection_arguments(parser)
     index_options.add_index_arguments(parser)
@@ -124,7 +131,14 @@ def run(args: argparse.Namespace) -> int:
     return int(check_exit_code(report, threshold, allow_unknown=args.allow_unknown))
 
 
-async def _check(args: argparse.Namespace, inputs: Lockfile, lock: Lockfile, policy, threshold, progress):  # type: ignore[no-untyped-def]
+async def _check(
+    args: argparse.Namespace,
+    inputs: Lockfile,
+    lock: Lockfile,
+    policy: Policy,
+    threshold: Threshold,
+    progress: Progress | None,
+) -> tuple[AuditReport, list[CheckResult]]:
     async with index_options.client_from_args(args, inputs.index) as client:
         return await check_lock_report(
             inputs,

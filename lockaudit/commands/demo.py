@@ -24,7 +24,9 @@ STORY = (
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("demo", help="audit a bundled example (needs the index, or a warm cache)", description=__doc__)
+    parser = subparsers.add_parser(
+        "demo", help="audit a bundled example (needs the index, or a warm cache)", description=__doc__
+    )
     index_options.add_index_arguments(parser)
     return parser
 

@@ -10,7 +10,9 @@ from ._output import err
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("explain", help="explain a rule code (LA001 ...)", description=__doc__)
-    parser.add_argument("code", nargs="?", help="a rule code such as LA003 (or its name, e.g. drift); omit to list them all")
+    parser.add_argument(
+        "code", nargs="?", help="a rule code such as LA003 (or its name, e.g. drift); omit to list them all"
+    )
     return parser
 
 

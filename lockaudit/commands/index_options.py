@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 from ..index import DEFAULT_CONCURRENCY, DEFAULT_TTL, IndexClient, resolve_index_settings
-from ..index.settings import IndexLimits
+from ..index.settings import IndexLimits, IndexSettings
 from ..model import IndexOptions
 from ._output import err
 
@@ -124,7 +124,7 @@ def limits_from_args(args: argparse.Namespace) -> IndexLimits:
         raise SystemExit(2) from None
 
 
-def settings_from_args(args: argparse.Namespace, file_options: IndexOptions | None = None):
+def settings_from_args(args: argparse.Namespace, file_options: IndexOptions | None = None) -> IndexSettings:
     return resolve_index_settings(
         index_url=getattr(args, "index_url", None),
         extra_index_urls=getattr(args, "extra_index_url", None),

@@ -29,6 +29,7 @@ from packaging.utils import canonicalize_name
 from .._target import Target
 from ..as_of import AS_OF_HELP
 from ..errors import InvalidVersion, LockauditError
+from ..index.client import Progress
 from ..inputs import load
 from ..inputs.selection import Selection, select_requirements
 from ..model import Lockfile
@@ -81,9 +82,13 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
 def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
     """Which optional requirements of a pyproject.toml / Pipfile take part."""
     group = parser.add_argument_group("requirement selection")
-    group.add_argument("--extra", action="append", default=[], metavar="NAME", help="include an optional-dependency extra (repeatable)")
+    group.add_argument(
+        "--extra", action="append", default=[], metavar="NAME", help="include an optional-dependency extra (repeatable)"
+    )
     group.add_argument("--all-extras", action="store_true", help="include every optional-dependency extra")
-    group.add_argument("--group", action="append", default=[], metavar="NAME", help="include a dependency group (repeatable)")
+    group.add_argument(
+        "--group", action="append", default=[], metavar="NAME", help="include a dependency group (repeatable)"
+    )
     group.add_argument("--all-groups", action="store_true", help="include every dependency group")
     group.add_argument("--input-format", metavar="FORMAT", help="force the input format (requirements, pyproject, ...)")
 
@@ -148,8 +153,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-async def _resolve(  # type: ignore[no-untyped-def]
-    args: argparse.Namespace, lockfile: Lockfile, target: Target, progress, preferences: dict[str, str]
+async def _resolve(
+    args: argparse.Namespace,
+    lockfile: Lockfile,
+    target: Target,
+    progress: Progress | None,
+    preferences: dict[str, str],
 ) -> Resolution:
     options = ResolveOptions(target=target, as_of=args.as_of, prereleases=args.pre, preferences=preferences)
     async with index_options.client_from_args(args, lockfile.index) as client:
@@ -169,15 +178,13 @@ def existing_pins(path: str | None, *, upgrade: bool = False, upgrade_packages: 
     if lockfile.errors:
         raise LockauditError(f"{path}: cannot read its pins ({lockfile.errors[0].render()})")
     dropped = {canonicalize_name(n) for n in upgrade_packages}
-    return {
-        p.name: p.version
-        for p in lockfile.packages
-        if p.version and p.source.from_index and p.name not in dropped
-    }
+    return {p.name: p.version for p in lockfile.packages if p.version and p.source.from_index and p.name not in dropped}
 
 
 def run(args: argparse.Namespace) -> int:
-    fmt = args.format or ("pylock" if args.output and _PYLOCK_NAME.match(os.path.basename(args.output)) else "requirements")
+    fmt = args.format or (
+        "pylock" if args.output and _PYLOCK_NAME.match(os.path.basename(args.output)) else "requirements"
+    )
     try:
         Target(args.python, args.platform)  # a bad value fails before anything is read
         parse_as_of(args.as_of)

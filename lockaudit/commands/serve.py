@@ -16,12 +16,16 @@ import argparse
 import os
 import shutil
 import tempfile
+from typing import TYPE_CHECKING
 
 from ..index import DEFAULT_TTL
 from ._output import err
 from .index_options import positive_int as _positive_int
 from .index_options import positive_seconds as _positive_seconds
 from .index_options import seconds as _seconds
+
+if TYPE_CHECKING:
+    from ..service.settings import ServiceSettings
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -35,11 +39,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     net.add_argument("--host", help="address to listen on (LOCKAUDIT_HOST, default 127.0.0.1)")
     net.add_argument("--port", type=int, help="port (LOCKAUDIT_PORT, default 8080)")
     net.add_argument("--workers", type=_positive_int, help="worker processes (LOCKAUDIT_WORKERS, default 1)")
-    net.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"), help="(LOCKAUDIT_LOG_LEVEL, default info)")
+    net.add_argument(
+        "--log-level",
+        choices=("critical", "error", "warning", "info", "debug"),
+        help="(LOCKAUDIT_LOG_LEVEL, default info)",
+    )
     idx = parser.add_argument_group("package index and cache")
     idx.add_argument("--index-url", metavar="URL", help="index to read (LOCKAUDIT_INDEX_URL; credentials: "
                      "LOCKAUDIT_INDEX_USERNAME / LOCKAUDIT_INDEX_PASSWORD or netrc)")  # fmt: skip
-    idx.add_argument("--extra-index-url", metavar="URL", action="append", help="another index (repeatable; LOCKAUDIT_EXTRA_INDEX_URLS)")
+    idx.add_argument(
+        "--extra-index-url",
+        metavar="URL",
+        action="append",
+        help="another index (repeatable; LOCKAUDIT_EXTRA_INDEX_URLS)",
+    )
     idx.add_argument(
         "--allow-index-url",
         metavar="URL",
@@ -49,9 +62,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     idx.add_argument("--cache", metavar="SPEC", help="PATH, sqlite:///PATH, redis://HOST:PORT/DB (LOCKAUDIT_CACHE; "
                      "default: SQLite in LOCKAUDIT_CACHE_DIR or the user cache directory)")  # fmt: skip
-    idx.add_argument("--cache-ttl", type=_seconds, metavar="SECONDS", help=f"revalidate cached histories after this long (default {DEFAULT_TTL:.0f})")
-    idx.add_argument("--index-concurrency", type=_positive_int, metavar="N", help="index requests in flight per worker (default 16)")
-    idx.add_argument("--index-timeout", type=_seconds, metavar="SECONDS", help="timeout of one index request (default 10)")
+    idx.add_argument(
+        "--cache-ttl",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"revalidate cached histories after this long (default {DEFAULT_TTL:.0f})",
+    )
+    idx.add_argument(
+        "--index-concurrency", type=_positive_int, metavar="N", help="index requests in flight per worker (default 16)"
+    )
+    idx.add_argument(
+        "--index-timeout", type=_seconds, metavar="SECONDS", help="timeout of one index request (default 10)"
+    )
     idx.add_argument("--index-retries", type=_positive_int, metavar="N", help="tries per index request (default 2)")
     idx.add_argument(
         "--index-down-seconds",
@@ -59,22 +81,34 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         metavar="SECONDS",
         help="after an index outage, answer from the cache for this long before asking again (default 15)",
     )
-    idx.add_argument("--index-deadline", type=_positive_seconds, metavar="SECONDS",
-                     help="the longest one index request may take in all, tries and answer included (default 20)")  # fmt: skip
-    idx.add_argument("--max-response-bytes", type=_positive_int, metavar="N",
-                     help="the largest index answer read; a larger one leaves the package unknown (default 64 MiB)")  # fmt: skip
+    idx.add_argument(
+        "--index-deadline",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="the longest one index request may take in all, tries and answer included (default 20)",
+    )
+    idx.add_argument(
+        "--max-response-bytes",
+        type=_positive_int,
+        metavar="N",
+        help="the largest index answer read; a larger one leaves the package unknown (default 64 MiB)",
+    )
     lim = parser.add_argument_group("callers and limits")
     lim.add_argument("--tokens-file", metavar="PATH", help="bearer tokens, one a line (also LOCKAUDIT_TOKENS)")
     lim.add_argument("--max-body-bytes", type=_positive_int, metavar="N", help="largest request body (default 4 MiB)")
     lim.add_argument("--max-files", type=_positive_int, metavar="N", help="files per request (default 32)")
-    lim.add_argument("--max-lines", type=_positive_int, metavar="N", help="lines per request, all files (default 50000)")
+    lim.add_argument(
+        "--max-lines", type=_positive_int, metavar="N", help="lines per request, all files (default 50000)"
+    )
     lim.add_argument("--max-match-pairs", type=_positive_int, metavar="N", help="pairs per /v1/match (default 1000)")
     lim.add_argument("--request-timeout", type=_seconds, metavar="SECONDS", help="per-request timeout (default 60)")
-    lim.add_argument("--max-resolutions", type=_positive_int, metavar="N", help="concurrent resolutions per worker (default 2)")
+    lim.add_argument(
+        "--max-resolutions", type=_positive_int, metavar="N", help="concurrent resolutions per worker (default 2)"
+    )
     return parser
 
 
-def settings_from_args(args: argparse.Namespace):
+def settings_from_args(args: argparse.Namespace) -> ServiceSettings:
     """The service settings: the environment's, with the flags on top."""
     from ..service.settings import ServiceSettings, read_tokens
 

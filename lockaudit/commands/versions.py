@@ -20,9 +20,13 @@ from ._output import add_color_argument, err, make_console
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("versions", help="show a package's releases and which ones a range admits", description=__doc__)
+    parser = subparsers.add_parser(
+        "versions", help="show a package's releases and which ones a range admits", description=__doc__
+    )
     parser.add_argument("name", help="package name")
-    parser.add_argument("range", nargs="?", default="", help="a range, e.g. '>=2.28' (PEP 440) or '^2.28' with --dialect poetry")
+    parser.add_argument(
+        "range", nargs="?", default="", help="a range, e.g. '>=2.28' (PEP 440) or '^2.28' with --dialect poetry"
+    )
     parser.add_argument("--dialect", choices=DIALECTS, default="pep440", help="how to read RANGE (default: pep440)")
     parser.add_argument("--pre", action="store_true", default=None, help="admit pre-releases")
     parser.add_argument(
@@ -30,7 +34,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("--json", dest="format", action="store_const", const="json", help="the same as --format json")
     add_color_argument(parser)
-    parser.add_argument("--all", action="store_true", help="list every release (default: the newest 30 and all admitted ones)")
+    parser.add_argument(
+        "--all", action="store_true", help="list every release (default: the newest 30 and all admitted ones)"
+    )
     index_options.add_index_arguments(parser)
     return parser
 
@@ -58,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
     table_rows = release_table(history, args.range, args.dialect, args.pre).rows
     if args.format == "json":
         releases = [r.to_data() for r in table_rows]
-        json.dump({"name": name, "range": args.range, "dialect": args.dialect, "releases": releases}, sys.stdout, indent=2)
+        json.dump(
+            {"name": name, "range": args.range, "dialect": args.dialect, "releases": releases}, sys.stdout, indent=2
+        )
         sys.stdout.write("\n")
         return 0
     shown = table_rows if args.all else [r for i, r in enumerate(table_rows) if r.admitted or i >= len(table_rows) - 30]

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Protocol
 
-from ..findings import AuditReport, Severity, Threshold
+from ..findings import AuditReport, Threshold
 
 __all__ = ["FORMATS", "Renderer", "render"]
 
@@ -49,7 +49,7 @@ class _Renderers(Mapping[str, Renderer]):
     )
 
     def __getitem__(self, name: str) -> Renderer:
-        return importlib.import_module(f".{self._MODULES[name]}", __name__).render  # type: ignore[no-any-return]
+        return importlib.import_module(f".{self._MODULES[name]}", __name__).render
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._MODULES)

@@ -12,7 +12,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from ..findings import AuditReport, Finding, PackageReport, PackageStatus, Severity, Target, Threshold, UpgradeSize
+from ..findings import AuditReport, Finding, PackageReport, PackageStatus, Target, Threshold, UpgradeSize
 
 TOOL_NAME = "lockaudit"
 

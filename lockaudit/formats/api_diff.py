@@ -33,7 +33,14 @@ def _change(change: ApiChange) -> dict[str, Any]:
 def api_diff_document(result: ApiDiff | ApiUnknown) -> dict[str, Any]:
     """The diff as JSON-ready data (an unknown diff: its reason, no changes)."""
     if isinstance(result, ApiUnknown):
-        return {**result.to_data(), "old_wheel": None, "new_wheel": None, "counts": None, "changes": [], "suppressed": []}
+        return {
+            **result.to_data(),
+            "old_wheel": None,
+            "new_wheel": None,
+            "counts": None,
+            "changes": [],
+            "suppressed": [],
+        }
     data = result.to_data()
     data["reason"] = None
     data["changes"] = [_change(c) for c in result.changes]

@@ -2,7 +2,7 @@
 
 One line per unsuppressed finding::
 
-    ::error file=requirements.txt,line=8,title=LA003 A fresh install takes another version than the lock (high)::django: locked ...
+    ::error file=requirements.txt,line=8,title=LA003 A fresh install takes another version ...::django: locked ...
 
 Findings at or above the threshold are ``error``; below it, medium and worse are
 ``warning`` and the rest ``notice``. Input problems are annotated too. Values are

@@ -157,7 +157,8 @@ def _drift_chart(counts: Mapping[str, int]) -> str:
         rows.append(
             f'<g class="bar" data-size="{_e(size)}" data-count="{n}">'
             f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{_e(size)}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{max(w, 1 if n else 0)}" height="{bar_h}" fill="{_DRIFT_COLORS[size]}">'
+            f'<rect x="{label_w}" y="{y}" width="{max(w, 1 if n else 0)}" height="{bar_h}" '
+            f'fill="{_DRIFT_COLORS[size]}">'
             f"<title>{n} package{'s' if n != 1 else ''}: {_e(size)}</title></rect>"
             f'<text x="{label_w + w + 6}" y="{y + 16}">{n}</text></g>'
         )
@@ -175,20 +176,21 @@ def _timeline(
         return '<p class="no-timeline">No release history for this package in the report data.</p>'
     if not releases:
         return '<p class="no-timeline">No release of this package existed by the audit date.</p>'
-    dated = [r for r in releases if r.uploaded is not None]
+    dated = [(r, r.uploaded) for r in releases if r.uploaded is not None]
     if not dated:
         return '<p class="no-timeline">The index gives no upload times for this package.</p>'
     width, height, pad = 720, 64, 12
     end = _dt.datetime.combine(as_of, _dt.time.max, tzinfo=_dt.UTC)
-    start = min(r.uploaded for r in dated)  # type: ignore[type-var]
+    start = min(when for _, when in dated)
     span = max((end - start).total_seconds(), 86400.0)
 
     def x(when: _dt.datetime) -> float:
         return round(pad + (width - 2 * pad) * (when - start).total_seconds() / span, 1)
 
-    by_version = {r.version: r for r in dated}
+    uploaded = {r.version: when for r, when in dated}
     parts = [
-        f'<svg class="timeline" data-package="{_e(pkg.name)}" role="img" aria-label="Release timeline of {_e(pkg.name)}" '
+        f'<svg class="timeline" data-package="{_e(pkg.name)}" role="img" '
+        f'aria-label="Release timeline of {_e(pkg.name)}" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
         f'<line class="axis" x1="{pad}" y1="40" x2="{width - pad}" y2="40" />',
     ]
@@ -202,26 +204,28 @@ def _timeline(
         )
     for year in range(start.year + 1, end.year + 1):
         yx = x(_dt.datetime(year, 1, 1, tzinfo=_dt.UTC))
-        parts.append(f'<line class="year" x1="{yx}" y1="36" x2="{yx}" y2="44" /><text class="year" x="{yx}" y="58">{year}</text>')
-    ticks = "".join(f"M{x(r.uploaded)} 30v20" for r in dated if not r.yanked)  # type: ignore[arg-type]
-    yanked = "".join(f"M{x(r.uploaded)} 30v20" for r in dated if r.yanked)  # type: ignore[arg-type]
+        parts.append(
+            f'<line class="year" x1="{yx}" y1="36" x2="{yx}" y2="44" /><text class="year" x="{yx}" y="58">{year}</text>'
+        )
+    ticks = "".join(f"M{x(when)} 30v20" for r, when in dated if not r.yanked)
+    yanked = "".join(f"M{x(when)} 30v20" for r, when in dated if r.yanked)
     if ticks:
         parts.append(f'<path class="release" d="{ticks}"><title>{len(dated)} releases</title></path>')
     if yanked:
-        n = sum(1 for r in dated if r.yanked)
-        parts.append(f'<path class="yanked" d="{yanked}"><title>{n} yanked release{"s" if n != 1 else ""}</title></path>')
+        n = sum(1 for r, _ in dated if r.yanked)
+        parts.append(
+            f'<path class="yanked" d="{yanked}"><title>{n} yanked release{"s" if n != 1 else ""}</title></path>'
+        )
     # One mark per version: "locked/fresh 2.28.0" when they coincide, never two labels on one spot.
     marks: dict[str, list[str]] = {}
     for kind, version in (("locked", pkg.locked), ("fresh", pkg.fresh), ("newest", pkg.newest)):
-        if version and version in by_version:
+        if version and version in uploaded:
             marks.setdefault(version, []).append(kind)
     for i, (version, kinds) in enumerate(marks.items()):
-        release = by_version[version]
-        assert release.uploaded is not None
-        mx = x(release.uploaded)
+        mx = x(uploaded[version])
         anchor = "end" if mx > width * 0.75 else ("start" if mx < width * 0.25 else "middle")
         label = "/".join(kinds)
-        when = release.uploaded.date().isoformat()
+        when = uploaded[version].date().isoformat()
         dots = "".join(
             f'<circle class="{kind}" cx="{round(mx + 4 * (k - (len(kinds) - 1) / 2), 1)}" cy="40" r="4" />'
             for k, kind in enumerate(kinds)
@@ -246,7 +250,7 @@ def _timeline(
 def _finding_item(f: Finding, report: AuditReport, threshold: Threshold) -> str:
     rule = CATALOG.get(f.code)
     blocking = report.is_blocking(f, threshold)
-    where = f" <span class=\"where\">{_e(f.where)}</span>" if f.where is not None else ""
+    where = f' <span class="where">{_e(f.where)}</span>' if f.where is not None else ""
     state = ' <strong class="fails">fails the run</strong>' if blocking else ""
     if f.suppressed and f.suppressed_by is not None:
         state = f' <span class="suppressed">suppressed: {_e(f.suppressed_by.reason)}</span>'
@@ -300,7 +304,8 @@ def _package_body(
     }
     data = " ".join(f'data-{k}="{_e(v)}"' for k, v in keys.items())
     badges = " ".join(
-        f'<span class="sev" style="background:{_SEVERITY_COLORS[f.severity]}">{_e(f.code)}</span>' for f in ordered(active)
+        f'<span class="sev" style="background:{_SEVERITY_COLORS[f.severity]}">{_e(f.code)}</span>'
+        for f in ordered(active)
     )
     note = status_note(pkg)
     cells = [
@@ -339,7 +344,8 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e0e0e0;vertical-align:top}
 thead th{position:sticky;top:0;background:#fafafa;border-bottom:2px solid #bbb}
 thead button{font:inherit;font-weight:600;background:none;border:0;cursor:pointer;padding:0}
-thead th[aria-sort=ascending] button::after{content:" \\25B2"}thead th[aria-sort=descending] button::after{content:" \\25BC"}
+thead th[aria-sort=ascending] button::after{content:" \\25B2"}
+thead th[aria-sort=descending] button::after{content:" \\25BC"}
 tr.detail td{border-bottom:2px solid #e0e0e0;padding-top:0}
 .sev{color:#fff;border-radius:3px;padding:0 .3rem;font-size:.75rem;font-weight:600}
 .drift{border-left:4px solid;padding-left:.3rem}
@@ -353,9 +359,14 @@ svg.timeline .release{stroke:#90a4ae;stroke-width:1}svg.timeline .yanked{stroke:
 svg.timeline .cooldown{fill:#fff3e0;stroke:#ffb74d}
 svg.timeline .mark text{font-size:10px}
 svg.timeline circle.locked{fill:#6a1b9a}svg.timeline circle.fresh{fill:#ef6c00}svg.timeline circle.newest{fill:#2e7d32}
-.legend{font-size:.75rem;color:#555;margin:0}.legend .k{margin-right:.8rem}.legend .k::before{content:"";display:inline-block;width:.7rem;height:.7rem;margin-right:.25rem;vertical-align:-1px}
-.legend .release::before{background:#90a4ae}.legend .yanked::before{background:#d32f2f}.legend .locked::before{background:#6a1b9a;border-radius:50%}
-.legend .fresh::before{background:#ef6c00;border-radius:50%}.legend .newest::before{background:#2e7d32;border-radius:50%}.legend .cooldown::before{background:#fff3e0;border:1px solid #ffb74d}
+.legend{font-size:.75rem;color:#555;margin:0}.legend .k{margin-right:.8rem}
+.legend .k::before{content:"";display:inline-block;width:.7rem;height:.7rem;margin-right:.25rem;
+vertical-align:-1px}
+.legend .release::before{background:#90a4ae}.legend .yanked::before{background:#d32f2f}
+.legend .locked::before{background:#6a1b9a;border-radius:50%}
+.legend .fresh::before{background:#ef6c00;border-radius:50%}
+.legend .newest::before{background:#2e7d32;border-radius:50%}
+.legend .cooldown::before{background:#fff3e0;border:1px solid #ffb74d}
 #drift-chart text{font-size:12px}.no-timeline,.note{color:#666;font-style:italic}
 """
 
@@ -397,7 +408,8 @@ def render(report: AuditReport, *, threshold: Threshold, timelines: Timelines | 
         size = drift_of(p, report)
         counts[size] = counts.get(size, 0) + 1
     heads = "".join(
-        f'<th scope="col" data-key="{key}" data-type="{kind}" aria-sort="none"><button type="button">{_e(label)}</button></th>'
+        f'<th scope="col" data-key="{key}" data-type="{kind}" aria-sort="none">'
+        f'<button type="button">{_e(label)}</button></th>'
         for label, key, kind in _COLUMNS
     )
     bodies = "".join(_package_body(p, report, threshold, ranks, timelines) for p in report.packages)
@@ -413,7 +425,7 @@ def render(report: AuditReport, *, threshold: Threshold, timelines: Timelines | 
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
         "script-src 'unsafe-inline'; img-src data:\">",
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>",
-        f"<header><h1>lockaudit report</h1><p class=\"meta\">lockaudit {_e(meta.tool_version)} &middot; as of "
+        f'<header><h1>lockaudit report</h1><p class="meta">lockaudit {_e(meta.tool_version)} &middot; as of '
         f"{_e(meta.as_of.isoformat())} &middot; for {_e(targets_text(meta.targets))} &middot; fail-on "
         f"{_e(threshold_name(threshold))}</p>",
         f'<p class="meta">inputs: {_e(", ".join(meta.inputs) or "-")}</p>',
@@ -424,7 +436,10 @@ def render(report: AuditReport, *, threshold: Threshold, timelines: Timelines | 
     out.append(f'<section id="drift"><h2>Drift by size</h2>{_drift_chart(counts)}</section>')
     if failing:
         items = "".join(_finding_item(f, report, threshold) for f in failing)
-        out.append(f'<section id="failing"><h2>Failing the run ({len(failing)})</h2><ul class="findings">{items}</ul></section>')
+        out.append(
+            f'<section id="failing"><h2>Failing the run ({len(failing)})</h2>'
+            f'<ul class="findings">{items}</ul></section>'
+        )
     out.append(
         f'<section id="packages"><h2>Packages ({len(report.packages)})</h2>'
         f'<table id="packages-table"><thead><tr>{heads}</tr></thead>{bodies}</table></section>'

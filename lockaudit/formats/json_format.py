@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from ..audit.rules.catalog import CATALOG
-from ..findings import AuditReport, Finding, Location, PackageReport, Severity, Target, TargetResult, Threshold
+from ..findings import AuditReport, Finding, Location, PackageReport, Target, TargetResult, Threshold
 from ._common import TOOL_NAME, plain, threshold_name
 
 __all__ = ["SCHEMA_RESOURCE", "SCHEMA_VERSION", "render", "schema", "to_document"]

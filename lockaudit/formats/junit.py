@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 
 from packaging.utils import canonicalize_name
 
-from ..findings import AuditReport, Finding, PackageReport, PackageStatus, Severity, Threshold
+from ..findings import AuditReport, Finding, PackageReport, PackageStatus, Threshold
 from ._common import TOOL_NAME, ordered, package_names, status_note
 
 __all__ = ["render"]

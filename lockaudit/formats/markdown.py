@@ -117,9 +117,7 @@ def _items(f: Finding) -> list[str]:
     return lines
 
 
-def _details(
-    name: str, findings: list[Finding], note: str | None, report: AuditReport, threshold: Threshold
-) -> str:
+def _details(name: str, findings: list[Finding], note: str | None, report: AuditReport, threshold: Threshold) -> str:
     active = [f for f in findings if not f.suppressed]
     top = max((f.severity for f in active), default=None)
     head = f"{len(active)} finding{'s' if len(active) != 1 else ''}"

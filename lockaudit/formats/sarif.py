@@ -86,9 +86,7 @@ def _rule(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _result(
-    f: Finding, report: AuditReport, threshold: Threshold, rule_index: Mapping[str, int]
-) -> dict[str, Any]:
+def _result(f: Finding, report: AuditReport, threshold: Threshold, rule_index: Mapping[str, int]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": f.code.value,
         "ruleIndex": rule_index[f.code.value],

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["build_releases", "file_urls", "plain_tails", "group_files", "summarize_groups", "SDIST_SUFFIXES"]
+__all__ = ["SDIST_SUFFIXES", "build_releases", "file_urls", "group_files", "plain_tails", "summarize_groups"]
 
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar", ".tbz", ".tar.Z")
 #: The sdist extensions tried on the fast path, most common first.
@@ -147,7 +147,17 @@ def summarize_groups(groups: dict[str, list[list[Any]]]) -> tuple[list[list[Any]
             rp_counts[rp] = rp_counts.get(rp, 0) + 1
         requires_python = max(rp_counts, key=rp_counts.__getitem__) if rp_counts else None
         summaries.append(
-            [version, earliest, all_yanked, reason if all_yanked else None, requires_python, wheel, sdist, start, len(rows)]
+            [
+                version,
+                earliest,
+                all_yanked,
+                reason if all_yanked else None,
+                requires_python,
+                wheel,
+                sdist,
+                start,
+                len(rows),
+            ]
         )
     return summaries, rows
 
@@ -166,5 +176,7 @@ def build_releases(
         if not isinstance(s, list) or len(s) != 9:
             raise ValueError("a release summary is malformed")
         v, ut, y, yr, rp, w, sd, a, b = s
-        out.append(release_cls(v, None if ut is None else parse_time(ut), y, yr, rp, w, sd, filelist_cls(table, a, b, v)))
+        out.append(
+            release_cls(v, None if ut is None else parse_time(ut), y, yr, rp, w, sd, filelist_cls(table, a, b, v))
+        )
     return tuple(out)

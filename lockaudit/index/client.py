@@ -18,13 +18,14 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
 
 from ..errors import IndexClientError
 from .cache import Cache, CacheDamage, CacheEntry, SafeCache, metadata_key, open_cache, page_key
+from .digests import mismatched_digest
 from .history import (
     FetchStatus,
     FileInfo,
@@ -56,8 +57,8 @@ __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_TTL",
     "FileUnavailable",
-    "Progress",
     "IndexClient",
+    "Progress",
     "fetch_histories",
 ]
 
@@ -81,7 +82,7 @@ class FileUnavailable(IndexClientError):
 
 
 def _utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, timezone.utc)
+    return datetime.fromtimestamp(ts, UTC)
 
 
 class IndexClient:
@@ -195,7 +196,7 @@ class IndexClient:
             if progress is not None:
                 progress(done, total, name)
 
-        keys = {(i.url, n): page_key(i.url, n) for n in wanted for i in self.indexes}
+        keys: dict[tuple[str, str], str] = {(i.url, n): page_key(i.url, n) for n in wanted for i in self.indexes}
         # Heads only where the backend keeps file rows apart: they are read
         # when a caller first looks at a release's files.
         entries = {} if self.refresh else self.cache.get_many_heads(list(keys.values()))
@@ -327,7 +328,7 @@ class IndexClient:
         def work() -> None:
             try:
                 asyncio.run(fetch())
-            except Exception as exc:  # noqa: BLE001 - reported as the reason, never raised here
+            except Exception as exc:
                 outcome["error"] = exc
 
         thread = threading.Thread(target=work, name="lockaudit-refetch", daemon=True)
@@ -470,23 +471,18 @@ class IndexClient:
         if self.offline:
             raise FileUnavailable(f"offline: {file.filename} is not downloaded")
         if max_bytes is not None and file.size is not None and file.size > max_bytes:
-            raise FileUnavailable(f"{file.filename} is {file.size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit")
+            raise FileUnavailable(
+                f"{file.filename} is {file.size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit"
+            )
         response = await self._http.get(file.url)
         if response.status_code != 200:
             raise FileUnavailable(f"{file.filename}: HTTP {response.status_code}")
         body = response.content
         if max_bytes is not None and len(body) > max_bytes:
             raise FileUnavailable(f"{file.filename} is over the {max_bytes / 1e6:.0f} MB limit")
-        import hashlib
-
-        for entry in file.hashes:
-            algorithm, _, expected = entry.partition(":")
-            try:
-                actual = hashlib.new(algorithm, body).hexdigest()
-            except ValueError:
-                continue  # an algorithm hashlib does not know: nothing to check with
-            if actual != expected.lower():
-                raise FileUnavailable(f"{file.filename}: its {algorithm} digest does not match the index's")
+        algorithm = mismatched_digest(body, file.hashes)
+        if algorithm is not None:
+            raise FileUnavailable(f"{file.filename}: its {algorithm} digest does not match the index's")
         return body
 
     async def release_metadata(self, history: ProjectHistory, version: str) -> CoreMetadata:
@@ -522,7 +518,7 @@ def fetch_histories(
     settings: IndexSettings | None = None,
     cache: Cache | str | None = None,
     progress: Progress | None = None,
-    **options,
+    **options: Any,
 ) -> dict[str, ProjectHistory]:
     """Synchronous ``IndexClient.fetch_histories`` for callers without an event loop.
 

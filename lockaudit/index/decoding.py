@@ -8,7 +8,7 @@ contention of the pool's threads, cost more than the decoding it moved).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .history import build_history_blob, paused_gc
 from .simple_api import parse_project_page
@@ -16,14 +16,16 @@ from .simple_api import parse_project_page
 __all__ = ["page_to_blob"]
 
 
-def page_to_blob(body: bytes, content_type: str | None, page_url: str, name: str, index: str, fetched_at: float) -> bytes:
+def page_to_blob(
+    body: bytes, content_type: str | None, page_url: str, name: str, index: str, fetched_at: float
+) -> bytes:
     """The compact history bytes of one project page; raises PageFormatError."""
     with paused_gc():
         page = parse_project_page(body, content_type, page_url, name)
         return build_history_blob(
             name,
             page.groups,
-            fetched_at=datetime.fromtimestamp(fetched_at, timezone.utc),
+            fetched_at=datetime.fromtimestamp(fetched_at, UTC),
             index=index,
             api_version=page.api_version,
             url_prefix=page.url_prefix,

@@ -41,11 +41,6 @@ from .http import HttpSession, SessionOptions
 from .pages import FetchedPage, PageFetcher
 from .settings import IndexSettings
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
-
 __all__ = ["FetchWorker", "worker_count"]
 
 _LEN = struct.Struct("<I")
@@ -197,12 +192,14 @@ class FetchWorker:
                 return None
             try:
                 answer = await asyncio.wait_for(future, self.deadline)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 # Only a safety net: the worker's own timeouts and retries end
                 # every request long before. A stuck worker is stopped.
                 self._fail(f"the fetch worker did not answer in {self.deadline:.0f} s")
-                with contextlib.suppress(OSError):
-                    self._proc.kill()
+                proc = self._proc  # None when the client closed meanwhile
+                if proc is not None:
+                    with contextlib.suppress(OSError):
+                        proc.kill()
                 return None
             if answer is None:
                 return None
@@ -266,9 +263,11 @@ def _read_exactly(stream: Any, n: int) -> bytearray | None:
 
 def _grow_pipe(fd: int) -> None:
     """Ask for a 1 MiB pipe buffer (Linux): fewer, larger reads of the results."""
-    setpipe = getattr(fcntl, "F_SETPIPE_SZ", 1031) if fcntl is not None else None
-    if setpipe is None:
+    if sys.platform == "win32":  # no fcntl there
         return
+    import fcntl
+
+    setpipe = getattr(fcntl, "F_SETPIPE_SZ", 1031)
     with contextlib.suppress(OSError):
         fcntl.fcntl(fd, setpipe, 1 << 20)
 
@@ -306,6 +305,8 @@ async def _serve() -> None:
     pages = PageFetcher(http)
 
     async def one(request_id: int, index_url: str, name: str) -> None:
+        # (request id, the history's bytes, (fetched at, etag, last modified) to cache it) or no answer.
+        answer: tuple[int, bytes | None, tuple[float, str | None, str | None] | None]
         try:
             page = await pages.fetch(indexes[index_url], name)
             store = page.store

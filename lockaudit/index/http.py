@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,13 +41,13 @@ if TYPE_CHECKING:
 # Retry-After date), random (backoff jitter) and mimetypes (file:// indexes).
 
 __all__ = [
-    "RetryPolicy",
+    "USER_AGENT",
+    "FileTransport",
     "HttpSession",
-    "SessionOptions",
     "IndexUnreachable",
     "RefusedAnswer",
-    "FileTransport",
-    "USER_AGENT",
+    "RetryPolicy",
+    "SessionOptions",
 ]
 
 USER_AGENT = "lockaudit/0.1 (+dependency-drift audit)"
@@ -127,7 +127,7 @@ class HttpSession:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         credentials: Mapping[str, IndexURL] | None = None,
-        sleep=asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         limits: IndexLimits | None = None,
         allow_file: bool | None = None,
     ) -> None:
@@ -218,9 +218,11 @@ class HttpSession:
             return None
         path = urlsplit(url).path
         index = next((i for i in candidates if path.startswith(urlsplit(i.url).path)), candidates[0])
+        if index.auth is None:
+            return None
         import httpx
 
-        return httpx.BasicAuth(*index.auth)  # type: ignore[misc]
+        return httpx.BasicAuth(*index.auth)
 
     def _breaker(self, url: str) -> _Breaker:
         key = origin_of(url)
@@ -234,7 +236,9 @@ class HttpSession:
         if scheme in ("http", "https") or (scheme == "file" and self.allow_file):
             return
         raise RefusedAnswer(
-            self.redact(f"refusing to read {_origin(url)}: only http(s) URLs, and file: URLs under a file: index you configured")
+            self.redact(
+                f"refusing to read {_origin(url)}: only http(s) URLs, and file: URLs under a file: index you configured"
+            )
         )
 
     def _end_of_budget(self, now: float) -> float:
@@ -276,7 +280,9 @@ class HttpSession:
                     if budget_end <= end:
                         raise IndexUnreachable(self.redact(f"{_origin(url)}: {self._budget_spent()}")) from None
                     raise IndexUnreachable(
-                        self.redact(f"{_origin(url)} gave no complete answer within {limits.deadline:g} s (--index-deadline)")
+                        self.redact(
+                            f"{_origin(url)} gave no complete answer within {limits.deadline:g} s (--index-deadline)"
+                        )
                     ) from None
                 except httpx.TransportError as exc:  # connect, read, timeouts, broken bodies
                     breaker.failed(time.monotonic())
@@ -343,7 +349,7 @@ class HttpSession:
 
     def _check_redirect(self, source: str, target: str) -> None:
         before, after = urlsplit(source).scheme.lower(), urlsplit(target).scheme.lower()
-        if after == before and after in ("http", "https") or (before, after) == ("http", "https"):
+        if (after == before and after in ("http", "https")) or (before, after) == ("http", "https"):
             return
         raise RefusedAnswer(
             self.redact(
@@ -380,7 +386,7 @@ class _Breaker:
     """Per origin: opens after ``threshold`` failed tries in a row, then fails
     every request at once for ``seconds``; any answer closes it again."""
 
-    __slots__ = ("threshold", "seconds", "failures", "open_until")
+    __slots__ = ("failures", "open_until", "seconds", "threshold")
 
     def __init__(self, threshold: int, seconds: float) -> None:
         self.threshold = max(1, threshold)
@@ -440,7 +446,11 @@ def _file_transport() -> type[httpx.AsyncBaseTransport]:
                 return httpx.Response(404, request=request)
             except OSError as exc:
                 raise httpx.ConnectError(str(exc), request=request) from exc
-            ctype = "text/html" if path.suffix in (".html", ".htm") else (mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+            ctype = (
+                "text/html"
+                if path.suffix in (".html", ".htm")
+                else (mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+            )
             return httpx.Response(200, content=body, headers={"Content-Type": ctype}, request=request)
 
     FileTransport.__module__ = __name__

@@ -17,15 +17,18 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import IndexClientError
+from .digests import mismatched_digest
 from .history import FileInfo
 from .http import HttpSession, IndexUnreachable
 
 if TYPE_CHECKING:
     import zipfile
+
+    from _typeshed import WriteableBuffer
 
 # packaging.metadata, hashlib, zipfile and tarfile are imported by the functions
 # that use them: a run answered from the cache (metadata files included) never
@@ -34,9 +37,9 @@ if TYPE_CHECKING:
 __all__ = [
     "CoreMetadata",
     "MetadataUnavailable",
-    "parse_core_metadata",
     "fetch_core_metadata",
     "metadata_url",
+    "parse_core_metadata",
 ]
 
 #: Bytes asked for first from a wheel's end: enough for the central directory
@@ -75,8 +78,8 @@ def parse_core_metadata(data: bytes, source: str = "metadata-file") -> CoreMetad
     if not name or not version:
         raise MetadataUnavailable("core metadata without Name or Version")
 
-    def all_of(key: str) -> tuple[str, ...]:
-        return tuple(str(v).strip() for v in raw.get(key, ()))  # type: ignore[attr-defined]
+    def all_of(key: Literal["requires_dist", "provides_extra", "dynamic"]) -> tuple[str, ...]:
+        return tuple(str(v).strip() for v in raw.get(key) or ())
 
     rp = raw.get("requires_python")
     return CoreMetadata(
@@ -98,18 +101,9 @@ def metadata_url(url: str) -> str:
 
 
 def _check_hashes(data: bytes, hashes: tuple[str, ...] | None, what: str) -> None:
-    if not hashes:
-        return
-    import hashlib
-
-    for h in hashes:
-        alg, _, expected = h.partition(":")
-        try:
-            actual = hashlib.new(alg, data).hexdigest()
-        except ValueError:
-            continue  # an algorithm hashlib does not know: nothing to check with
-        if actual != expected.lower():
-            raise MetadataUnavailable(f"{what}: {alg} digest does not match the index's")
+    algorithm = mismatched_digest(data, hashes or ())
+    if algorithm is not None:
+        raise MetadataUnavailable(f"{what}: {algorithm} digest does not match the index's")
 
 
 async def fetch_core_metadata(http: HttpSession, file: FileInfo) -> tuple[bytes, str]:
@@ -188,9 +182,10 @@ class _SparseFile(io.RawIOBase):
                 return out
         raise _Missing(self.pos, stop)
 
-    def readinto(self, b) -> int:  # type: ignore[override]
-        data = self.read(len(b))
-        b[: len(data)] = data
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        with memoryview(buffer) as view:
+            data = self.read(len(view))
+            view[: len(data)] = data
         return len(data)
 
 
@@ -223,7 +218,10 @@ async def _wheel_metadata_by_ranges(http: HttpSession, file: FileInfo) -> bytes:
             with zipfile.ZipFile(sparse) as zf:
                 info = _metadata_member(zf, file)
                 # Ask for the member's local header and data in one range.
-                want_stop = min(size, info.header_offset + 30 + len(info.orig_filename) * 2 + len(info.extra) + 1024 + info.compress_size)
+                want_stop = min(
+                    size,
+                    info.header_offset + 30 + len(info.orig_filename) * 2 + len(info.extra) + 1024 + info.compress_size,
+                )
                 try:
                     return zf.read(info)
                 except _Missing:
@@ -274,7 +272,9 @@ def _metadata_from_archive(body: bytes, file: FileInfo) -> bytes:
     meta = parse_core_metadata(data, "download")
     # Before Metadata 2.2 an sdist's PKG-INFO may not say what a build would.
     if _metadata_version(meta.metadata_version) < (2, 2) or "Requires-Dist" in meta.dynamic:
-        raise MetadataUnavailable(f"{file.filename}: the sdist's metadata is not reliable (Metadata-Version {meta.metadata_version})")
+        raise MetadataUnavailable(
+            f"{file.filename}: the sdist's metadata is not reliable (Metadata-Version {meta.metadata_version})"
+        )
     return data
 
 

@@ -54,7 +54,7 @@ class _Protocol(asyncio.Protocol):
         self.drain_waiter: asyncio.Future[None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = transport  # type: ignore[assignment]  # a stream connection's is a Transport
 
     def data_received(self, data: bytes) -> None:
         self.chunks.append(data)
@@ -170,8 +170,8 @@ class _Stream(httpcore.AsyncNetworkStream):
             raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
         if transport is None:  # pragma: no cover - the connection closed during the handshake
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
-        self._protocol.transport = transport  # type: ignore[assignment]
-        return _Stream(transport, self._protocol)  # type: ignore[arg-type]
+        self._protocol.transport = transport
+        return _Stream(transport, self._protocol)
 
     def get_extra_info(self, info: str) -> Any:
         if info == "ssl_object":
@@ -310,7 +310,7 @@ class AsyncioTransport(httpx.AsyncBaseTransport):
             method=request.method,
             url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
             headers=request.headers.raw,
-            content=request.stream,  # type: ignore[arg-type]  # an AsyncByteStream: async iterable bytes
+            content=request.stream,  # an AsyncByteStream: async iterable bytes
             extensions=request.extensions,  # the timeouts httpx sets per request
         )
         with _as_httpx_errors(request):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .cache import CacheEntry
 from .history import FetchStatus, HistoryDecodeError, ProjectHistory, decode_history, encode_history, status_history
@@ -45,7 +45,7 @@ def _read_cached(entry: CacheEntry, index: IndexURL, name: str) -> ProjectHistor
 
 
 def _utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, timezone.utc)
+    return datetime.fromtimestamp(ts, UTC)
 
 
 class PageFetcher:

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from ..model import IndexOptions
@@ -36,14 +36,14 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_INDEX_URL",
     "IndexLimits",
-    "IndexURL",
     "IndexSettings",
-    "resolve_index_settings",
-    "read_pip_config",
-    "split_credentials",
-    "redact_url",
-    "redact_text",
+    "IndexURL",
     "origin_of",
+    "read_pip_config",
+    "redact_text",
+    "redact_url",
+    "resolve_index_settings",
+    "split_credentials",
 ]
 
 #: The public default index, as the client library defines it.
@@ -121,7 +121,7 @@ class IndexLimits:
         Raises ValueError naming the variable for a value that is not a number.
         """
         env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}  # field name -> value, parsed by the field's kind
         for var, key, kind in (
             ("LOCKAUDIT_INDEX_DEADLINE", "deadline", float),
             ("LOCKAUDIT_INDEX_BUDGET", "budget", float),
@@ -140,7 +140,7 @@ class IndexLimits:
         values.update({k: v for k, v in overrides.items() if v is not None})
         if values.get("budget") == 0:
             values["budget"] = None
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)

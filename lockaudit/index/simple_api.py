@@ -34,10 +34,10 @@ __all__ = [
     "SUPPORTED_API_MAJOR",
     "PageFormatError",
     "ParsedPage",
-    "project_url",
-    "parse_project_page",
-    "parse_json_page",
     "parse_html_page",
+    "parse_json_page",
+    "parse_project_page",
+    "project_url",
     "version_from_filename",
 ]
 
@@ -147,7 +147,8 @@ def parse_json_page(body: bytes, page_url: str, name: str) -> ParsedPage:
 def _url_prefix(urls: list[str]) -> str:
     if not urls:
         return ""
-    common = os.path.commonprefix(urls)
+    # URLs, not paths: the longest common text, cut back to its last "/" below.
+    common = os.path.commonprefix(urls)  # noqa: RUF071
     return common[: common.rfind("/") + 1]
 
 
@@ -240,7 +241,7 @@ def _canon_version(v: str) -> Version | str:
 
 _SEP = re.compile(r"[-_.]+")
 _SDIST_EXTENSIONS = (".tar.gz", ".tar.bz2", ".tar.xz", ".tar.Z", ".tgz", ".tbz", ".tar", ".zip")
-_EXTENSIONS = _SDIST_EXTENSIONS + (".egg", ".exe", ".msi", ".rpm", ".dmg", ".deb")
+_EXTENSIONS = (*_SDIST_EXTENSIONS, ".egg", ".exe", ".msi", ".rpm", ".dmg", ".deb")
 
 
 def version_from_filename(filename: str, name: str, known: Collection[str] = ()) -> str | None:

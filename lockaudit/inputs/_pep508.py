@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 from urllib.parse import unquote
 
 from packaging.requirements import InvalidRequirement
@@ -23,13 +24,13 @@ from ..model import INDEX_SOURCE, Origin, Requirement, Source, SourceKind
 from ..urls import redact_url
 
 __all__ = [
+    "VCS_SCHEMES",
     "SpecError",
     "convert",
     "exact_pin",
     "from_pep508",
     "name_from_location",
     "source_for",
-    "VCS_SCHEMES",
 ]
 
 VCS_SCHEMES = ("git", "hg", "svn", "bzr")
@@ -91,7 +92,7 @@ def _pointed(message: str, text: str) -> tuple[str, int | None]:
 def source_for(url: str, *, editable: bool = False) -> Source:
     """The source a direct reference names: VCS (``git+...``), local path (``file:``) or URL."""
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
-    if "+" in scheme and scheme.split("+", 1)[0] in VCS_SCHEMES or scheme in VCS_SCHEMES:
+    if ("+" in scheme and scheme.split("+", 1)[0] in VCS_SCHEMES) or scheme in VCS_SCHEMES:
         kind = SourceKind.VCS
     elif scheme in ("http", "https", "ftp"):
         kind = SourceKind.URL
@@ -146,7 +147,7 @@ def written_specifier(text: str, req: PackagingRequirement) -> str:
     return body[m.end() if m else 0 :].strip()
 
 
-def from_pep508(text: str, origin: Origin, **kwargs) -> Requirement:
+def from_pep508(text: str, origin: Origin, **kwargs: Any) -> Requirement:
     """A model requirement from a PEP 508 string; SpecError when packaging rejects it.
 
     Keywords are those of :func:`convert`.
@@ -173,10 +174,7 @@ def convert(
     """
     req = parse_pep508(text)
     own = str(req.marker) if req.marker is not None else None
-    if own and marker:
-        marker = f"({own}) and ({marker})"
-    else:
-        marker = own or marker
+    marker = f"({own}) and ({marker})" if own and marker else own or marker
     source = source_for(req.url, editable=editable) if req.url else INDEX_SOURCE
     return Requirement(
         name=canonicalize_name(req.name),

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..model import InputProblem, Origin
 
-__all__ = ["TomlIndex", "TomlLimitError", "load_toml", "loads", "huge_number_at", "MAX_INT_DIGITS"]
+__all__ = ["MAX_INT_DIGITS", "TomlIndex", "TomlLimitError", "huge_number_at", "load_toml", "loads"]
 
 _AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _AT_END = re.compile(r"\s*\(at end of document\)\s*$")
@@ -26,7 +26,7 @@ _INT_LIMIT = 10**MAX_INT_DIGITS
 # An integer literal long enough to pass the limit, in any base TOML has
 # (hex, octal and binary are not limited by Python, but printing them is).
 _HUGE_NUMBER = re.compile(
-    r"(?<![\w.\"'])[+-]?(?:0x[0-9A-Fa-f_]{3570,}|0o[0-7_]{4760,}|0b[01_]{14280,}|[0-9][0-9_]{%d,})" % MAX_INT_DIGITS
+    rf"(?<![\w.\"'])[+-]?(?:0x[0-9A-Fa-f_]{{3570,}}|0o[0-7_]{{4760,}}|0b[01_]{{14280,}}|[0-9][0-9_]{{{MAX_INT_DIGITS},}})"
 )
 
 

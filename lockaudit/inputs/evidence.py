@@ -35,7 +35,9 @@ _VIA_PROJECT = re.compile(r"\(([^()\s]*(?:pyproject\.toml|setup\.cfg|setup\.py))
 _INLINE_VIA = re.compile(r"\s#\s*via\s+(.*)$")
 _CREATED_BY = re.compile(r"""^created-by\s*=\s*["']([^"']+)["']""", re.MULTILINE)
 _PYLOCK_ROOT = re.compile(
-    r"""directory\s*=\s*\{[^}\n]*\bpath\s*=\s*["']\.?/?["']|\[packages\.directory\][ \t]*\n(?:[ \t]*[\w-]+[ \t]*=.*\n)*?[ \t]*path[ \t]*=[ \t]*["']\.?/?["']"""
+    # An inline table (directory = { path = "." }) or a [packages.directory] table with path = ".".
+    r"""directory\s*=\s*\{[^}\n]*\bpath\s*=\s*["']\.?/?["']"""
+    r"""|\[packages\.directory\][ \t]*\n(?:[ \t]*[\w-]+[ \t]*=.*\n)*?[ \t]*path[ \t]*=[ \t]*["']\.?/?["']"""
 )
 _UV_ROOT = re.compile(
     r"""^\[\[package\]\]\s*\nname\s*=\s*"([^"]+)"\s*\n(?:version\s*=\s*"[^"]*"\s*\n)?source\s*=\s*\{\s*(?:editable|virtual)\s*=\s*"\.?/?"\s*\}""",
@@ -151,8 +153,11 @@ def header_command(text: str) -> tuple[str | None, str | None]:
     return tool, None
 
 
-def _command_files(command: str) -> tuple[tuple[str, ...], str | None, bool]:
-    """(input files, output file, made from the project) of a locking command line."""
+def _command_files(command: str | None) -> tuple[tuple[str, ...], str | None, bool]:
+    """(input files, output file, made from the project) of a locking command line
+    (none of them without one)."""
+    if not command:
+        return (), None, False
     try:
         tokens = shlex.split(command)
     except ValueError:
@@ -195,11 +200,7 @@ def _command_files(command: str) -> tuple[tuple[str, ...], str | None, bool]:
 
 def _requirements_evidence(text: str) -> Evidence:
     tool, command = header_command(text)
-    inputs: tuple[str, ...] = ()
-    output = None
-    from_project = False
-    if command:
-        inputs, output, from_project = _command_files(command)
+    inputs, output, from_project = _command_files(command)
     via_files: dict[str, None] = {}
     via_projects: dict[str, None] = {}
     includes: list[str] = []
@@ -254,11 +255,7 @@ def _requirements_evidence(text: str) -> Evidence:
 
 def _pylock_evidence(text: str) -> Evidence:
     tool, command = header_command(text)
-    inputs: tuple[str, ...] = ()
-    output = None
-    from_project = False
-    if command:
-        inputs, output, from_project = _command_files(command)
+    inputs, output, from_project = _command_files(command)
     m = _CREATED_BY.search(text)
     created_by = m.group(1).strip().lower() if m else None
     return Evidence(
@@ -290,7 +287,8 @@ def _pyproject_evidence(text: str) -> Evidence:
 
 def _pipfile_evidence(text: str) -> Evidence:
     doc = _toml(text)
-    settings = doc.get("pipenv") if isinstance(doc.get("pipenv"), dict) else {}
+    pipenv = doc.get("pipenv")
+    settings = pipenv if isinstance(pipenv, dict) else {}
     names: tuple[str, ...] = ()
     if settings.get("use_pylock") is True:
         custom = settings.get("pylock_name")

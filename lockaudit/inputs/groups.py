@@ -25,7 +25,7 @@ def _table(
     ``known``, or when it is None every group an edge names)."""
     edges = list(edges)
     exist = [t for _, t in edges] if known is None else list(known)
-    names = {canonicalize_name(g): g for g in [*groups, *(a for a, _ in edges), *exist]}
+    names: dict[str, str] = {canonicalize_name(g): g for g in [*groups, *(a for a, _ in edges), *exist]}
     stand_in = {f"group-{i}": name for i, name in enumerate(sorted(names))}
     by_name = {name: key for key, name in stand_in.items()}
     table: dict[str, list] = {}

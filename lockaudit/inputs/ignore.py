@@ -72,9 +72,11 @@ class IgnoreRules:
                 spec = _read(os.path.join(directory, ".gitignore"))
                 if spec is not None:
                     self._parents.append((directory, spec))
-            exclude = _read(os.path.join(repo, ".git", "info", "exclude")) if os.path.isdir(
-                os.path.join(repo, ".git")
-            ) else None
+            exclude = (
+                _read(os.path.join(repo, ".git", "info", "exclude"))
+                if os.path.isdir(os.path.join(repo, ".git"))
+                else None
+            )
             if exclude is not None:
                 self._parents.insert(0, (repo, exclude))
 

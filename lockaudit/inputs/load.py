@@ -246,8 +246,12 @@ def _assemble(
             inputs.append(InputFile(path, fmt, role, project.label, scope=lf.scope, reason=project.reason(path)))
             if role != "includes":
                 inputs.extend(
-                    replace(f, role=role, project=project.label, reason=f"included by {f.included_by} "
-                            f"({'-c' if f.constraint else '-r'})")
+                    replace(
+                        f,
+                        role=role,
+                        project=project.label,
+                        reason=f"included by {f.included_by} ({'-c' if f.constraint else '-r'})",
+                    )
                     for f in lf.inputs
                 )
             files.update(dict.fromkeys(lf.files))

@@ -147,7 +147,9 @@ class _Pairer:
                 return [], "uv.lock with no pyproject.toml beside it: read alone (its project metadata are the ranges)"
             own = self.evidence[pyproject].project_name
             if ev.root and own and _same_name(ev.root, own):
-                return [pyproject], f"uv's lock of the pyproject.toml beside it (its root package {ev.root!r} is that project)"
+                return [
+                    pyproject
+                ], f"uv's lock of the pyproject.toml beside it (its root package {ev.root!r} is that project)"
             return [pyproject], "uv writes uv.lock beside the pyproject.toml it locks"
         if fmt == "poetry.lock":
             pyproject = self._pyproject_beside(lock)
@@ -199,8 +201,9 @@ class _Pairer:
             pyproject = self._pyproject_beside(lock)
             if pyproject is not None:
                 return [pyproject], f"created by {tool}; it locks the project in its directory ('.')"
-        if tool in ("pdm", "poetry", "uv") and self._pyproject_beside(lock):
-            return [self._pyproject_beside(lock)], f"created by {tool}, which locks the pyproject.toml beside it"
+        beside = self._pyproject_beside(lock) if tool in ("pdm", "poetry", "uv") else None
+        if beside is not None:
+            return [beside], f"created by {tool}, which locks the pyproject.toml beside it"
         return [], f"created by {tool}, which does not record what it was made from: read alone"
 
 
@@ -211,7 +214,7 @@ def _same_name(a: str, b: str) -> bool:
 
 
 def _command_name(command: str | None) -> str:
-    """"uv pip compile", "uv export", "pip-compile": the tool's words before its options."""
+    """ "uv pip compile", "uv export", "pip-compile": the tool's words before its options."""
     words = []
     for word in (command or "").split():
         if word.startswith("-") or "." in word or "/" in word:
@@ -241,13 +244,13 @@ def group_discovered(files: Sequence[tuple[str, str]], text_of: TextOf | None = 
             alone.append(path)
     projects: list[Project] = []
     claimed: set[str] = set()
-    for ranges, locks in claims.items():
-        claimed.update(ranges)
-        members = [(original[p], pairer.fmt[p]) for p in (*ranges, *locks)]
-        why = {original[p]: reasons[p] for p in locks}
-        for r in ranges:
-            why[original[r]] = "declares the ranges; pinned by " + ", ".join(os.path.basename(p) for p in locks)
-        projects.append(_project(members, why, declared=[original[r] for r in ranges]))
+    for claim, locks in claims.items():
+        claimed.update(claim)
+        members = [(original[p], pairer.fmt[p]) for p in (*claim, *locks)]
+        reason_of = {original[p]: reasons[p] for p in locks}
+        for r in claim:
+            reason_of[original[r]] = "declares the ranges; pinned by " + ", ".join(os.path.basename(p) for p in locks)
+        projects.append(_project(members, reason_of, declared=[original[r] for r in claim]))
     for path, fmt in pairer.files:
         if is_range(path, fmt) and path not in claimed:
             projects.append(_project([(original[path], fmt)], {original[path]: "declares ranges; no lock names it"}))
@@ -267,7 +270,9 @@ def _include_only(pairer: _Pairer, path: str, original: dict[str, str], why: str
         if all(t is not None for t in targets):
             shown = ", ".join(os.path.basename(t) for t in targets if t)
             reason = f"only includes other files (-r {shown}), which are audited on their own"
-            return Project(original[path], ((original[path], pairer.fmt[path], "includes"),), ((original[path], reason),))
+            return Project(
+                original[path], ((original[path], pairer.fmt[path], "includes"),), ((original[path], reason),)
+            )
         why = "only includes other files (-r), some found nowhere else: read through it"
     return _project([(original[path], pairer.fmt[path])], {original[path]: why})
 

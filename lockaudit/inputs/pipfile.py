@@ -22,7 +22,7 @@ from . import _build
 from ._pep508 import SpecError, convert
 from ._toml import TomlIndex, load_toml
 
-__all__ = ["parse", "CATEGORY_GROUPS"]
+__all__ = ["CATEGORY_GROUPS", "parse"]
 
 # The operators pipenv recognises at the start of a version (distlib's COMPARE_OP);
 # anything else gets "==" in front.

@@ -86,9 +86,7 @@ def parse(text: str, path: str) -> Lockfile:
             if isinstance(exc, _HugeInt)
             else "invalid JSON: arrays or objects nested too deeply"
         )
-        problem = InputProblem(
-            path, line, message, column=column, text=pos.line_text(line), code="json-limit"
-        )
+        problem = InputProblem(path, line, message, column=column, text=pos.line_text(line), code="json-limit")
         return _build.single_file(path, "pipfile.lock", problems=[problem])
     problems: list[InputProblem] = []
     if not isinstance(doc, dict):
@@ -121,7 +119,7 @@ def parse(text: str, path: str) -> Lockfile:
             key = (pin.name, pin.version, pin.marker)
             if key in pins:  # the same pin in another category: one package, several groups
                 first = pins[key]
-                pins[key] = replace(first, groups=first.groups + (category,))
+                pins[key] = replace(first, groups=(*first.groups, category))
             else:
                 pins[key] = pin
                 order.append(key)

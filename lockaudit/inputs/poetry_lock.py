@@ -32,7 +32,9 @@ def _source(table: Any, develop: bool) -> Source:
     if kind == "directory":
         return Source(SourceKind.PATH, location=url, editable=develop)
     if kind == "file":
-        return Source(SourceKind.URL if url.startswith(("http:", "https:")) else SourceKind.PATH, location=redact_url(url))
+        return Source(
+            SourceKind.URL if url.startswith(("http:", "https:")) else SourceKind.PATH, location=redact_url(url)
+        )
     if kind == "url":
         return Source(SourceKind.URL, location=redact_url(url))
     # "legacy" (a PEP 503 index) and "pypi"

@@ -198,6 +198,4 @@ def parse(text: str, path: str) -> Lockfile:
             requires_python=requires, markers=markers, universal=universal, source="requires-python in the pylock.toml"
         )
 
-    return parse_packages(
-        text, path, "pylock", "packages", entry, version_required=False, check=check, scope=scope
-    )
+    return parse_packages(text, path, "pylock", "packages", entry, version_required=False, check=check, scope=scope)

@@ -214,8 +214,12 @@ class _Reader:
         extras = spec.get("extras", [])
         if not isinstance(extras, list):
             self.problems.append(
-                self.idx.problem(at, f"extras of {raw_name!r} must be a list of names", expected="extras = [\"name\"]",
-                                 code="invalid-type")  # fmt: skip
+                self.idx.problem(
+                    at,
+                    f"extras of {raw_name!r} must be a list of names",
+                    expected='extras = ["name"]',
+                    code="invalid-type",
+                )
             )
             extras = []
         self.requirements.append(
@@ -412,9 +416,7 @@ def _scope(project: Any, poetry: dict[str, Any]) -> PythonScope | None:
             alternatives = range_alternatives(python, "poetry")
         except ValueError:
             return None
-        return PythonScope(
-            requires_python=" || ".join(alternatives), source="python in [tool.poetry.dependencies]"
-        )
+        return PythonScope(requires_python=" || ".join(alternatives), source="python in [tool.poetry.dependencies]")
     return None
 
 

@@ -11,16 +11,19 @@ and column; parsing goes on with the next line.
 The parser keeps both readings of a file: every line as a Requirement, and every
 exact pin (``==V`` / ``===V``) also as a LockedPackage. Pairing (``pairing.py``)
 keeps the reading the file's role calls for.
+
+This module follows ``-r``/``-c`` includes and drives the rest: the lines,
+comments and words come from :mod:`._requirements_lexer`, pip's options are
+read and checked by :mod:`._pip_options`.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
-import shlex
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from dataclasses import replace
 from urllib.parse import unquote, urlsplit
 
 from packaging.markers import InvalidMarker, Marker
@@ -28,7 +31,6 @@ from packaging.utils import canonicalize_name
 
 from ..model import (
     INDEX_SOURCE,
-    IndexOptions,
     InputFile,
     InputProblem,
     LockedPackage,
@@ -39,137 +41,40 @@ from ..model import (
 )
 from . import _build
 from ._pep508 import SpecError, convert, exact_pin, is_archive, name_from_location, source_for
+from ._pip_options import PER_REQUIREMENT, IndexState, Option, apply_file_option, read_options
+from ._requirements_lexer import (
+    CommentLine,
+    LogicalLine,
+    Report,
+    Word,
+    expand_env,
+    logical_lines,
+    option_words,
+    requirement_end,
+    strip_comment,
+)
 from ._text import read_file
 
-__all__ = ["parse", "Reader"]
+__all__ = ["Reader", "parse"]
 
 #: Reads an include: (text, decoding problems); raises OSError when it cannot.
 Reader = Callable[[str], tuple[str, list[InputProblem]]]
 
-# pip's own patterns (pip/_internal/req/req_file.py).
-_COMMENT = re.compile(r"(^|\s+)#.*$")
-_ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
+# pip-compile / uv provenance: "# via a, b" after a pin, or "# via" and "#   a" lines below it.
 _VIA_START = re.compile(r"^\s*#\s*via(?:\s+(\S.*?))?\s*$")
 _VIA_ITEM = re.compile(r"^\s*#\s{2,}(\S.*?)\s*$")
 _INLINE_VIA = re.compile(r"\s#\s*via\s+(\S.*?)\s*$")
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^file:", re.IGNORECASE)
 _WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
 _EXTRAS_SUFFIX = re.compile(r"^(.+?)(\[[^\]]+\])$")
-STRONG_HASHES = ("sha256", "sha384", "sha512")
 # A local project's name: [project] / [tool.poetry] name in pyproject.toml, [metadata] name in setup.cfg.
 _PROJECT_NAME_FILES = (
-    ("pyproject.toml", re.compile(r"""^\[(?:project|tool\.poetry)\][^\[]*?^name\s*=\s*["']([^"']+)["']""", re.M | re.S)),
+    (
+        "pyproject.toml",
+        re.compile(r"""^\[(?:project|tool\.poetry)\][^\[]*?^name\s*=\s*["']([^"']+)["']""", re.M | re.S),
+    ),
     ("setup.cfg", re.compile(r"^\[metadata\][^\[]*?^name\s*=\s*(\S+)", re.M | re.S)),
 )
-
-# Options pip accepts in a requirements file (pip/_internal/req/req_file.py,
-# SUPPORTED_OPTIONS + SUPPORTED_OPTIONS_REQ): name -> (canonical name, takes a value).
-_OPTIONS: dict[str, tuple[str, bool]] = {
-    "-i": ("--index-url", True),
-    "--index-url": ("--index-url", True),
-    "--pypi-url": ("--index-url", True),
-    "--extra-index-url": ("--extra-index-url", True),
-    "--no-index": ("--no-index", False),
-    "-c": ("--constraint", True),
-    "--constraint": ("--constraint", True),
-    "-r": ("--requirement", True),
-    "--requirement": ("--requirement", True),
-    "-e": ("--editable", True),
-    "--editable": ("--editable", True),
-    "-f": ("--find-links", True),
-    "--find-links": ("--find-links", True),
-    "--no-binary": ("--no-binary", True),
-    "--only-binary": ("--only-binary", True),
-    "--prefer-binary": ("--prefer-binary", False),
-    "--require-hashes": ("--require-hashes", False),
-    "--no-require-hashes": ("--no-require-hashes", False),
-    "--pre": ("--pre", False),
-    "--all-releases": ("--all-releases", True),
-    "--only-final": ("--only-final", True),
-    "--trusted-host": ("--trusted-host", True),
-    "--use-feature": ("--use-feature", True),
-    "--hash": ("--hash", True),
-    "-C": ("--config-settings", True),
-    "--config-settings": ("--config-settings", True),
-}
-#: The options that belong to the requirement on their line (all others are ignored there).
-_PER_REQUIREMENT = frozenset({"--hash", "--config-settings"})
-_LONG = sorted(k for k in _OPTIONS if k.startswith("--"))
-#: pip's --use-feature choices (the features it knows, and those now always on).
-_FEATURES = ("fast-deps", "inprocess-build-deps", "venv-isolation", "truststore", "no-binary-enable-wheel-cache",
-             "build-constraint")
-
-
-@dataclass
-class _Index:
-    """Mutable twin of IndexOptions while files are read."""
-
-    index_url: str | None = None
-    extra: list[str] = field(default_factory=list)
-    find_links: list[str] = field(default_factory=list)
-    trusted: list[str] = field(default_factory=list)
-    no_index: bool = False
-    pre: bool = False
-    only_binary: list[str] = field(default_factory=list)
-    no_binary: list[str] = field(default_factory=list)
-    prefer_binary: bool = False
-    require_hashes: bool = False
-
-    def freeze(self) -> IndexOptions:
-        return IndexOptions(
-            index_url=self.index_url,
-            extra_index_urls=tuple(dict.fromkeys(self.extra)),
-            find_links=tuple(dict.fromkeys(self.find_links)),
-            trusted_hosts=tuple(dict.fromkeys(self.trusted)),
-            no_index=self.no_index,
-            pre=self.pre,
-            only_binary=tuple(dict.fromkeys(self.only_binary)),
-            no_binary=tuple(dict.fromkeys(self.no_binary)),
-            prefer_binary=self.prefer_binary,
-            require_hashes=self.require_hashes,
-        )
-
-
-class _Option(NamedTuple):
-    name: str  # canonical: "--index-url" for -i
-    value: str  # "" for a flag
-    start: int
-    end: int
-    vstart: int  # where the value starts
-
-
-class _Line:
-    """One logical line (continuations joined) and the way back to physical columns."""
-
-    __slots__ = ("text", "segments", "physical", "shift", "expansions")
-
-    def __init__(self, segments: list[tuple[int, int, int]], text: str, physical: list[str]) -> None:
-        self.text = text
-        #: (offset in the joined line, physical line number, column offset in it)
-        self.segments = segments
-        self.physical = physical
-        #: leading characters stripped from the joined line
-        self.shift = 0
-        #: (offset in the expanded line, length there, length as written)
-        self.expansions: list[tuple[int, int, int]] = []
-
-    def locate(self, offset: int) -> tuple[int, int, str]:
-        """(line number, 1-based column, physical line) of an offset in the final text."""
-        raw = offset
-        for at, new_len, old_len in self.expansions:
-            if offset >= at + new_len:
-                raw += old_len - new_len
-            elif offset > at:
-                raw = raw - (offset - at)
-        raw += self.shift
-        seg = self.segments[0]
-        for s in self.segments:
-            if s[0] <= raw:
-                seg = s
-            else:
-                break
-        start, lineno, col = seg
-        return lineno, col + raw - start + 1, self.physical[lineno - 1]
 
 
 class _Parser:
@@ -181,7 +86,7 @@ class _Parser:
         self.problems: list[InputProblem] = []
         self.files: list[str] = []
         self.included: list[InputFile] = []
-        self.index = _Index()
+        self.index = IndexState()
         self._done: set[tuple[str, bool]] = set()
         self._stack: list[tuple[str, str]] = []  # (real path, path as shown)
         self.lines: dict[str, list[str]] = {}
@@ -191,7 +96,7 @@ class _Parser:
     def problem(
         self,
         path: str,
-        line: _Line,
+        line: LogicalLine,
         start: int,
         end: int,
         message: str,
@@ -217,6 +122,10 @@ class _Parser:
             )
         )
 
+    def _reporter(self, path: str, line: LogicalLine) -> Report:
+        """Reports problems at offsets of ``line`` of ``path`` (for the lexer and pip's options)."""
+        return functools.partial(self.problem, path, line)
+
     # -- files
 
     def parse_file(self, text: str, path: str, *, constraint: bool = False) -> None:
@@ -235,53 +144,29 @@ class _Parser:
         first_req = len(self.requirements)
         via: dict[int, list[str]] = {}  # requirement index -> provenance
         collecting: int | None = None  # requirement index a "# via" block is filling
-        pending: list[tuple[int, int, int]] = []
-        joined: list[str] = []
-        joined_len = 0
-        for lineno, raw in enumerate(physical, 1):
-            is_comment = raw.lstrip().startswith("#")
-            if is_comment and not pending:
+        for line in logical_lines(physical):
+            if isinstance(line, CommentLine):
                 # "# via" blocks belong to the requirement just above them.
                 last = len(self.requirements) - 1
-                m = _VIA_START.match(raw)
+                m = _VIA_START.match(line.text)
                 if m and last >= first_req:
                     items = m.group(1)
                     via[last] = [i.strip() for i in items.split(",")] if items else []
                     collecting = None if items else last
                     continue
-                m = _VIA_ITEM.match(raw)
+                m = _VIA_ITEM.match(line.text)
                 if m and collecting is not None:
                     via[collecting].append(m.group(1))
                     continue
                 collecting = None
                 continue
             collecting = None
-            if raw.endswith("\\") and not is_comment:
-                stripped = raw.lstrip("\\")
-                pending.append((joined_len, lineno, len(raw) - len(stripped)))
-                stripped = stripped.rstrip("\\")
-                joined.append(stripped)
-                joined_len += len(stripped)
-                continue
-            if pending:
-                if is_comment:
-                    raw = " " + raw  # pip: a comment ends the continuation and stays a comment
-                pending.append((joined_len, lineno, -1 if is_comment else 0))
-                joined.append(raw)
-                segments, logical = pending, "".join(joined)
-                pending, joined, joined_len = [], [], 0
-            else:
-                segments, logical = [(0, lineno, 0)], raw
-            line = _Line(segments, logical, physical)
             before = len(self.requirements)
             self._logical(line, path, constraint)
-            if len(self.requirements) > before:
-                m = _INLINE_VIA.search(logical)
+            if len(self.requirements) > before and not line.unterminated:
+                m = _INLINE_VIA.search(line.text)
                 if m:
                     via[len(self.requirements) - 1] = [i.strip() for i in m.group(1).split(",")]
-        if pending:
-            line = _Line(pending, "".join(joined), physical)
-            self._logical(line, path, constraint)
         self._attach_via(via)
 
     def _attach_via(self, via: dict[int, list[str]]) -> None:
@@ -298,27 +183,23 @@ class _Parser:
 
     # -- one logical line
 
-    def _logical(self, line: _Line, path: str, constraint: bool) -> None:
-        text = _COMMENT.sub("", line.text)
-        stripped = text.strip()
-        if not stripped:
+    def _logical(self, line: LogicalLine, path: str, constraint: bool) -> None:
+        text = strip_comment(line)
+        if not text:
             return
-        line.shift = len(text) - len(text.lstrip())
-        text = stripped
         if "${" in text:
-            text = self._expand(text, line)
-        # pip's break_args_options: the requirement ends at the first token that starts with "-".
-        args_end = len(text)
-        pos = 0
-        for token in text.split(" "):
-            if token.startswith("-"):
-                args_end = pos
-                break
-            pos += len(token) + 1
+            text = expand_env(text, line, self.env)
+        args_end = requirement_end(text)
         args = text[:args_end].rstrip()
-        options, leftover = self._options(text, args_end, line, path) if args_end < len(text) else ([], [])
-        if options is None:
-            return  # pip rejects the line; the problem is reported
+        report = self._reporter(path, line)
+        options: list[Option] = []
+        leftover: list[Word] = []
+        if args_end < len(text):
+            words = option_words(text, args_end, report)
+            read = read_options(words, report) if words is not None else None
+            if read is None:
+                return  # pip rejects the line; the problem is reported
+            options, leftover = read
         if args:
             self._requirement_line(args, options, line, path, constraint)
             return
@@ -350,9 +231,9 @@ class _Parser:
                     code="ignored-option",
                 )
                 continue
-            self._file_option(option, line, path, constraint)
+            apply_file_option(option, self.index, report)
 
-    def _ignored(self, leftover: list[tuple[str, int, int]], line: _Line, path: str) -> None:
+    def _ignored(self, leftover: list[Word], line: LogicalLine, path: str) -> None:
         """Words after the options that pip's option parser leaves over and pip ignores."""
         for word, start, end in leftover:
             self.problem(
@@ -367,7 +248,7 @@ class _Parser:
                 code="ignored-argument",
             )
 
-    def _unused(self, options: list[_Option], used: _Option, line: _Line, path: str, what: str) -> None:
+    def _unused(self, options: list[Option], used: Option, line: LogicalLine, path: str, what: str) -> None:
         for o in options:
             if o is not used:
                 self.problem(
@@ -381,131 +262,13 @@ class _Parser:
                     code="ignored-option",
                 )
 
-    def _expand(self, text: str, line: _Line) -> str:
-        out: list[str] = []
-        last = 0
-        length = 0
-        for m in _ENV_VAR.finditer(text):
-            value = self.env.get(m.group(1))
-            if value is None:
-                continue  # pip leaves unknown variables as written
-            out.append(text[last : m.start()])
-            length += m.start() - last
-            line.expansions.append((length, len(value), m.end() - m.start()))
-            out.append(value)
-            length += len(value)
-            last = m.end()
-        out.append(text[last:])
-        return "".join(out)
-
-    def _options(
-        self, text: str, start: int, line: _Line, path: str
-    ) -> tuple[list[_Option] | None, list[tuple[str, int, int]]]:
-        """The options from ``start`` on, read as pip's optparse reads them, and the
-        words left over (pip ignores those). None when pip rejects the line."""
-        tokens: list[tuple[str, int, int]] = []
-        for m in re.finditer(r"""(?:[^\s"']+|"[^"]*"|'[^']*')+|["']""", text[start:]):
-            raw = m.group()
-            s, e = start + m.start(), start + m.end()
-            if "'" in raw or '"' in raw or "\\" in raw:  # pip shlex-splits options; most need no unquoting
-                try:
-                    parts = shlex.split(raw)
-                except ValueError:
-                    self.problem(path, line, s, e, "unbalanced quote: pip cannot split the options", expected="a closing quote")
-                    return None, []
-                raw = parts[0] if parts else ""
-            tokens.append((raw, s, e))
-        out: list[_Option] = []
-        leftover: list[tuple[str, int, int]] = []
-        i = 0
-        while i < len(tokens):
-            token, s, e = tokens[i]
-            i += 1
-            if token == "--":  # optparse: the end of the options
-                leftover.extend(tokens[i:])
-                break
-            if not token.startswith("-") or token == "-":
-                leftover.append((token, s, e))  # optparse keeps it as an argument; pip ignores those
-                continue
-            name, value, vstart = token, None, e
-            if token.startswith("--") and "=" in token:
-                name, value = token.split("=", 1)
-                vstart = s + len(name) + 1
-            elif not token.startswith("--") and len(token) > 2:
-                name, value = token[:2], token[2:]
-                vstart = s + 2
-            spec = _OPTIONS.get(name)
-            if spec is None and name.startswith("--"):
-                # optparse (pip's parser) accepts any unambiguous prefix of a long option.
-                matches = [o for o in _LONG if o.startswith(name)]
-                if len(matches) > 1 and len({_OPTIONS[o][0] for o in matches}) > 1:
-                    self.problem(
-                        path,
-                        line,
-                        s,
-                        s + len(name),
-                        f"ambiguous option {name!r} ({', '.join(matches)})",
-                        expected="a pip requirements-file option",
-                        code="unknown-option",
-                    )
-                    return None, []
-                spec = _OPTIONS[matches[0]] if matches else None
-            if spec is None:
-                self.problem(
-                    path,
-                    line,
-                    s,
-                    s + len(name),
-                    f"no such option: {name}",
-                    expected="a pip requirements-file option",
-                    code="unknown-option",
-                )
-                return None, []
-            canonical, takes_value = spec
-            if takes_value and value is None:
-                if i >= len(tokens):
-                    self.problem(path, line, s, e, f"option {canonical} requires 1 argument", expected="a value")
-                    return None, []
-                value, vstart, e = tokens[i]  # optparse takes the next word, whatever it is
-                i += 1
-            elif not takes_value and value is not None:
-                self.problem(path, line, s, e, f"option {canonical} does not take a value")
-                return None, []
-            option = _Option(canonical, value or "", s, e, vstart)
-            if not self._valid(option, line, path):
-                return None, []
-            out.append(option)
-        return out, leftover
-
-    def _valid(self, o: _Option, line: _Line, path: str) -> bool:
-        """The checks pip's option callbacks make (a failed one rejects the line)."""
-        if o.name == "--hash":
-            return self._check_hash(o.value, o.start, o.end, line, path)
-        if o.name == "--config-settings" and "=" not in o.value:
-            self.problem(path, line, o.vstart, o.end, f"arguments to {o.name} must be of the form KEY=VAL")
-            return False
-        if o.name in ("--no-binary", "--only-binary", "--all-releases", "--only-final") and o.value.startswith("-"):
-            self.problem(path, line, o.start, o.end, f"option {o.name} requires 1 argument", expected="a value")
-            return False
-        if o.name == "--use-feature" and o.value not in _FEATURES:
-            self.problem(
-                path,
-                line,
-                o.vstart,
-                o.end,
-                f"option --use-feature: invalid choice {o.value!r}",
-                expected=", ".join(_FEATURES),
-            )
-            return False
-        return True
-
     # -- requirement lines
 
     def _requirement_line(
         self,
         args: str,
-        options: list[_Option],
-        line: _Line,
+        options: list[Option],
+        line: LogicalLine,
         path: str,
         constraint: bool,
     ) -> None:
@@ -513,7 +276,7 @@ class _Parser:
         for o in options:
             if o.name == "--hash":
                 hashes.append(o.value)
-            elif o.name not in _PER_REQUIREMENT:
+            elif o.name not in PER_REQUIREMENT:
                 self.problem(
                     path,
                     line,
@@ -525,38 +288,11 @@ class _Parser:
                 )
         self._requirement(args, 0, line, path, constraint, tuple(hashes), editable=False)
 
-    def _check_hash(self, value: str, s: int, e: int, line: _Line, path: str) -> bool:
-        algo, sep, digest = value.partition(":")
-        if not sep:
-            self.problem(
-                path,
-                line,
-                s,
-                e,
-                f"invalid hash {value!r}: pip wants a hash name followed by a value",
-                expected="--hash=ALGORITHM:HEXDIGEST",
-            )
-            return False
-        if algo not in STRONG_HASHES:
-            self.problem(
-                path,
-                line,
-                s,
-                e,
-                f"hash algorithm {algo!r} is not allowed",
-                expected=", ".join(STRONG_HASHES),
-            )
-            return False
-        if not digest:  # pip accepts it, and no file will ever match it
-            self.problem(path, line, s, e, f"empty hash {value!r}", expected="--hash=ALGORITHM:HEXDIGEST",
-                         severity="warning", code="empty-hash")
-        return True
-
     def _requirement(
         self,
         text: str,
         offset: int,
-        line: _Line,
+        line: LogicalLine,
         path: str,
         constraint: bool,
         hashes: tuple[str, ...],
@@ -603,7 +339,7 @@ class _Parser:
         self.requirements.append(req)
 
     def _direct(
-        self, text: str, offset: int, line: _Line, path: str, origin: Origin, editable: bool
+        self, text: str, offset: int, line: LogicalLine, path: str, origin: Origin, editable: bool
     ) -> Requirement | None:
         """A bare URL or path: ``https://.../x.whl``, ``git+https://...#egg=x``, ``./pkg[extra]``."""
         location, marker_text = text, None
@@ -672,63 +408,7 @@ class _Parser:
                     return canonicalize_name(m.group(1))
         return None
 
-    # -- options on their own line
-
-    def _file_option(self, option: _Option, line: _Line, path: str, constraint: bool) -> None:
-        idx = self.index
-        name, value, start, end = option.name, option.value, option.start, option.end
-        if name == "--index-url":
-            idx.index_url = value
-        elif name == "--extra-index-url":
-            idx.extra.append(value)
-        elif name == "--find-links":
-            idx.find_links.append(value)
-        elif name == "--trusted-host":
-            idx.trusted.append(value)
-        elif name == "--no-index":
-            idx.no_index = True
-        elif name == "--pre":
-            idx.pre = True
-        elif name == "--prefer-binary":
-            idx.prefer_binary = True
-        elif name == "--require-hashes":
-            idx.require_hashes = True
-        elif name in ("--only-binary", "--no-binary"):
-            self._binary(name, value, idx)
-        elif name == "--all-releases" and ":all:" in value.split(","):
-            idx.pre = True  # what --pre means
-        elif name in _PER_REQUIREMENT:
-            self.problem(
-                path,
-                line,
-                start,
-                end,
-                f"{name} without a requirement on its line: pip ignores it",
-                expected="NAME... " + name,
-                severity="warning",
-                code="ignored-option",
-            )
-        # --use-feature, --no-require-hashes, --only-final and --all-releases for single
-        # packages change how pip installs, not what is required: nothing to keep.
-
-    @staticmethod
-    def _binary(name: str, value: str, idx: _Index) -> None:
-        # pip: ":all:" / ":none:" reset the other list, as its fmt_ctl_handle_mutual_exclude does.
-        this, other = (idx.only_binary, idx.no_binary) if name == "--only-binary" else (idx.no_binary, idx.only_binary)
-        for item in value.split(","):
-            item = item.strip()
-            if item == ":all:":
-                this[:] = [":all:"]
-                other.clear()
-            elif item == ":none:":
-                this.clear()
-            elif item:
-                item = canonicalize_name(item)
-                this.append(item)
-                if item in other:
-                    other.remove(item)
-
-    def _include(self, target: str, start: int, end: int, line: _Line, path: str, constraint: bool) -> None:
+    def _include(self, target: str, start: int, end: int, line: LogicalLine, path: str, constraint: bool) -> None:
         what = "constraints" if constraint else "requirements"
         if re.match(r"^https?://", target, re.IGNORECASE):
             self.problem(

@@ -24,7 +24,7 @@ from ._locks import earliest, parse_packages, string_list
 from ._pep508 import SpecError, convert
 from ._toml import TomlIndex
 
-__all__ = ["parse", "is_root"]
+__all__ = ["is_root", "parse"]
 
 # "extra == 'x'" as uv writes it at the end of a requires-dist marker.
 _EXTRA = re.compile(r"""(?:^|\s+and\s+)extra\s*==\s*['"]([^'"]+)['"]\s*$""")
@@ -125,7 +125,9 @@ class _Metadata:
 
     def _requirement(self, item: dict[str, Any], at: Origin, group: str | None) -> Requirement | None:
         name = item["name"]
-        extras = [e for e in item.get("extras", []) if isinstance(e, str)] if isinstance(item.get("extras"), list) else []
+        extras = (
+            [e for e in item.get("extras", []) if isinstance(e, str)] if isinstance(item.get("extras"), list) else []
+        )
         spec = item.get("specifier") if isinstance(item.get("specifier"), str) else ""
         marker = item.get("marker") if isinstance(item.get("marker"), str) else None
         optional = False
@@ -199,9 +201,7 @@ def parse(text: str, path: str) -> Lockfile:
             source="requires-python in the uv.lock",
         )
 
-    result = parse_packages(
-        text, path, "uv.lock", "package", entry, version_required=False, check=check, scope=scope
-    )
+    result = parse_packages(text, path, "uv.lock", "package", entry, version_required=False, check=check, scope=scope)
     if metadata and metadata[0].requirements:
         result = replace(result, requirements=tuple(metadata[0].requirements))
     return result

@@ -113,5 +113,4 @@ class _CallablePackage(types.ModuleType):
         return resolve(*args, **kwargs)
 
 
-
 sys.modules[__name__].__class__ = _CallablePackage

@@ -139,14 +139,16 @@ if _LOOP:
             if self.CHECK:
                 full = _Base._is_current_pin_satisfying
                 expected = {k for k, c in criteria.items() if not full(self._resolution, k, c)}
-                assert unsatisfied == expected, (unsatisfied ^ expected)
+                assert unsatisfied == expected, unsatisfied ^ expected
                 assert list(order) == list(criteria), "criteria out of order"
 
         def names(self) -> list[Any]:
             """The unsatisfied identifiers, in the criteria's order (as resolvelib lists them)."""
             return sorted(self.unsatisfied, key=self.order.__getitem__)
 
-    class _LoopResolution(_Base):  # type: ignore[misc,valid-type]
+    class _LoopResolution(_Base):
+        _states: list[Any]  # resolvelib's Resolution sets it
+
         def __init__(self, provider: AbstractProvider, reporter: BaseReporter) -> None:
             super().__init__(provider, reporter)
             #: The identifiers the last _get_updated_criteria changed.
@@ -296,7 +298,9 @@ if _LOOP:
             raise ResolutionTooDeep(max_rounds)
 
 
-def run_resolver(provider: AbstractProvider, reporter: BaseReporter, requirements: Iterable[Any], max_rounds: int) -> Any:
+def run_resolver(
+    provider: AbstractProvider, reporter: BaseReporter, requirements: Iterable[Any], max_rounds: int
+) -> Any:
     """``Resolver(provider, reporter).resolve(requirements, max_rounds)``, faster when it can be."""
     if not _LOOP:
         logger.debug(

@@ -70,9 +70,7 @@ class Candidate:
         return f"{self.identifier} {self.version}"
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Candidate) and self.identifier == other.identifier and self.version == other.version
-        )
+        return isinstance(other, Candidate) and self.identifier == other.identifier and self.version == other.version
 
     def __hash__(self) -> int:
         return hash((self.identifier, self.version))

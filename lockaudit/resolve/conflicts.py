@@ -4,23 +4,30 @@
 together (each with the file:line it was declared at, or the chain of packages
 through which a top-level requirement pulled it in), and for each package
 involved what the index offered and why versions were unusable. ``explain()``
-renders that as text; nothing here prints.
+renders that as text; nothing here prints. :func:`conflict_from` builds one from
+what resolvelib reports and what the provider and the repository know.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from ..errors import ResolutionError
+from ..index.history import FetchStatus
 from ..model import Origin
+from .candidates import PYTHON, SKIP_PYTHON, SKIP_YANKED, Candidate, Project, ResolverRequirement
+from .provider import LockauditProvider
+from .repository import Repository
 
 __all__ = [
     "ConflictCause",
     "PackageAvailability",
     "ResolutionConflict",
     "ResolutionTooComplex",
+    "conflict_from",
 ]
 
 
@@ -152,3 +159,138 @@ class ResolutionTooComplex(ResolutionError):
             f"Resolution for {self.environment} gave up after {self.rounds} rounds of backtracking. "
             "Narrow the ranges of the packages involved (or add constraints) and try again."
         )
+
+
+# --------------------------------------------------------------------------- building one
+
+
+def _origin_text(req: ResolverRequirement) -> str:
+    where = req.source.origin.file_line if req.source is not None else None
+    return f"{req.text} ({where})" if where else req.text
+
+
+def _line_only(origin: Origin | None) -> Origin | None:
+    return Origin(origin.path, origin.line) if origin is not None else None
+
+
+def _chain(provider: LockauditProvider, parent: Candidate) -> list[str]:
+    """From a top-level requirement down to ``parent``: one step per package."""
+    steps: list[str] = []
+    current: Candidate | None = parent
+    seen: set[str] = set()
+    while current is not None and current.identifier not in seen and len(steps) < 50:
+        seen.add(current.identifier)
+        hit = provider.first_requirer.get(current.identifier)
+        if hit is None:
+            break
+        req, grandparent = hit
+        if grandparent is None:
+            steps.append(_origin_text(req))
+            break
+        steps.append(f"{grandparent.name} {grandparent.version} requires {req.text}")
+        current = grandparent
+    steps.reverse()
+    return steps
+
+
+def _root_origin(provider: LockauditProvider, parent: Candidate) -> Origin | None:
+    current: Candidate | None = parent
+    seen: set[str] = set()
+    while current is not None and current.identifier not in seen:
+        seen.add(current.identifier)
+        hit = provider.first_requirer.get(current.identifier)
+        if hit is None:
+            return None
+        req, grandparent = hit
+        if grandparent is None:
+            return req.source.origin if req.source is not None else None
+        current = grandparent
+    return None
+
+
+def _notes(project: Project, skipped: Mapping[str, list[str]]) -> tuple[str, ...]:
+    notes: list[str] = []
+    for reason, versions in skipped.items():
+        for v in versions[:3]:
+            release = project.release(v)
+            if reason == SKIP_PYTHON:
+                rp = release.requires_python if release else None
+                notes.append(
+                    f"{v} requires Python {rp}" if rp else f"{v} does not support Python {project.env.python_version}"
+                )
+            elif reason == SKIP_YANKED:
+                why = release.yanked_reason if release else None
+                notes.append(f"{v} is yanked" + (f" ({why})" if why else ""))
+            else:
+                notes.append(f"{v} has no file for {project.env.label}")
+        if len(versions) > 3:
+            notes.append(f"{len(versions) - 3} more ({reason})")
+    return tuple(notes)
+
+
+def conflict_from(
+    causes: Iterable[Any], provider: LockauditProvider, repository: Repository, environment: str
+) -> ResolutionConflict:
+    """The conflict resolvelib's ``causes`` describe, in the terms of the requirements
+    as written: each with its file:line (or the chain that pulled it in), every
+    constraint on the packages involved, and what the index offered for each."""
+    out: list[ConflictCause] = []
+    seen: set[tuple[str, str | None]] = set()
+    specs: dict[str, list[str]] = {}
+    for info in causes:
+        req: ResolverRequirement = info.requirement
+        parent: Candidate | None = info.parent
+        key = (req.text, str(parent) if parent else None)
+        if key in seen:
+            continue
+        seen.add(key)
+        specs.setdefault(req.name, []).append(req.specifier)
+        if parent is None:
+            origin = req.source.origin if req.source is not None else None
+            out.append(ConflictCause(req.name, req.text, req.specifier, None, _line_only(origin), (_origin_text(req),)))
+        else:
+            chain = _chain(provider, parent)
+            chain.append(f"{parent.name} {parent.version} requires {req.text}")
+            out.append(
+                ConflictCause(
+                    req.name,
+                    req.text,
+                    req.specifier,
+                    f"{parent.name} {parent.version}",
+                    _line_only(_root_origin(provider, parent)),
+                    tuple(chain),
+                )
+            )
+    for name in list(specs):
+        for c in provider.constraint_requirements.get(name, ()):
+            origin = c.source.origin if c.source is not None else None
+            out.append(
+                ConflictCause(name, c.text, c.specifier, None, _line_only(origin), (_origin_text(c),), constraint=True)
+            )
+    packages: dict[str, PackageAvailability] = {}
+    for name, specifiers in specs.items():
+        if name == PYTHON:
+            packages[name] = PackageAvailability(name, detail=provider.env.python_version)
+            continue
+        project = repository.loaded(name)
+        if project is None:
+            packages[name] = PackageAvailability(name, "unknown", "never fetched")
+            continue
+        if not project.ok:
+            detail = project.history.detail
+            if project.status is FetchStatus.NOT_FOUND:
+                detail = " ".join(project.history.indexes) or detail
+            packages[name] = PackageAvailability(name, str(project.status), detail)
+            continue
+        wanted = specifiers + provider.constraints.get(name, [])
+        listing = project.listing(wanted)
+        skipped = project.skipped(wanted)
+        packages[name] = PackageAvailability(
+            name,
+            versions=len(project.versions),
+            newer_than_as_of=project.newer_than_as_of,
+            admitted=listing.versions[:20],
+            skipped={k: tuple(v) for k, v in skipped.items()},
+            notes=_notes(project, skipped),
+        )
+    return ResolutionConflict(out, packages, environment)

@@ -25,7 +25,6 @@ from packaging.markers import (
     Marker,
     UndefinedComparison,
     UndefinedEnvironmentName,
-    default_environment,
 )
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
@@ -80,14 +79,17 @@ class Environment:
     _marker_cache: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
     _python_cache: dict[str | None, bool] = field(default_factory=dict, repr=False)
     _wheel_cache: dict[str, bool] = field(default_factory=dict, repr=False)
-    _python_history: ReleaseHistory = field(default=None, repr=False)  # type: ignore[assignment]
+    #: The one-version history Requires-Python values are checked against.
+    _python_history: ReleaseHistory = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_python_history", ReleaseHistory([self.python_version]))
 
     @classmethod
     def for_target(cls, target: Target | None = None) -> Environment:
         """The environment ``target`` names; what it leaves open is the running interpreter's."""
         target = target or Target()
-        markers: dict[str, str] = dict(default_environment())  # type: ignore[arg-type]
-        markers.update(target.marker_environment())
+        markers = target.full_marker_environment()
         if target.platform and target.platform != _host_platform():
             # The host's kernel release and version say nothing about the target.
             markers["platform_release"] = ""
@@ -102,15 +104,13 @@ class Environment:
                 *_tags.cpython_tags((major, minor), abis=[interpreter], platforms=platforms),
                 *_tags.compatible_tags((major, minor), interpreter=interpreter, platforms=platforms),
             )
-        env = cls(
+        return cls(
             target=target,
             markers=MappingProxyType(markers),
             python_version=markers["python_full_version"],
             tags=tag_list,
             _tagset=frozenset(tag_list),
         )
-        object.__setattr__(env, "_python_history", ReleaseHistory([env.python_version]))
-        return env
 
     # -- questions ----------------------------------------------------------
 

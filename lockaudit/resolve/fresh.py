@@ -34,7 +34,7 @@ from ..as_of import exists_at, parse_as_of
 from ..errors import InvalidSpecifier, InvalidVersion
 from ..index import IndexClient
 from ..index.history import FetchStatus, ProjectHistory
-from ..model import IndexOptions, LockedPackage, Lockfile, Requirement, requirement_text
+from ..model import IndexOptions, LockedPackage, Lockfile, Requirement, requirement_at
 from ..versions import ReleaseHistory
 from .candidates import Project, compile_spec
 from .conflicts import ResolutionConflict, ResolutionTooComplex
@@ -47,10 +47,10 @@ from .resolver import Pin, Resolution, ResolveOptions, requirements_from, resolv
 
 __all__ = [
     "ALL_GROUPS_LOCKS",
+    "GRAPH_LOCKS",
     "Change",
     "FreshInstall",
     "FreshPackage",
-    "GRAPH_LOCKS",
     "applicable_locked",
     "fresh_install_async",
     "locked_selection",
@@ -195,11 +195,6 @@ def _held_by(pin: Pin, newest: str | None) -> tuple[tuple[str, str], ...]:
     return tuple((who, spec) for who, spec in pin.wanted_specifiers if not _admits(spec, newest))
 
 
-def _requirement_at(r: Requirement) -> str:
-    where = f"{r.origin.path}:{r.origin.line}" if r.origin.line is not None else r.origin.path
-    return f"{requirement_text(r)} ({where})"
-
-
 def locked_selection(
     requirements: Sequence[Requirement], pins: Sequence[LockedPackage], lock_format: str | None
 ) -> tuple[Requirement, ...]:
@@ -314,9 +309,7 @@ async def fresh_install_async(
     locked = applicable_locked(lock, env)
 
     # The lock: its releases' dependencies, whatever their date.
-    repository = Repository(
-        client, env, loop=asyncio.get_running_loop(), dependencies=deps_map, histories=history_map
-    )
+    repository = Repository(client, env, loop=asyncio.get_running_loop(), dependencies=deps_map, histories=history_map)
     from_index = {n: p for n, p in locked.items() if p.source.from_index and p.version}
     await repository.load_histories(from_index)
     unavailable: dict[str, str] = {}
@@ -376,11 +369,15 @@ async def fresh_install_async(
         installed = {n: p for n, p in locked.items() if n in lock_top}
 
     packages = _compare(installed, locked, lock_top, resolution, conflict, unknown_reason, walk_complete, complete)
-    unknown = {
-        name: (resolution.pins[name].version, reason)
-        for name, reason in (resolution.unknown.items() if resolution is not None else ())
-        if name in resolution.pins  # type: ignore[union-attr]
-    }
+    unknown = (
+        {
+            name: (resolution.pins[name].version, reason)
+            for name, reason in resolution.unknown.items()
+            if name in resolution.pins
+        }
+        if resolution is not None
+        else {}
+    )
     read = {n: history_fingerprint(history_map[n]) for n in _touched(repository, resolution) if n in history_map}
     return FreshInstall(
         target=env.target,
@@ -435,8 +432,8 @@ def _compare(
     has_lock = bool(locked) and complete
     if resolution is None:
         why = unknown_reason or (f"a fresh resolution fails: {conflict}" if conflict is not None else "not resolved")
-        for name, pin in installed.items():
-            out[name] = FreshPackage(name, "unknown", locked=pin, reason=why)
+        for name, entry in installed.items():
+            out[name] = FreshPackage(name, "unknown", locked=entry, reason=why)
         return out
 
     requested = {r.name for r in resolution.requirements}
@@ -450,7 +447,7 @@ def _compare(
         old = installed.get(name)
         project = pin._project
         newest = _newest(project)
-        tops = tuple(_requirement_at(r) for r in resolution.top_level(name))
+        tops = tuple(requirement_at(r) for r in resolution.top_level(name))
         if old is not None and not old.source.from_index:
             change: Change = "same"  # a path/URL/VCS pin: not the index's to judge
         elif old is not None and old.version:
@@ -475,7 +472,7 @@ def _compare(
     for name, old in installed.items():
         if name in out or not old.source.from_index:
             continue
-        tops = tuple(_requirement_at(r) for r in lock_top.get(name, ()))
+        tops = tuple(requirement_at(r) for r in lock_top.get(name, ()))
         if fresh_incomplete:
             below = ", ".join(sorted(fresh_incomplete))
             out[name] = FreshPackage(

@@ -178,7 +178,7 @@ def store_fresh(
     )
     try:
         client.cache.put_many({key: CacheEntry(body, time.time())})
-    except Exception:  # noqa: BLE001 - a cache that cannot store only costs the next run time
+    except Exception:
         return
 
 
@@ -201,7 +201,7 @@ def load_fresh(
         return None, []
     try:
         entry = client.cache.get_many([key]).get(key)
-    except Exception:  # noqa: BLE001 - an unreadable cache is a miss
+    except Exception:
         return None, []
     if entry is None:
         return None, []

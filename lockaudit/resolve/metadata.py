@@ -87,7 +87,7 @@ def unknown(reason: str) -> ReleaseDependencies:
 
 
 def _only_extra(marker: object) -> str | None:
-    """"x" when a parsed marker is a conjunction containing ``extra == "x"``."""
+    """ "x" when a parsed marker is a conjunction containing ``extra == "x"``."""
     items = getattr(marker, "_markers", None)
     if not isinstance(items, list):
         return None

@@ -99,7 +99,15 @@ def _decode_files(data: bytes, version: str, count: int) -> tuple[FileInfo, ...]
             return None  # files were added (or removed) since: read the history
         return tuple(
             FileInfo(
-                fn, version, url, tuple(hashes), datetime.fromisoformat(ut) if ut else None, y, yr, rp, size,
+                fn,
+                version,
+                url,
+                tuple(hashes),
+                datetime.fromisoformat(ut) if ut else None,
+                y,
+                yr,
+                rp,
+                size,
                 tuple(md) if md is not None else None,
             )
             for fn, url, hashes, ut, y, yr, rp, size, md in rows
@@ -122,6 +130,8 @@ class _Batcher(Generic[K]):
         self._eager = eager
         self._futures: dict[K, asyncio.Future[None]] = {}
         self._pending: list[K] = []
+        #: The loads under way: the event loop keeps only weak references to tasks.
+        self._running: set[asyncio.Task[None]] = set()
 
     def get(self, key: K) -> asyncio.Future[None]:
         future = self._futures.get(key)
@@ -129,7 +139,7 @@ class _Batcher(Generic[K]):
             loop = asyncio.get_running_loop()
             future = self._futures[key] = loop.create_future()
             if self._eager():
-                asyncio.ensure_future(self._run([key]))
+                self._start([key])
                 return future
             if not self._pending:
                 loop.call_soon(self._flush)
@@ -138,12 +148,17 @@ class _Batcher(Generic[K]):
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
-        asyncio.ensure_future(self._run(batch))
+        self._start(batch)
+
+    def _start(self, batch: list[K]) -> None:
+        task = asyncio.ensure_future(self._run(batch))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
 
     async def _run(self, batch: list[K]) -> None:
         try:
             await self._load(batch)
-        except BaseException as exc:  # noqa: BLE001 - handed to every waiter
+        except BaseException as exc:
             for key in batch:
                 if not self._futures[key].done():
                     self._futures[key].set_exception(exc)
@@ -201,7 +216,7 @@ class Repository:
         if not wanted:
             return
         self._asked.update(wanted)
-        histories = {n: self._histories[n] for n in wanted if n in self._histories}
+        histories: dict[str, ProjectHistory] = {n: self._histories[n] for n in wanted if n in self._histories}
         missing = [n for n in wanted if n not in histories]
         if missing:
             self.stats["history_batches"] += 1
@@ -259,7 +274,7 @@ class Repository:
         results = await asyncio.gather(*(self._fetch(name, version) for _, name, version in misses))
         store: dict[str, CacheEntry] = {}
         stamp = time.time()
-        for (key, name, version), (value, keep) in zip(misses, results):
+        for (key, name, version), (value, keep) in zip(misses, results, strict=True):
             self._deps[(name, version)] = value
             if keep:
                 store[key] = CacheEntry(md.encode(value), stamp)

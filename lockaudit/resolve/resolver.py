@@ -25,14 +25,14 @@ from typing import Any, Generic, TypeVar
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as _PkgRequirement
 from packaging.utils import canonicalize_name
-from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
+from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep, Result
 
 from .._target import Target
 from ..as_of import as_of_label, parse_as_of
 from ..errors import InvalidSpecifier, InvalidVersion
 from ..index import IndexClient, IndexSettings, resolve_index_settings
 from ..index.cache import Cache
-from ..index.history import FetchStatus, FileInfo, ProjectHistory
+from ..index.history import FileInfo, ProjectHistory
 from ..model import (
     INDEX_SOURCE,
     IndexOptions,
@@ -46,19 +46,12 @@ from ..model import (
 from ._resolvelib import run_resolver
 from .candidates import (
     PYTHON,
-    SKIP_PYTHON,
-    SKIP_YANKED,
     Candidate,
     Project,
     ResolverRequirement,
     compile_spec,
 )
-from .conflicts import (
-    ConflictCause,
-    PackageAvailability,
-    ResolutionConflict,
-    ResolutionTooComplex,
-)
+from .conflicts import ResolutionTooComplex, conflict_from
 from .environment import Environment
 from .metadata import ReleaseDependencies
 from .provider import UNAVAILABLE, LockauditProvider
@@ -478,9 +471,7 @@ async def resolve_async(
         )
         # The pins' file lists (hashes), while the client and its cache are open.
         await repository.load_files((pin.name, pin.version) for pin in resolution)
-        return replace(
-            resolution, stats={**resolution.stats, **repository.stats}, read=frozenset(repository.projects)
-        )
+        return replace(resolution, stats={**resolution.stats, **repository.stats}, read=frozenset(repository.projects))
     finally:
         if own:
             await client.aclose()
@@ -510,7 +501,7 @@ def _run(
     try:
         result = run_resolver(provider, reporter, roots, max_rounds)
     except ResolutionImpossible as exc:
-        raise _conflict(exc.causes, provider, repository, label) from None
+        raise conflict_from(exc.causes, provider, repository, label) from None
     except ResolutionTooDeep:
         raise ResolutionTooComplex(max_rounds, label) from None
     stats = dict(repository.stats)
@@ -533,7 +524,7 @@ def _normalized_preferences(preferences: Mapping[str, str] | None) -> dict[str, 
 
 
 def _build(
-    result,
+    result: Result[ResolverRequirement, Candidate, str],
     provider: LockauditProvider,
     repository: Repository,
     env: Environment,
@@ -568,7 +559,7 @@ def _build(
             if parent is None:
                 if req.source is not None:
                     requested.setdefault(name, {})[id(req.source)] = req.source
-                    where = _file_line(req.source.origin) or "requested"
+                    where = req.source.origin.file_line or "requested"
                 else:
                     where = "requested"
                 wanted.setdefault(name, {})[(where, req.text)] = None
@@ -625,140 +616,3 @@ def _build(
         stats=stats,
         constraints=tuple(c.source for c in constraints if c.source is not None),
     )
-
-
-# --------------------------------------------------------------------------- conflicts
-
-
-def _file_line(origin: Origin | None) -> str | None:
-    """``path:line`` (the column is noise in an explanation)."""
-    if origin is None:
-        return None
-    return f"{origin.path}:{origin.line}" if origin.line is not None else origin.path
-
-
-def _origin_text(req: ResolverRequirement) -> str:
-    where = _file_line(req.source.origin) if req.source is not None else None
-    return f"{req.text} ({where})" if where else req.text
-
-
-def _line_only(origin: Origin | None) -> Origin | None:
-    return Origin(origin.path, origin.line) if origin is not None else None
-
-
-def _chain(provider: LockauditProvider, parent: Candidate) -> list[str]:
-    """From a top-level requirement down to ``parent``: one step per package."""
-    steps: list[str] = []
-    current: Candidate | None = parent
-    seen: set[str] = set()
-    while current is not None and current.identifier not in seen and len(steps) < 50:
-        seen.add(current.identifier)
-        hit = provider.first_requirer.get(current.identifier)
-        if hit is None:
-            break
-        req, grandparent = hit
-        if grandparent is None:
-            steps.append(_origin_text(req))
-            break
-        steps.append(f"{grandparent.name} {grandparent.version} requires {req.text}")
-        current = grandparent
-    steps.reverse()
-    return steps
-
-
-def _root_origin(provider: LockauditProvider, parent: Candidate) -> Origin | None:
-    current: Candidate | None = parent
-    seen: set[str] = set()
-    while current is not None and current.identifier not in seen:
-        seen.add(current.identifier)
-        hit = provider.first_requirer.get(current.identifier)
-        if hit is None:
-            return None
-        req, grandparent = hit
-        if grandparent is None:
-            return req.source.origin if req.source is not None else None
-        current = grandparent
-    return None
-
-
-def _notes(project: Project, skipped: Mapping[str, list[str]]) -> tuple[str, ...]:
-    notes: list[str] = []
-    for reason, versions in skipped.items():
-        for v in versions[:3]:
-            release = project.release(v)
-            if reason == SKIP_PYTHON:
-                rp = release.requires_python if release else None
-                notes.append(f"{v} requires Python {rp}" if rp else f"{v} does not support Python {project.env.python_version}")
-            elif reason == SKIP_YANKED:
-                why = release.yanked_reason if release else None
-                notes.append(f"{v} is yanked" + (f" ({why})" if why else ""))
-            else:
-                notes.append(f"{v} has no file for {project.env.label}")
-        if len(versions) > 3:
-            notes.append(f"{len(versions) - 3} more ({reason})")
-    return tuple(notes)
-
-
-def _conflict(
-    causes: Iterable[Any], provider: LockauditProvider, repository: Repository, environment: str
-) -> ResolutionConflict:
-    out: list[ConflictCause] = []
-    seen: set[tuple[str, str | None]] = set()
-    specs: dict[str, list[str]] = {}
-    for info in causes:
-        req: ResolverRequirement = info.requirement
-        parent: Candidate | None = info.parent
-        key = (req.text, str(parent) if parent else None)
-        if key in seen:
-            continue
-        seen.add(key)
-        specs.setdefault(req.name, []).append(req.specifier)
-        if parent is None:
-            origin = req.source.origin if req.source is not None else None
-            out.append(ConflictCause(req.name, req.text, req.specifier, None, _line_only(origin), (_origin_text(req),)))
-        else:
-            chain = _chain(provider, parent)
-            chain.append(f"{parent.name} {parent.version} requires {req.text}")
-            out.append(
-                ConflictCause(
-                    req.name,
-                    req.text,
-                    req.specifier,
-                    f"{parent.name} {parent.version}",
-                    _line_only(_root_origin(provider, parent)),
-                    tuple(chain),
-                )
-            )
-    for name in list(specs):
-        for c in provider.constraint_requirements.get(name, ()):
-            origin = c.source.origin if c.source is not None else None
-            out.append(
-                ConflictCause(name, c.text, c.specifier, None, _line_only(origin), (_origin_text(c),), constraint=True)
-            )
-    packages: dict[str, PackageAvailability] = {}
-    for name, specifiers in specs.items():
-        if name == PYTHON:
-            packages[name] = PackageAvailability(name, detail=provider.env.python_version)
-            continue
-        project = repository.loaded(name)
-        if project is None:
-            packages[name] = PackageAvailability(name, "unknown", "never fetched")
-            continue
-        if not project.ok:
-            detail = project.history.detail
-            if project.status is FetchStatus.NOT_FOUND:
-                detail = " ".join(project.history.indexes) or detail
-            packages[name] = PackageAvailability(name, str(project.status), detail)
-            continue
-        wanted = specifiers + provider.constraints.get(name, [])
-        listing = project.listing(wanted)
-        skipped = project.skipped(wanted)
-        packages[name] = PackageAvailability(
-            name,
-            versions=len(project.versions),
-            newer_than_as_of=project.newer_than_as_of,
-            admitted=listing.versions[:20],
-            skipped={k: tuple(v) for k, v in skipped.items()},
-            notes=_notes(project, skipped),
-        )
-    return ResolutionConflict(out, packages, environment)

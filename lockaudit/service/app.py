@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from .. import __version__
+from .._version import __version__
 from ..formats.json_format import schema as report_schema
 from ..urls import redact_url
 from .deps import Limiter, ServiceState
@@ -66,7 +66,11 @@ def _with_report_schema(doc: dict[str, Any]) -> dict[str, Any]:
     def rewrite(node: Any) -> Any:
         if isinstance(node, dict):
             return {
-                k: (f"#/components/schemas/ReportV1_{v.rsplit('/', 1)[1]}" if k == "$ref" and isinstance(v, str) else rewrite(v))
+                k: (
+                    f"#/components/schemas/ReportV1_{v.rsplit('/', 1)[1]}"
+                    if k == "$ref" and isinstance(v, str)
+                    else rewrite(v)
+                )
                 for k, v in node.items()
             }
         if isinstance(node, list):
@@ -117,7 +121,7 @@ async def _upkeep(pool: IndexPool, every: float = 10.0) -> None:
         await asyncio.sleep(every)
         try:
             await pool.reconnect_if_failed()
-        except Exception:  # noqa: BLE001 - never let upkeep die
+        except Exception:
             logger.exception("cache upkeep failed")
 
 
@@ -186,7 +190,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             app.openapi_schema = _with_security(_with_report_schema(_with_models(doc, MatchRequest, AuditRequest)))
         return copy.deepcopy(app.openapi_schema)
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
     return app
 
 

@@ -127,6 +127,7 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 PoolDep = Annotated[IndexPool, Depends(get_pool)]
 LimiterDep = Annotated[Limiter, Depends(get_limiter)]
 
+
 def token_ok(settings: ServiceSettings, authorization: str | None) -> bool:
     """Whether an ``Authorization`` header carries one of the configured tokens
     (always, when none are configured).

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -140,7 +140,7 @@ class CountingCache(Cache):
         return getattr(self.inner, "failed", None)
 
     @property
-    def read_only(self) -> bool:  # type: ignore[override]
+    def read_only(self) -> bool:  # type: ignore[override]  # Cache's attribute, answered by the wrapped cache
         return self.inner.read_only
 
     def get_many(self, keys: Sequence[str]) -> dict[str, CacheEntry]:
@@ -200,7 +200,7 @@ class CountingTransport(httpx.AsyncBaseTransport):
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -242,14 +242,19 @@ class ServiceIndexClient(IndexClient):
 
     def reset_down(self) -> None:
         if self.index_down:
-            logger.info("index reachable again", extra={"index": redact_url(self.indexes[0].url) if self.indexes else None})
+            logger.info(
+                "index reachable again", extra={"index": redact_url(self.indexes[0].url) if self.indexes else None}
+            )
         self.outage.until = 0.0
 
     def _mark_down(self, detail: str | None) -> None:
         if not self.index_down:
             logger.warning(
                 "index unreachable; answering from the cache",
-                extra={"index": redact_url(self.indexes[0].url) if self.indexes else None, "for_seconds": self.down_seconds},
+                extra={
+                    "index": redact_url(self.indexes[0].url) if self.indexes else None,
+                    "for_seconds": self.down_seconds,
+                },
             )
         self.outage.until = time.monotonic() + self.down_seconds
         self.outage.last_failure = detail
@@ -338,7 +343,7 @@ async def _close_all(clients: Iterable[ServiceIndexClient]) -> None:
     for client in clients:
         try:
             await client.aclose()
-        except Exception:  # noqa: BLE001 - closing is best effort
+        except Exception:
             logger.exception("closing an index client failed")
 
 
@@ -371,7 +376,6 @@ class _WorkLoop:
         self._thread.join(timeout=10)
         if not self._thread.is_alive():
             self._loop.close()
-
 
 
 class IndexPool:

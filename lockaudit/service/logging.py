@@ -16,6 +16,7 @@ import os
 import random
 import re
 import time
+from types import TracebackType
 from typing import Any
 
 import orjson
@@ -24,9 +25,9 @@ from ..index.settings import redact_text
 
 __all__ = [
     "ACCESS_LOG",
+    "REQUEST_ID_HEADER",
     "AccessLog",
     "JsonFormatter",
-    "REQUEST_ID_HEADER",
     "current_request_id",
     "log_config",
     "log_everything_as_json",
@@ -75,7 +76,7 @@ class JsonFormatter(logging.Formatter):
         if "@" in message or self.secrets:  # URL user info, or a secret that might be quoted
             message = redact_text(message, self.secrets)
         doc: dict[str, Any] = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.timezone.utc).isoformat(timespec="milliseconds"),
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": message,
@@ -137,12 +138,15 @@ class AccessLog:
             if not logger.propagate:
                 break
             logger = logger.parent
-        if handlers and all(
-            type(h) is logging.StreamHandler and isinstance(h.formatter, JsonFormatter) and not h.filters
+        fast = [
+            h
             for h in handlers
-        ):
-            return handlers  # type: ignore[return-value]
-        return None
+            if isinstance(h, logging.StreamHandler)
+            and type(h) is logging.StreamHandler
+            and isinstance(h.formatter, JsonFormatter)
+            and not h.filters
+        ]
+        return fast if handlers and len(fast) == len(handlers) else None
 
     def write(self, fields: dict[str, Any]) -> None:
         logger = self.logger
@@ -160,11 +164,11 @@ class AccessLog:
         doc.update(fields)
         line = orjson.dumps(doc, default=str).decode("utf-8") + "\n"
         for h in handlers:
-            with h.lock:  # type: ignore[union-attr]
+            with h.lock:  # type: ignore[union-attr]  # Handler.__init__ always makes it
                 try:
                     h.stream.write(line)
                     h.flush()
-                except Exception:  # noqa: BLE001 - as logging does: never fail the request
+                except Exception:
                     h.handleError(logging.makeLogRecord({"msg": "request"}))
 
 
@@ -217,11 +221,9 @@ def log_everything_as_json() -> None:
         if args.exc_type is SystemExit:
             return
         name = args.thread.name if args.thread is not None else "?"
-        thread_logger.error(
-            "uncaught error in thread %s", name, exc_info=(args.exc_type, args.exc_value, args.exc_traceback)
-        )
+        thread_logger.error("uncaught error in thread %s", name, exc_info=args.exc_value)
 
-    def log_uncaught(exc_type, exc_value, tb) -> None:  # type: ignore[no-untyped-def]
+    def log_uncaught(exc_type: type[BaseException], exc_value: BaseException, tb: TracebackType | None) -> None:
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc_value, tb)
             return

@@ -42,6 +42,7 @@ __all__ = [
 
 Dialect = Literal["pep440", "poetry", "npm"]
 ReportFormat = Literal["json", "sarif", "junit", "markdown", "github", "html"]
+# The parsers' own list, so the schema never misses one; a type checker reads a str.
 InputFormat = Literal[INPUT_FORMATS]  # type: ignore[valid-type]
 
 #: Upload names: a relative path of plain segments (letters, digits, ``._-+@``
@@ -150,7 +151,9 @@ class IndexChoice(_Model):
 
 
 class AuditRequest(IndexChoice):
-    files: list[UploadedFile] = Field(min_length=1, description="The dependency files, e.g. pyproject.toml and poetry.lock")
+    files: list[UploadedFile] = Field(
+        min_length=1, description="The dependency files, e.g. pyproject.toml and poetry.lock"
+    )
     policy: PolicyIn | None = None
     format: ReportFormat | None = Field(
         default=None, description="Report format; overrides `Accept` (default: from `Accept`, else json)"
@@ -164,7 +167,11 @@ class TargetChoice(IndexChoice):
     ``lockaudit check`` take them (``--python``, ``--platform``, ``--as-of``, ``--pre``,
     ``--extra``, ``--all-extras``, ``--group``, ``--all-groups``, ``--input-format``)."""
 
-    python: str | None = Field(default=None, max_length=16, description="Target Python, e.g. `3.11` (default: what the project says, else the server's)")
+    python: str | None = Field(
+        default=None,
+        max_length=16,
+        description="Target Python, e.g. `3.11` (default: what the project says, else the server's)",
+    )
     platform: str | None = Field(
         default=None,
         max_length=16,
@@ -195,7 +202,8 @@ class CheckRequest(TargetChoice):
     fresh: bool = Field(default=True, description="Resolve afresh for LA018 (false: consistency only)")
     allow_unknown: bool = False
     policy: PolicyIn | None = Field(
-        default=None, description="Suppressions and severities (on top of an uploaded lockaudit.toml / [tool.lockaudit])"
+        default=None,
+        description="Suppressions and severities (on top of an uploaded lockaudit.toml / [tool.lockaudit])",
     )
     format: ReportFormat | None = Field(default=None, description="Report format; overrides `Accept`")
 

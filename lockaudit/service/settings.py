@@ -42,6 +42,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import LockauditError
 from ..index import DEFAULT_TTL
@@ -119,7 +120,9 @@ class ServiceSettings:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{_var(name)}: expected seconds (more than 0), got {getattr(self, name)!r}")
         if self.log_level.lower() not in _LOG_LEVELS:
-            raise SettingsError(f"{_var('log_level')}: expected one of {', '.join(_LOG_LEVELS)}, got {self.log_level!r}")
+            raise SettingsError(
+                f"{_var('log_level')}: expected one of {', '.join(_LOG_LEVELS)}, got {self.log_level!r}"
+            )
         object.__setattr__(self, "log_level", self.log_level.lower())
         for token in self.tokens:
             if len(token) < MIN_TOKEN_LENGTH or not token.isprintable() or any(c.isspace() for c in token):
@@ -142,7 +145,7 @@ class ServiceSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServiceSettings:
         """The settings the ``LOCKAUDIT_*`` variables give (defaults for the rest)."""
         env = os.environ if environ is None else environ
-        kwargs: dict[str, object] = {}
+        kwargs: dict[str, Any] = {}  # each field's value, parsed by its name
         for f in dataclasses.fields(cls):
             if f.name == "tokens":
                 continue
@@ -156,19 +159,19 @@ class ServiceSettings:
             tokens += read_tokens(tokens_file)
         if tokens:
             kwargs["tokens"] = tuple(dict.fromkeys(tokens))
-        return cls(**kwargs)  # type: ignore[arg-type]
+        return cls(**kwargs)
 
-    def merged_with(self, **overrides: object) -> ServiceSettings:
+    def merged_with(self, **overrides: Any) -> ServiceSettings:
         """These settings with flag values on top (None values are ignored)."""
         known = {f.name for f in dataclasses.fields(self)}
-        changes = {}
+        changes: dict[str, Any] = {}
         for name, value in overrides.items():
             if name not in known:
                 raise TypeError(f"unknown setting {name!r}")
             if value is None:
                 continue
             if name in ("extra_index_urls", "allowed_index_urls", "tokens"):
-                value = tuple(value)  # type: ignore[arg-type]
+                value = tuple(value)
             changes[name] = value
         return dataclasses.replace(self, **changes)
 
@@ -217,4 +220,3 @@ def read_tokens(path: str) -> list[str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingsError(f"LOCKAUDIT_TOKENS_FILE: cannot read {path!r} ({exc})") from None
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-

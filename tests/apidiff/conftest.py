@@ -22,9 +22,8 @@ from typing import Any
 
 import pytest
 
-from support.index_server import IndexServer
-
 from lockaudit.index import IndexClient, IndexSettings, IndexURL
+from support.index_server import IndexServer
 
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 
@@ -98,7 +97,9 @@ class PackageIndex:
         elif raw_wheel is not None:
             filename, body = raw_wheel
         else:
-            filename, body = build_wheel(name, version, files or {}, requires_python=requires_python, entry_points=entry_points)
+            filename, body = build_wheel(
+                name, version, files or {}, requires_python=requires_python, entry_points=entry_points
+            )
         digest = hashlib.sha256(body).hexdigest()
         self.server.files[filename] = body
         page = self.pages.setdefault(name, {"meta": {"api-version": "1.1"}, "name": name, "versions": [], "files": []})

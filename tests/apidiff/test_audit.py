@@ -23,10 +23,18 @@ from lockaudit.errors import PolicyError
 from lockaudit.formats import render
 from lockaudit.formats.json_format import schema, to_document
 
-V100 = {"papp/__init__.py": 'def hash_password(password, method="pbkdf2", rounds=1000):\n    return password\n\ndef old():\n    pass\n'}
-V101 = {"papp/__init__.py": 'def hash_password(password, method="scrypt", rounds=1000):\n    return password\n\ndef old():\n    pass\n'}
+V100 = {
+    "papp/__init__.py": (
+        'def hash_password(password, method="pbkdf2", rounds=1000):\n    return password\n\ndef old():\n    pass\n'
+    )
+}
+V101 = {
+    "papp/__init__.py": (
+        'def hash_password(password, method="scrypt", rounds=1000):\n    return password\n\ndef old():\n    pass\n'
+    )
+}
 V110 = {
-    "papp/__init__.py": '''
+    "papp/__init__.py": """
 import warnings
 
 def hash_password(password, method="scrypt", rounds=1000):
@@ -34,7 +42,7 @@ def hash_password(password, method="scrypt", rounds=1000):
 
 def old():
     warnings.warn("old() goes away in 2.0", DeprecationWarning)
-''',
+""",
 }
 
 
@@ -173,7 +181,7 @@ def test_cli_flag_and_second_run_from_the_cache(app_index, tmp_path, cache_path)
     for proc in (first, second):
         found = {f["code"]: f for f in json.loads(proc.stdout)["findings"]}
         assert found["LA021"]["data"]["changes"][0]["new"] == "'scrypt'"
-    bad = subprocess.run(command[:-1] + ["sometimes"], capture_output=True, text=True, env=env, timeout=120)
+    bad = subprocess.run([*command[:-1], "sometimes"], capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode == 2 and "--api-changes" in bad.stderr
 
 

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from service.helpers import ServiceProcess
 
 OLD = {
@@ -36,7 +35,17 @@ def diff_index(api_index):
 def cli(index, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "LOCKAUDIT_"))}
     env.update(PIP_CONFIG_FILE=os.devnull, NO_COLOR="1", LOCKAUDIT_CACHE_DIR=str(tmp_path / "cache-dir"))
-    command = [sys.executable, "-m", "lockaudit", "diff", *args, "--index-url", index.url, "--cache", str(tmp_path / "c.db")]
+    command = [
+        sys.executable,
+        "-m",
+        "lockaudit",
+        "diff",
+        *args,
+        "--index-url",
+        index.url,
+        "--cache",
+        str(tmp_path / "c.db"),
+    ]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
 
@@ -54,7 +63,12 @@ def test_cli_json_and_exit_codes(diff_index, tmp_path: Path) -> None:
     proc = cli(diff_index, tmp_path, "PDiff", "1", "2.0.0", "--json")  # any spelling of name and versions
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert (data["package"], data["old_version"], data["new_version"], data["status"]) == ("pdiff", "1.0", "2.0", "known")
+    assert (data["package"], data["old_version"], data["new_version"], data["status"]) == (
+        "pdiff",
+        "1.0",
+        "2.0",
+        "known",
+    )
     assert data["counts"] == {"defaults": 1, "removals": 1, "signatures": 2, "deprecations": 0, "distribution": 0}
     assert {(c["code"], c["kind"], c["path"], c["parameter"]) for c in data["changes"]} == {
         ("LA021", "default-changed", "pdiff.connect", "timeout"),

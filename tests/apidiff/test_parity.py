@@ -24,7 +24,7 @@ from lockaudit.apidiff import ApiDiff, diff_releases, find_release
 
 DEFAULTS_OLD = {
     "pdef/__init__.py": "",
-    "pdef/net.py": '''
+    "pdef/net.py": """
 def connect(host, timeout=10, retries=3, mode="fast", size=1_000, verbose=False, level=None):
     return host
 
@@ -40,13 +40,13 @@ _NOTSET = object()
 
 def fetch(url, default=_MISSING, cache="memory"):
     return url
-''',
+""",
     # a compiled module's stub: the .pyi is all there is to read
     "pdef/stubbed.pyi": 'def load(path: str, encoding: str = "utf-8") -> str: ...\n',
 }
 DEFAULTS_NEW = {
     "pdef/__init__.py": "",
-    "pdef/net.py": '''
+    "pdef/net.py": """
 def connect(host, timeout=30, retries=3, mode='fast', size=1000, verbose=False, level=None):
     return host
 
@@ -62,13 +62,13 @@ _NOTSET = object()
 
 def fetch(url, default=_NOTSET, cache=None):
     return url
-''',
+""",
     "pdef/stubbed.pyi": "def load(path: str, encoding: str = ...) -> str: ...\n",
 }
 
 REMOVALS_OLD = {
     "prem/__init__.py": "",
-    "prem/api.py": '''
+    "prem/api.py": """
 def keep(a, b):
     return a
 
@@ -90,14 +90,14 @@ class Widget:
 
     def erase(self):
         return None
-''',
+""",
     "prem/legacy.py": "def shim():\n    return None\n",
     "prem/sub/__init__.py": "def helper():\n    return None\n",
     "prem/sub/deep.py": "def x():\n    return None\n",
 }
 REMOVALS_NEW = {
     "prem/__init__.py": "",
-    "prem/api.py": '''
+    "prem/api.py": """
 def keep(a, b):
     return a
 
@@ -113,11 +113,11 @@ class Widget:
 
     def draw(self, canvas):
         return canvas
-''',
+""",
 }
 
 SIGNATURES_OLD = {
-    "psig/__init__.py": '''
+    "psig/__init__.py": """
 def move(a, b, c=0):
     return a
 
@@ -135,10 +135,10 @@ def swallow(a, *, flag=False, **kwargs):
 
 def posonly(a, b, /, c=1):
     return a
-''',
+""",
 }
 SIGNATURES_NEW = {
-    "psig/__init__.py": '''
+    "psig/__init__.py": """
 def move(b, a, c=0):
     return a
 
@@ -156,7 +156,7 @@ def swallow(a, **kwargs):
 
 def posonly(x, b, /, c=1):
     return x
-''',
+""",
 }
 
 PROPERTY_OLD = {"pprop/__init__.py": "class Box:\n    def size(self):\n        return 1\n"}
@@ -205,7 +205,9 @@ def write_tree(root: Path, files: Mapping[str, str]) -> Path:
     return root
 
 
-def griffe_reading(tmp_path: Path, package: str, old: Mapping[str, str], new: Mapping[str, str]) -> set[tuple[str, ...]]:
+def griffe_reading(
+    tmp_path: Path, package: str, old: Mapping[str, str], new: Mapping[str, str]
+) -> set[tuple[str, ...]]:
     """griffe's breaking changes, as (kind, path[, parameter]) with ``X.__init__`` read as ``X``."""
     trees = []
     for side, files in (("old", old), ("new", new)):
@@ -245,7 +247,9 @@ def our_reading(diff: ApiDiff) -> set[tuple[str, ...]]:
 
 def renamed_parameters(diff: ApiDiff) -> set[tuple[str, ...]]:
     """What griffe reports for a renamed required parameter besides its removal: an added required one."""
-    return {("added-required", c.path, c.new or "") for c in diff.changes + diff.suppressed if c.kind == "parameter-renamed"}
+    return {
+        ("added-required", c.path, c.new or "") for c in diff.changes + diff.suppressed if c.kind == "parameter-renamed"
+    }
 
 
 def lockaudit_diff(make_client, package: str, old: str = "1.0", new: str = "2.0") -> ApiDiff:
@@ -330,48 +334,48 @@ def test_signatures(api_index, make_client) -> None:
 GAP_OLD = {
     "pgap/__init__.py": "from ._transports import *\n\n__all__ = ['Transport']\n",
     "pgap/_transports/__init__.py": "from .default import *\n\n__all__ = ['Transport']\n",
-    "pgap/_transports/default.py": '''
+    "pgap/_transports/default.py": """
 __all__ = ["Transport"]
 
 class Transport:
     def __init__(self, verify=True, cert=None, trust_env=True):
         self.verify = verify
-''',
-    "pgap/app.py": '''
+""",
+    "pgap/app.py": """
 class App:
     def route(self, rule, **options):
         return rule
 
     def run(self, debug=False):
         return debug
-''',
+""",
 }
 GAP_NEW = {
     "pgap/__init__.py": "from ._transports import *\n\n__all__ = ['Transport']\n",
     "pgap/_transports/__init__.py": "from .default import *\n\n__all__ = ['Transport']\n",
-    "pgap/_transports/default.py": '''
+    "pgap/_transports/default.py": """
 __all__ = ["Transport"]
 
 class Transport:
     def __init__(self, verify=True, trust_env=True, cert=None):
         self.verify = verify
-''',
+""",
     # A namespace sub-directory (no __init__.py), as flask/sansio: the base class moved there.
-    "pgap/sansio/scaffold.py": '''
+    "pgap/sansio/scaffold.py": """
 class Scaffold:
     def route(self, rule, **options):
         return rule
 
     def register(self, name, strict=False):
         return name
-''',
-    "pgap/app.py": '''
+""",
+    "pgap/app.py": """
 from .sansio.scaffold import Scaffold
 
 class App(Scaffold):
     def run(self, debug=True):
         return debug
-''',
+""",
 }
 
 

@@ -37,7 +37,7 @@ def noise(diff: ApiDiff) -> dict[str, str]:
 # --------------------------------------------------------------------------- deprecations
 
 DEPRECATION_OLD = {
-    "pdep/__init__.py": '''
+    "pdep/__init__.py": """
 def old_api(x):
     return x
 
@@ -54,11 +54,11 @@ def steady(x):
     return x
 
 OldName = 1
-''',
+""",
     "pdep/quiet.py": "Quiet = 2\n",
 }
 DEPRECATION_NEW = {
-    "pdep/__init__.py": '''
+    "pdep/__init__.py": """
 import warnings
 
 from typing_extensions import deprecated
@@ -97,8 +97,8 @@ def __getattr__(name):
         warnings.warn("OldName is deprecated", DeprecationWarning)
         return 1
     raise AttributeError(name)
-''',
-    "pdep/quiet.py": '''
+""",
+    "pdep/quiet.py": """
 _MOVED = {"Quiet": 2}
 
 def __getattr__(name):
@@ -106,7 +106,7 @@ def __getattr__(name):
         return _MOVED[name]
     except KeyError:
         raise AttributeError(name) from None
-''',
+""",
 }
 
 
@@ -129,7 +129,7 @@ def test_new_deprecations_are_found_statically(api_index, make_client) -> None:
 
 def test_source_scan() -> None:
     scan = scan_source(
-        b'''
+        b"""
 import typing as t
 import warnings
 if t.TYPE_CHECKING:
@@ -154,7 +154,7 @@ class A:
 def __getattr__(name):
     if name in ("x", "y"):
         return 1
-'''
+"""
     )
     assert scan.deprecations == {"A.B.m": "gone"}
     assert scan.forwards == ("x", "y") and not scan.forward_warns
@@ -167,12 +167,17 @@ def __getattr__(name):
 
 PUBLIC_OLD = {
     "ppub/__init__.py": "from .sessions import Session\nfrom ._impl import helper\nfrom os import sep\n",
-    "ppub/sessions.py": "from .models import Model\n\nclass Session:\n    def get(self, url, timeout=None):\n        return url\n",
+    "ppub/sessions.py": (
+        "from .models import Model\n\nclass Session:\n    def get(self, url, timeout=None):\n        return url\n"
+    ),
     "ppub/models.py": "class Model:\n    pass\n",
     "ppub/_impl.py": "def helper():\n    return None\n\ndef internal():\n    return None\n",
     "ppub/tests/test_x.py": "def test_a():\n    pass\n",
     "ppub/_vendor/lib.py": "def vendored():\n    pass\n",
-    "ppub/compat.py": "str = str\nbasestring = (str, bytes)\n\nimport io\n\nclass Stream(io.RawIOBase):\n    def readable(self):\n        return True\n",
+    "ppub/compat.py": (
+        "str = str\nbasestring = (str, bytes)\n\nimport io\n\n"
+        "class Stream(io.RawIOBase):\n    def readable(self):\n        return True\n"
+    ),
     "ppub/typing.py": 'import typing\nT = typing.TypeVar("T")\nAlias = typing.Union[int, str]\n',
 }
 PUBLIC_NEW = {
@@ -210,7 +215,11 @@ def test_public_names_and_known_noise(api_index, make_client) -> None:
 
 
 def test_entry_points_requires_python_and_modules(api_index, make_client) -> None:
-    files_old = {"pdist/__init__.py": "", "pdist/cli.py": "def main():\n    pass\n\ndef old():\n    pass\n", "pdist/extra.py": ""}
+    files_old = {
+        "pdist/__init__.py": "",
+        "pdist/cli.py": "def main():\n    pass\n\ndef old():\n    pass\n",
+        "pdist/extra.py": "",
+    }
     files_new = {"pdist/__init__.py": "", "pdist/cli.py": "def main():\n    pass\n"}
     api_index.pair(
         "pdist",
@@ -222,7 +231,11 @@ def test_entry_points_requires_python_and_modules(api_index, make_client) -> Non
         new_entry_points={"console_scripts": {"pdist": "pdist.cli:main"}},
     )
     diff = diff_of(make_client, "pdist")
-    by = {c.kind: c for c in diff.changes if c.kind in ("requires-python-changed", "entry-point-removed", "module-removed")}
+    by = {
+        c.kind: c
+        for c in diff.changes
+        if c.kind in ("requires-python-changed", "entry-point-removed", "module-removed")
+    }
     assert (by["requires-python-changed"].old, by["requires-python-changed"].new) == (">=3.8", ">= 3.10")
     assert by["entry-point-removed"].path == "console_scripts:pdist-old"
     assert by["module-removed"].path == "pdist.extra"

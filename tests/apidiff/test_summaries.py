@@ -15,20 +15,21 @@ from pathlib import Path
 
 import pytest
 
-from support.redis_server import RedisProcess
-
 from lockaudit.apidiff import ApiDiff, ApiUnknown, decode_summary, diff_releases, encode_summary, find_release
 from lockaudit.apidiff.model import FORMAT_VERSION
 from lockaudit.apidiff.wheel import WheelError, choose_wheel, extract_sources
 from lockaudit.index import open_cache
 from lockaudit.index.cache import api_key, export_snapshot, import_snapshot
 from lockaudit.index.history import FileInfo
+from support.redis_server import RedisProcess
 
 OLD = {"pcache/__init__.py": "def f(a, b=1):\n    return a\n"}
 NEW = {"pcache/__init__.py": "def f(a, b=2):\n    return a\n"}
 
 
-def compare(make_client, package: str = "pcache", old: str = "1.0", new: str = "2.0", **options) -> ApiDiff | ApiUnknown:
+def compare(
+    make_client, package: str = "pcache", old: str = "1.0", new: str = "2.0", **options
+) -> ApiDiff | ApiUnknown:
     async def run() -> ApiDiff | ApiUnknown:
         async with make_client(**options) as client:
             history = await client.fetch_history(package)
@@ -72,6 +73,7 @@ def test_summary_cached_by_sha256_and_reused(api_index, make_client, cache_path)
 
 def test_offline_answers_from_the_cache_or_says_unknown(api_index, make_client) -> None:
     api_index.pair("pcache", OLD, NEW)
+
     # offline needs the histories cached, not the summaries: fetch the page online first
     async def page_only() -> None:
         async with make_client() as client:
@@ -124,7 +126,9 @@ def test_snapshot_carries_summaries_to_an_offline_machine(api_index, make_client
 
 
 def test_summary_round_trip_is_exact(api_index, make_client, cache_path) -> None:
-    digest = api_index.add("pcache", "1.0", {"pcache/__init__.py": "class K:\n    def m(self, x=1, *a, k, **kw):\n        pass\n"})
+    digest = api_index.add(
+        "pcache", "1.0", {"pcache/__init__.py": "class K:\n    def m(self, x=1, *a, k, **kw):\n        pass\n"}
+    )
     api_index.add("pcache", "2.0", NEW)
     compare(make_client)
     cache = open_cache(cache_path)
@@ -193,7 +197,10 @@ def test_unsafe_or_broken_wheels_are_unknown(api_index, make_client) -> None:
 
 
 def test_memory_limit_gives_unknown_not_an_empty_api(api_index, make_client, monkeypatch) -> None:
-    big = "\n".join(f"def f{i}(a, b={i}):\n    return a\n\nclass C{i}:\n    def m(self, x=1):\n        return x\n" for i in range(3000))
+    big = "\n".join(
+        f"def f{i}(a, b={i}):\n    return a\n\nclass C{i}:\n    def m(self, x=1):\n        return x\n"
+        for i in range(3000)
+    )
     api_index.pair("pcache", {"pcache/__init__.py": big}, {"pcache/__init__.py": big})
     monkeypatch.setenv("LOCKAUDIT_API_MEMORY_MB", "30")
     result = compare(make_client)
@@ -205,7 +212,10 @@ def test_memory_limit_gives_unknown_not_an_empty_api(api_index, make_client, mon
 
 
 def test_time_limit_kills_the_analysis(api_index, make_client, monkeypatch) -> None:
-    big = "\n".join(f"def f{i}(a, b={i}, *, c='x', **kw):\n    return a\n\nclass C{i}:\n    def m(self, x=1):\n        return x\n" for i in range(6000))
+    big = "\n".join(
+        f"def f{i}(a, b={i}, *, c='x', **kw):\n    return a\n\nclass C{i}:\n    def m(self, x=1):\n        return x\n"
+        for i in range(6000)
+    )
     api_index.pair("pcache", {"pcache/__init__.py": big}, NEW)
     monkeypatch.setenv("LOCKAUDIT_API_TIMEOUT", "1")
     result = compare(make_client)
@@ -242,8 +252,8 @@ def test_choose_wheel_prefers_pure_then_installable_here_then_linux_then_small()
     ]
     assert choose_wheel(files).filename == f"x-1.0-{here}.whl"
     assert choose_wheel(files[:3]).filename == "x-1.0-cp399-cp399-manylinux_2_17_x86_64.whl"
-    assert choose_wheel(files + [_file("x-1.0-py3-none-any.whl", 500)]).filename == "x-1.0-py3-none-any.whl"
-    assert choose_wheel(files + [_file("x-1.0-py3-none-any.whl", 5, yanked=True)]).filename == f"x-1.0-{here}.whl"
+    assert choose_wheel([*files, _file("x-1.0-py3-none-any.whl", 500)]).filename == "x-1.0-py3-none-any.whl"
+    assert choose_wheel([*files, _file("x-1.0-py3-none-any.whl", 5, yanked=True)]).filename == f"x-1.0-{here}.whl"
     assert choose_wheel([_file("x-1.0.tar.gz")]) is None
 
 

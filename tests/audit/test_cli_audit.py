@@ -49,7 +49,10 @@ PROJECTS = [
     ),
     Project(
         "deps",
-        [Release("1.0", "2024-01-01", requires=("alpha>=1",)), Release("1.1", "2025-01-01", requires=("alpha>=2", "gamma"))],
+        [
+            Release("1.0", "2024-01-01", requires=("alpha>=1",)),
+            Release("1.1", "2025-01-01", requires=("alpha>=2", "gamma")),
+        ],
     ),
     Project("lated", [Release("1.0", "2024-01-01", late_files=(("cp311-cp311-manylinux_2_17_x86_64", "2025-06-01"),))]),
     Project("prex", [Release("1.0a1", "2024-01-01"), Release("1.0b1", "2024-02-01")]),
@@ -74,9 +77,7 @@ def run(index, tmp_path: Path):
             path = root / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "LOCKAUDIT_")) and k not in ("NETRC",)
-        }
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "LOCKAUDIT_")) and k not in ("NETRC",)}
         env.update(PIP_CONFIG_FILE=os.devnull, NO_COLOR="1", LOCKAUDIT_CACHE_DIR=str(tmp_path / "cache-dir"))
         cmd = [sys.executable, "-m", "lockaudit", *args, "--index-url", server.url, "--cache", str(tmp_path / "c.db")]
         if as_of:
@@ -133,9 +134,10 @@ def test_no_constraint_and_open_ended(run):
     assert "LA001" in codes(report, "alpha")
     assert "LA002" in codes(report, "beta") and "LA001" not in codes(report, "beta")
     assert not {"LA001", "LA002"} & codes(report, "stable")
-    assert "1 newer major" in finding(report, "LA002", "beta")["message"] or "next major" in finding(
-        report, "LA002", "beta"
-    )["message"]
+    assert (
+        "1 newer major" in finding(report, "LA002", "beta")["message"]
+        or "next major" in finding(report, "LA002", "beta")["message"]
+    )
 
 
 def test_lock_outside_range(run):

@@ -54,10 +54,25 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def lockaudit(index: IndexServer, tmp_path: Path):
     def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        base = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "LOCKAUDIT_")) and k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")}
+        base = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("PIP_", "LOCKAUDIT_")) and k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS")
+        }
         base.update(PIP_CONFIG_FILE=os.devnull, LOCKAUDIT_CACHE_DIR=str(tmp_path / "cache-dir"))
         base.update(env or {})
-        cmd = [sys.executable, "-m", "lockaudit", *args, "--index-url", index.url, "--cache", str(tmp_path / "c.db"), "--as-of", AS_OF]
+        cmd = [
+            sys.executable,
+            "-m",
+            "lockaudit",
+            *args,
+            "--index-url",
+            index.url,
+            "--cache",
+            str(tmp_path / "c.db"),
+            "--as-of",
+            AS_OF,
+        ]
         return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=base, timeout=120)
 
     return run
@@ -234,7 +249,12 @@ def test_fail_on_sizes_are_about_the_upgrade_not_severities(lockaudit, tmp_path:
 
 
 def test_help_documents_both_kinds_of_threshold() -> None:
-    proc = subprocess.run([sys.executable, "-m", "lockaudit", "audit", "--help"], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "lockaudit", "audit", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     text = " ".join(proc.stdout.split())
     assert "a severity (info, low, medium, high, critical" in text
     assert "an upgrade size (patch, minor, major" in text

@@ -44,7 +44,7 @@ def audit(server: IndexServer, root: Path, files: dict[str, str], *args: str) ->
 
 def test_each_version_as_its_source_spells_it(server, tmp_path):
     files = {"requirements.txt": "alpr==2020.07.28\npadded==2021.1.5\n"}
-    code, report, err = audit(server, tmp_path, files)
+    _, report, _ = audit(server, tmp_path, files)
     rows = {p["name"]: (p["locked"], p["fresh"], p["newest"]) for p in report["packages"]}
     # locked as the lock writes it; fresh and newest as the index does
     assert rows["alpr"] == ("2020.07.28", "2020.7.28", "2020.7.28")

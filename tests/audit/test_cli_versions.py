@@ -20,7 +20,10 @@ MANY = [Release(f"1.{i}.0", "2024-01-01") for i in range(1500)]
 @pytest.fixture(scope="module")
 def index() -> Iterator[IndexServer]:
     with IndexServer(projects={}, metadata={}) as server:
-        install(server, [Project("tiny", [Release("1.0", "2024-01-01"), Release("2.0", "2025-01-01")]), Project("many", MANY)])
+        install(
+            server,
+            [Project("tiny", [Release("1.0", "2024-01-01"), Release("2.0", "2025-01-01")]), Project("many", MANY)],
+        )
         yield server
 
 
@@ -43,13 +46,19 @@ def test_versions_json_by_format_or_alias(index: IndexServer, flag: list[str]) -
 
 
 def test_versions_table_by_default(index: IndexServer) -> None:
-    proc = subprocess.run(_cmd(index, "tiny", "--color", "never"), capture_output=True, text=True, env=_env(), timeout=60)
+    proc = subprocess.run(
+        _cmd(index, "tiny", "--color", "never"), capture_output=True, text=True, env=_env(), timeout=60
+    )
     assert proc.returncode == 0 and "2.0" in proc.stdout and "\x1b[" not in proc.stdout
 
 
 def test_poetry_range_without_dialect_suggests_it() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "lockaudit", "versions", "django", "^4.2"], capture_output=True, text=True, env=_env(), timeout=60
+        [sys.executable, "-m", "lockaudit", "versions", "django", "^4.2"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
     )
     assert proc.returncode == 2
     assert "--dialect poetry" in proc.stderr and "Traceback" not in proc.stderr
@@ -70,7 +79,9 @@ def test_a_closed_pipe_ends_quietly(index: IndexServer) -> None:
 
 def test_version_names_the_core_in_use() -> None:
     # _env() leaves LOCKAUDIT_NO_EXTENSIONS out: the compiled core loads (tests/core fails when it cannot)
-    out = subprocess.run([sys.executable, "-m", "lockaudit", "--version"], capture_output=True, text=True, env=_env()).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "lockaudit", "--version"], capture_output=True, text=True, env=_env()
+    ).stdout
     assert out.startswith("lockaudit ") and "(compiled core;" in out
     pure = subprocess.run(
         [sys.executable, "-m", "lockaudit", "--version"],

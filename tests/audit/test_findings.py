@@ -69,7 +69,7 @@ def test_severity_parse_names_and_semver_aliases(text: str, expected: Severity) 
 
 
 def test_severity_parse_rejects_unknown() -> None:
-    with pytest.raises(ValueError, match="'severe'.*patch, minor, major"):
+    with pytest.raises(ValueError, match=r"'severe'.*patch, minor, major"):
         Severity.parse("severe")
 
 
@@ -82,7 +82,7 @@ def test_threshold_sizes_are_not_severities_and_errors() -> None:
     assert parse_threshold("major") is UpgradeSize.MAJOR
     assert parse_threshold("Minor") is UpgradeSize.MINOR
     assert parse_threshold("high") is Severity.HIGH
-    with pytest.raises(ValueError, match="upgrade size.*never"):
+    with pytest.raises(ValueError, match=r"upgrade size.*never"):
         parse_threshold("always")
 
 
@@ -354,9 +354,30 @@ WARNING = InputProblem("r.in", 4, "odd line", severity="warning")
         ([_f(RuleCode.DRIFT, Severity.HIGH)], (UNKNOWN_PKG,), (), Severity.HIGH, False, ExitCode.FINDINGS),
         ([], (UNKNOWN_PKG,), (ERROR,), Severity.HIGH, False, ExitCode.ERROR),
         # a bad line is an LA020 finding: it counts toward the threshold, it is no exit 2
-        ([_f(RuleCode.UNREADABLE_INPUT, Severity.HIGH, "r.in")], (), (BAD_LINE,), Severity.HIGH, False, ExitCode.FINDINGS),
-        ([_f(RuleCode.UNREADABLE_INPUT, Severity.HIGH, "r.in")], (), (BAD_LINE,), Severity.CRITICAL, False, ExitCode.OK),
-        ([_f(RuleCode.UNREADABLE_INPUT, Severity.HIGH, "r.in", True)], (), (BAD_LINE,), Severity.HIGH, False, ExitCode.OK),
+        (
+            [_f(RuleCode.UNREADABLE_INPUT, Severity.HIGH, "r.in")],
+            (),
+            (BAD_LINE,),
+            Severity.HIGH,
+            False,
+            ExitCode.FINDINGS,
+        ),
+        (
+            [_f(RuleCode.UNREADABLE_INPUT, Severity.HIGH, "r.in")],
+            (),
+            (BAD_LINE,),
+            Severity.CRITICAL,
+            False,
+            ExitCode.OK,
+        ),
+        (
+            [_f(RuleCode.UNREADABLE_INPUT, Severity.HIGH, "r.in", True)],
+            (),
+            (BAD_LINE,),
+            Severity.HIGH,
+            False,
+            ExitCode.OK,
+        ),
     ],
 )
 def test_exit_code(

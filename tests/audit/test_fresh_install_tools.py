@@ -25,7 +25,6 @@ tools`` (.venv-tools). Without them these tests skip, except under
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -36,11 +35,9 @@ from typing import Any
 
 import pytest
 from resolve.conftest import build_index
-from support.index_server import IndexServer
 
-ROOT = Path(__file__).resolve().parents[2]
-TOOLS_BIN = Path(os.environ.get("LOCKAUDIT_TOOLS_BIN", ROOT / ".venv-tools" / "bin"))
-REQUIRE_TOOLS = os.environ.get("LOCKAUDIT_REQUIRE_TOOLS") == "1"
+from support.index_server import IndexServer
+from support.locking_tools import run, tool, tools_env
 
 D1 = "2026-03-01"
 D2 = "2026-10-01"
@@ -67,7 +64,10 @@ SPEC = {
         "oldlib": {"1.0": _r("2025-01-01")},
         "newdep": {"1.0": _r("2026-04-01")},
         # pinner holds dateish at 2.9 although 4.0 exists (celery and python-dateutil).
-        "pinner": {"5.0": _r("2025-06-01", requires=["dateish==2.9"]), "5.1": _r("2026-08-01", requires=["dateish==2.9"])},
+        "pinner": {
+            "5.0": _r("2025-06-01", requires=["dateish==2.9"]),
+            "5.1": _r("2026-08-01", requires=["dateish==2.9"]),
+        },
         "dateish": {"2.9": _r("2024-01-01"), "4.0": _r("2026-02-01")},
         # numpy's shape: each line needs a newer Python.
         "numlib": {
@@ -137,21 +137,6 @@ def _before(spec: dict[str, Any], moment: str) -> dict[str, Any]:
     }
 
 
-def _uv() -> str | None:
-    local = Path(sys.executable).parent / "uv"
-    return str(local) if local.exists() else shutil.which("uv")
-
-
-def _tool(name: str) -> str:
-    path = _uv() if name == "uv" else (str(TOOLS_BIN / name) if (TOOLS_BIN / name).exists() else None)
-    if path is None:
-        message = f"{name} is not installed (make tools)"
-        if REQUIRE_TOOLS:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
-
-
 @pytest.fixture(scope="module")
 def index() -> Iterator[IndexServer]:
     with build_index(SPEC).server() as server:
@@ -167,48 +152,7 @@ def index_at_d1() -> Iterator[IndexServer]:
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """The tools' environment: no configuration of this machine, nothing but 127.0.0.1."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PIP_", "UV_", "POETRY_", "PIPENV_", "VIRTUAL_ENV", "LOCKAUDIT_"))
-    }
-    cache = tmp_path / "tool-caches"
-    clean.update(
-        PIP_CONFIG_FILE=os.devnull,
-        PIP_NO_INPUT="1",
-        UV_NO_CONFIG="1",
-        UV_PYTHON_DOWNLOADS="never",
-        UV_CACHE_DIR=str(cache / "uv"),
-        POETRY_CONFIG_DIR=str(cache / "poetry-config"),
-        POETRY_CACHE_DIR=str(cache / "poetry-cache"),
-        POETRY_DATA_DIR=str(cache / "poetry-data"),
-        POETRY_VIRTUALENVS_CREATE="false",
-        POETRY_NO_INTERACTION="1",
-        PIPENV_VENV_IN_PROJECT="1",
-        PIPENV_IGNORE_VIRTUALENVS="1",
-        PIPENV_NOSPIN="1",
-        PIPENV_YES="1",
-        PIPENV_CACHE_DIR=str(cache / "pipenv"),
-        PIPENV_VERBOSITY="-1",
-        VIRTUALENV_NO_DOWNLOAD="1",
-        TZ="UTC",  # uv reads a bare --exclude-newer date in local time
-        LOCKAUDIT_CACHE_DIR=str(cache / "lockaudit"),
-        NO_COLOR="1",
-        HTTP_PROXY="http://127.0.0.1:9",
-        HTTPS_PROXY="http://127.0.0.1:9",
-        ALL_PROXY="http://127.0.0.1:9",
-        NO_PROXY="127.0.0.1,localhost",
-    )
-    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
-        clean[name] = clean[name.upper()]
-    return clean
-
-
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> str:
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
-    assert proc.returncode == 0, f"{' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
+    return tools_env(tmp_path)
 
 
 def audit(files: list[str], cwd: Path, env: dict[str, str], index: IndexServer, as_of: str) -> dict[str, Any]:
@@ -221,11 +165,13 @@ def audit(files: list[str], cwd: Path, env: dict[str, str], index: IndexServer, 
     return json.loads(proc.stdout)
 
 
-def uv_pins(env: dict[str, str], cwd: Path, index: IndexServer, source: str, python: str, as_of: str, *extra: str) -> dict[str, str]:
+def uv_pins(
+    env: dict[str, str], cwd: Path, index: IndexServer, source: str, python: str, as_of: str, *extra: str
+) -> dict[str, str]:
     """What ``uv pip compile --exclude-newer`` pins for one Python on Linux."""
     out = run(
         [
-            _tool("uv"), "pip", "compile", source, "--index-url", index.url, "--exclude-newer", as_of,
+            tool("uv"), "pip", "compile", source, "--index-url", index.url, "--exclude-newer", as_of,
             "--python-version", python, "--python-platform", "x86_64-unknown-linux-gnu",
             "--no-header", "--no-annotate", "--quiet", *extra,
         ],
@@ -272,7 +218,7 @@ def assert_drift_is_uv(report: dict[str, Any], expected: dict[str, dict[str, str
 def test_uv_pip_compile(env, tmp_path, index):
     (tmp_path / "requirements.in").write_text(REQUIREMENTS_IN)
     run(
-        [_tool("uv"), "pip", "compile", "requirements.in", "-o", "requirements.txt", "--index-url", index.url,
+        [tool("uv"), "pip", "compile", "requirements.in", "-o", "requirements.txt", "--index-url", index.url,
          "--exclude-newer", D1, "--python-version", "3.11", "--quiet"],
         tmp_path,
         env,
@@ -287,7 +233,7 @@ def test_uv_pip_compile(env, tmp_path, index):
 
 
 def test_uv_lock_and_exports(env, tmp_path, index):
-    uv = _tool("uv")
+    uv = tool("uv")
     (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     base = ["--default-index", index.url, "--exclude-newer", D1, "--quiet"]
     run([uv, "lock", *base], tmp_path, env)
@@ -316,7 +262,7 @@ def test_uv_lock_and_exports(env, tmp_path, index):
 def test_pip_compile(env, tmp_path, index, index_at_d1):
     (tmp_path / "requirements.in").write_text(REQUIREMENTS_IN)
     run(
-        [_tool("pip-compile"), "requirements.in", "-o", "requirements.txt", "--index-url", index_at_d1.url,
+        [tool("pip-compile"), "requirements.in", "-o", "requirements.txt", "--index-url", index_at_d1.url,
          "--no-emit-index-url", "--quiet", "--cache-dir", str(tmp_path / "pip-cache")],
         tmp_path,
         env,
@@ -330,19 +276,17 @@ def test_pip_compile(env, tmp_path, index, index_at_d1):
 
 def test_poetry_lock(env, tmp_path, index, index_at_d1):
     (tmp_path / "pyproject.toml").write_text(POETRY_PYPROJECT.format(url=index_at_d1.url))
-    run([_tool("poetry"), "lock"], tmp_path, env)
+    run([tool("poetry"), "lock"], tmp_path, env)
     files = ["pyproject.toml", "poetry.lock"]
     assert_clean(audit(files, tmp_path, env, index, D1), "poetry.lock")
     later = audit(files, tmp_path, env, index, D2)
-    expected = {
-        t["python"]: uv_pins(env, tmp_path, index, "pyproject.toml", t["python"], D2) for t in later["targets"]
-    }
+    expected = {t["python"]: uv_pins(env, tmp_path, index, "pyproject.toml", t["python"], D2) for t in later["targets"]}
     assert_drift_is_uv(later, expected, "poetry.lock")
 
 
 def test_pipenv_lock(env, tmp_path, index, index_at_d1):
     (tmp_path / "Pipfile").write_text(PIPFILE.format(url=index_at_d1.url))
-    run([_tool("pipenv"), "lock"], tmp_path, env)
+    run([tool("pipenv"), "lock"], tmp_path, env)
     files = ["Pipfile", "Pipfile.lock"]
     assert_clean(audit(files, tmp_path, env, index, D1), "Pipfile.lock")
     later = audit(files, tmp_path, env, index, D2)

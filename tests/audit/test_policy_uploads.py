@@ -89,7 +89,11 @@ def test_the_same_policy_as_on_disk(tmp_path: Path) -> None:
         ({"a/b/r.txt": "", "a/lockaudit.toml": "", "lockaudit.toml": ""}, "a/b/r.txt", "a/lockaudit.toml"),
         ({"a/r.txt": "", "a/pyproject.toml": PYPROJECT, "a/lockaudit.toml": ""}, "a/r.txt", "a/lockaudit.toml"),
         # a pyproject.toml without [tool.lockaudit] does not count; one that is not TOML is an input problem
-        ({"a/r.txt": "", "a/pyproject.toml": "[project]\nname = 'x'\n", "lockaudit.toml": ""}, "a/r.txt", "lockaudit.toml"),
+        (
+            {"a/r.txt": "", "a/pyproject.toml": "[project]\nname = 'x'\n", "lockaudit.toml": ""},
+            "a/r.txt",
+            "lockaudit.toml",
+        ),
         ({"a/r.txt": "", "a/pyproject.toml": "[project\n", "pyproject.toml": PYPROJECT}, "a/r.txt", "pyproject.toml"),
         # names are compared normalized; nothing outside the upload is looked at
         ({"./a//r.txt": "", "a/./lockaudit.toml": ""}, "a/r.txt", "a/lockaudit.toml"),

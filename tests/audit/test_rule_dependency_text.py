@@ -12,12 +12,14 @@ from lockaudit.index.metadata import CoreMetadata
 from lockaudit.model import LockedPackage, Origin
 from lockaudit.resolve.metadata import from_core_metadata
 
-CTX = AuditContext(now=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), cutoff=None)
+CTX = AuditContext(now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), cutoff=None)
 
 
 def test_markers_are_shown_after_when_and_never_double_parenthesized():
     pin = LockedPackage("click", "8.0.3", Origin("requirements.txt", 3, 1))
-    facts = build_facts("click", "requirements.txt", "requirements.txt", (), (pin,), None, CTX, {Target("3.11", "linux"): None})
+    facts = build_facts(
+        "click", "requirements.txt", "requirements.txt", (), (pin,), None, CTX, {Target("3.11", "linux"): None}
+    )
     facts.fresh = "8.1.8"
     old = CoreMetadata(
         "click",

@@ -15,7 +15,7 @@ from lockaudit.findings import RuleCode, Target
 from lockaudit.inputs._pep508 import from_pep508
 from lockaudit.model import LockedPackage, Origin
 
-CTX = AuditContext(now=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc), cutoff=None)
+CTX = AuditContext(now=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), cutoff=None)
 
 
 def misread(specifier: str, locked: str | None = None) -> list:

@@ -26,7 +26,9 @@ DOC = (ROOT / "docs" / "ci.md").read_text()
 BIN = Path(sys.executable).parent
 
 PROJECTS = [
-    Project("ci-alpha", [Release("1.0.0", "2024-01-01"), Release("1.1.0", "2024-06-01"), Release("2.0.0", "2025-03-01")]),
+    Project(
+        "ci-alpha", [Release("1.0.0", "2024-01-01"), Release("1.1.0", "2024-06-01"), Release("2.0.0", "2025-03-01")]
+    ),
     Project("ci-beta", [Release("1.0", "2024-01-01")]),
 ]
 
@@ -69,14 +71,26 @@ def env(index: IndexServer, tmp_path: Path) -> dict[str, str]:
 # -- GitHub Actions --------------------------------------------------------------------
 
 
-def _action_run(project: Path, env: dict[str, str], tmp_path: Path, **inputs: str) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+def _action_run(
+    project: Path, env: dict[str, str], tmp_path: Path, **inputs: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
     output, summary = tmp_path / "github-output", tmp_path / "step-summary"
     output.write_text("")
     summary.write_text("")
-    run_env = {**env, "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary), "LOCKAUDIT_BIN": f"{sys.executable} -m lockaudit"}
+    run_env = {
+        **env,
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "LOCKAUDIT_BIN": f"{sys.executable} -m lockaudit",
+    }
     run_env.update({f"LOCKAUDIT_{k.upper()}": v for k, v in inputs.items()})
     proc = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "github-action.sh")], cwd=project, env=run_env, capture_output=True, text=True, timeout=120
+        ["bash", str(ROOT / "scripts" / "github-action.sh")],
+        cwd=project,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
     return proc, outputs
@@ -144,12 +158,16 @@ def test_gitlab_job_command_runs_as_documented(project: Path, env) -> None:
 
 
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env={**os.environ, "GIT_CONFIG_GLOBAL": os.devnull})
+    subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, env={**os.environ, "GIT_CONFIG_GLOBAL": os.devnull}
+    )
 
 
 def test_pre_commit_local_hook_runs_as_documented(project: Path, env, tmp_path: Path) -> None:
     _git(project, "init", "-q")
-    _git(project, "-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-q", "--allow-empty", "-m", "start")
+    _git(
+        project, "-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-q", "--allow-empty", "-m", "start"
+    )
     (project / ".pre-commit-config.yaml").write_text(snippet("pre-commit-local") + "\n")
     _git(project, "add", ".")
     hook_env = {**env, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "GIT_CONFIG_GLOBAL": os.devnull}
@@ -175,11 +193,17 @@ def test_pre_commit_remote_snippet_names_a_real_commit_with_the_hook() -> None:
     assert {h["id"] for h in repo["hooks"]} <= hook_ids
     local = yaml.safe_load(snippet("pre-commit-local"))["repos"][0]["hooks"][0]
     hook = next(h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text()) if h["id"] == "lockaudit")
-    assert (local["entry"], local["pass_filenames"], local["files"]) == (hook["entry"], hook["pass_filenames"], hook["files"])
+    assert (local["entry"], local["pass_filenames"], local["files"]) == (
+        hook["entry"],
+        hook["pass_filenames"],
+        hook["files"],
+    )
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.fail("tests/ci needs the git checkout to check the documented commit id")
     shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True)
-    found = subprocess.run(["git", "cat-file", "-p", f"{rev}:.pre-commit-hooks.yaml"], cwd=ROOT, capture_output=True, text=True)
+    found = subprocess.run(
+        ["git", "cat-file", "-p", f"{rev}:.pre-commit-hooks.yaml"], cwd=ROOT, capture_output=True, text=True
+    )
     if found.returncode != 0 and shallow.stdout.strip() == "true":
         return  # a shallow clone has no history to look the commit up in; the hook file checks above stand
     assert found.returncode == 0, f"{rev} is not a commit of this repository with .pre-commit-hooks.yaml"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib
 
 import pytest
-from support.corpus import corpus_dir, load_corpus_history
 
 from lockaudit import _core
+from support.corpus import corpus_dir, load_corpus_history
 
 
 def _implementations() -> list:

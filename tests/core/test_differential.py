@@ -50,7 +50,7 @@ def test_corpus_histories_against_packaging(core, corpus_history, prereleases):
         valid = [v for v in versions if _valid(v)]
         assert history.invalid_count == len(versions) - len(valid)
         assert history.versions == sorted(valid, key=Version)
-        for spec in spec_mix(name, versions) + [""]:
+        for spec in [*spec_mix(name, versions), ""]:
             expected = list(SpecifierSet(spec).filter(valid, prereleases=prereleases))
             got_filter = core.filter_versions(spec, valid, prereleases)
             got_sorted = history.filter(spec, prereleases)

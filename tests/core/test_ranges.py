@@ -371,8 +371,9 @@ def test_prerelease_admission_follows_pep440_policy() -> None:
         ("1.2.3beta", "npm", "not a valid npm version"),
         ("9007199254740992", "npm", "larger than npm allows"),
         ("^1.2.3 >=v", "npm", "missing version"),
-        ("١.٢.٣", "npm", "not a valid npm version"),
-        ("^١.٢", "poetry", "not a valid PEP 440 version"),
+        # Arabic-Indic digits on purpose: digits to str.isdigit(), not to a version.
+        ("١.٢.٣", "npm", "not a valid npm version"),  # noqa: RUF001
+        ("^١.٢", "poetry", "not a valid PEP 440 version"),  # noqa: RUF001
     ],
 )
 def test_invalid_ranges_raise_with_quoted_input(text: str, dialect: str, reason: str) -> None:
@@ -420,9 +421,55 @@ def test_huge_numbers_never_escape_as_other_errors() -> None:
 # -- fuzz --------------------------------------------------------------------------
 
 _TOKENS = st.sampled_from(
-    "^ ~ ~> ~= = == === != <> < <= > >= * x X . .* , | || - + v ! "
-    "0 1 2 10 007 9007199254740993 alpha a beta b rc dev post pre é ١".split()
-    + [" ", "  ", " - ", "\t", "\u3000", "9" * 30]
+    [
+        "^",
+        "~",
+        "~>",
+        "~=",
+        "=",
+        "==",
+        "===",
+        "!=",
+        "<>",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "*",
+        "x",
+        "X",
+        ".",
+        ".*",
+        ",",
+        "|",
+        "||",
+        "-",
+        "+",
+        "v",
+        "!",
+        "0",
+        "1",
+        "2",
+        "10",
+        "007",
+        "9007199254740993",
+        "alpha",
+        "a",
+        "beta",
+        "b",
+        "rc",
+        "dev",
+        "post",
+        "pre",
+        "é",
+        "١",  # noqa: RUF001 (an Arabic-Indic digit on purpose)
+        " ",
+        "  ",
+        " - ",
+        "\t",
+        "\u3000",
+        "9" * 30,
+    ]
 )
 _RANGEISH = st.lists(_TOKENS, max_size=14).map("".join)
 

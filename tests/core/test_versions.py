@@ -13,7 +13,6 @@ from packaging.version import Version
 
 import lockaudit
 from lockaudit import _keys
-
 from support.versions_ground_truth import INVALID, INVALID_SPECIFIERS, SORTED_GROUPS, SPECIFIERS, VERSIONS
 
 PRERELEASE_MODES = [None, True, False]

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from support.corpus import DEFAULT_CORPUS, corpus_dir, load_corpus_history
 
 HERE = Path(__file__).resolve().parent

@@ -52,7 +52,9 @@ def test_timelines_mark_locked_fresh_newest_yanked_and_cooldown(report: AuditRep
 
 def test_timelines_from_histories_drop_releases_after_the_audit_date() -> None:
     history = ProjectHistory(
-        "pkg", FetchStatus.OK, (_release("2.0", "2025-03-01"), _release("1.0", "2024-01-01", yanked=True), _release("3.0", "2026-01-02"))
+        "pkg",
+        FetchStatus.OK,
+        (_release("2.0", "2025-03-01"), _release("1.0", "2024-01-01", yanked=True), _release("3.0", "2026-01-02")),
     )
     got = timelines_from_histories({"Pkg": history}, dt.date(2026, 1, 1))
     assert [(r.version, r.yanked) for r in got["pkg"]] == [("1.0", True), ("2.0", False)]

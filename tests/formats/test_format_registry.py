@@ -28,7 +28,7 @@ def test_every_format_renders_deterministically(report: AuditReport, name: str) 
 def test_every_format_renders_an_empty_report(name: str, threshold: Severity | None) -> None:
     empty = AuditReport(findings=(), packages=(), metadata=ReportMetadata("0.1.0", dt.date(2025, 1, 1)))
     out = render(empty, name, threshold=threshold)
-    assert name == "github" and out == "" or out.endswith("\n")
+    assert (name == "github" and out == "") or out.endswith("\n")
 
 
 def test_unknown_format(report: AuditReport) -> None:

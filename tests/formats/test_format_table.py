@@ -62,7 +62,9 @@ def test_content_layout_keeps_long_notes_out_of_the_columns(report: AuditReport)
 def test_narrow_width_stacks_each_package_instead_of_cutting(report: AuditReport) -> None:
     text = table.render(report, threshold=Severity.HIGH, width=40)
     assert "…" not in text
-    assert not any("fresh install takes" in line and "declared" in line and "package" in line for line in text.splitlines())
+    assert not any(
+        "fresh install takes" in line and "declared" in line and "package" in line for line in text.splitlines()
+    )
     assert "declared ^2.28 (>=2.28,<3)  locked 2.31.0  fresh install takes 2.32.3  newest 2.32.3" in text
     wide = table.render(report, threshold=Severity.HIGH, width=300)
     assert any("fresh install takes" in line and "package" in line for line in wide.splitlines())

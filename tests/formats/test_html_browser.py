@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 from packaging.version import Version
-
 from service.helpers import corpus_pages
+
 from support.corpus_pages import CORPUS
 from support.index_server import IndexServer
 

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.index_server import IndexServer
-from support.redis_server import RedisProcess
 
 from lockaudit.index import IndexClient, IndexSettings, IndexURL, RetryPolicy
 from lockaudit.index.cache import open_cache
+from support.index_server import IndexServer
+from support.redis_server import RedisProcess
 
 FAST_RETRY = RetryPolicy(attempts=3, backoff=0.001, max_backoff=0.01, max_retry_after=5)
 

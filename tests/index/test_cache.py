@@ -7,6 +7,7 @@ import asyncio
 import multiprocessing
 import socket
 import warnings
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -188,13 +189,20 @@ def test_new_sqlite_files_use_large_pages_and_older_ones_keep_theirs(tmp_path):
 
 
 def _history_blob(name: str, files: int) -> bytes:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from lockaudit.index.history import build_history_blob
 
-    rows = [[f"{name}-1.0-{i}-py3-none-any.whl", "", {"sha256": f"{i:064x}"}, None, False, None, 10, None] for i in range(files)]
+    rows = [
+        [f"{name}-1.0-{i}-py3-none-any.whl", "", {"sha256": f"{i:064x}"}, None, False, None, 10, None]
+        for i in range(files)
+    ]
     return build_history_blob(
-        name, {"1.0": rows}, fetched_at=datetime(2026, 1, 1, tzinfo=timezone.utc), index="https://i/simple/", api_version="1.1"
+        name,
+        {"1.0": rows},
+        fetched_at=datetime(2026, 1, 1, tzinfo=UTC),
+        index="https://i/simple/",
+        api_version="1.1",
     )
 
 
@@ -262,7 +270,10 @@ def test_a_version_1_database_starts_afresh(tmp_path):
             "CREATE TABLE entries (key TEXT PRIMARY KEY, kind TEXT NOT NULL, fetched_at REAL NOT NULL,"
             " etag TEXT, last_modified TEXT, data BLOB NOT NULL)"
         )
-        db.execute("INSERT INTO entries VALUES ('page https://i/simple/ a', 'page', 1.0, NULL, NULL, ?)", (_history_blob("a", 2),))
+        db.execute(
+            "INSERT INTO entries VALUES ('page https://i/simple/ a', 'page', 1.0, NULL, NULL, ?)",
+            (_history_blob("a", 2),),
+        )
         db.execute("PRAGMA user_version = 1")
     cache = open_cache(str(path))
     try:

@@ -51,12 +51,18 @@ def _fetch(index_url: str, cache: str, names=NAMES, **options):
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         histories = asyncio.run(go())
-        files = {n: [(f.filename, f.hashes, f.upload_time) for r in h.versions for f in r.files] for n, h in histories.items()}
+        files = {
+            n: [(f.filename, f.hashes, f.upload_time) for r in h.versions for f in r.files]
+            for n, h in histories.items()
+        }
     return histories, files, [w for w in record if issubclass(w.category, CacheUnavailableWarning)]
 
 
 def _summary(histories) -> dict:
-    return {n: (h.status, [(r.version, r.upload_time, r.yanked, r.requires_python) for r in h.versions]) for n, h in histories.items()}
+    return {
+        n: (h.status, [(r.version, r.upload_time, r.yanked, r.requires_python) for r in h.versions])
+        for n, h in histories.items()
+    }
 
 
 @pytest.fixture
@@ -108,7 +114,7 @@ def test_damaged_file_rows_offline_are_a_clear_error_then_gone(index_server, tru
     path = tmp_path / "c.sqlite3"
     shutil.copy(pristine, path)
     _corrupt_blob(path, "tails", "tail", page_key(index_server.url, "six"))
-    with pytest.raises(HistoryDecodeError, match="damaged.*offline.*run again"):
+    with pytest.raises(HistoryDecodeError, match=r"damaged.*offline.*run again"):
         _fetch(index_server.url, str(path), offline=True)
     # The damaged entry was dropped: offline, it is now simply not cached.
     histories, _, warned = _fetch(index_server.url, str(path), offline=True)
@@ -212,6 +218,7 @@ def _as_reader(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
     env.pop("NETRC", None)
     demote = None
     if os.geteuid() == 0:
+
         def demote() -> None:
             # root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH: permission
             # bits bind it like any user (prctl PR_CAPBSET_DROP, before exec).
@@ -221,6 +228,7 @@ def _as_reader(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
             for cap in (1, 2):
                 if libc.prctl(24, cap, 0, 0, 0) != 0:
                     raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
     return subprocess.run([sys.executable, "-m", "lockaudit", *args], capture_output=True, text=True, env=env,
                           timeout=120, preexec_fn=demote, cwd=str(home))  # fmt: skip
 
@@ -229,7 +237,9 @@ def test_a_read_only_cache_answers_offline(index_server, truth, tmp_path):
     summary, _, pristine = truth
     for path in _read_only_copy(pristine):
         home = path.parent.parent
-        proc = _as_reader(["versions", "six", "--offline", "--cache", str(path), "--index-url", index_server.url, "--json"], home)
+        proc = _as_reader(
+            ["versions", "six", "--offline", "--cache", str(path), "--index-url", index_server.url, "--json"], home
+        )
         assert proc.returncode == 0, proc.stderr
         assert "readonly" not in proc.stderr.lower() and "cannot be used" not in proc.stderr
         import json
@@ -267,7 +277,7 @@ def test_a_read_only_cache_answers_an_audit_and_stores_nothing(index_server, tru
 
 
 def test_a_cache_that_refuses_writes_midway_still_answers(index_server, truth, tmp_path):
-    summary, _, pristine = truth
+    _, _, pristine = truth
     path = tmp_path / "c.sqlite3"
     shutil.copy(pristine, path)
     cache = open_cache(str(path))
@@ -296,7 +306,9 @@ def _write_snapshot(path: Path, lines: list[bytes]) -> None:
 @pytest.fixture
 def big_snapshot(tmp_path) -> Path:
     cache = open_cache(str(tmp_path / "source.sqlite3"))
-    cache.put_many({page_key("https://i.test/simple/", f"p{i}"): CacheEntry(f"blob {i}".encode(), 1000.0 + i) for i in range(600)})
+    cache.put_many(
+        {page_key("https://i.test/simple/", f"p{i}"): CacheEntry(f"blob {i}".encode(), 1000.0 + i) for i in range(600)}
+    )
     path = tmp_path / "snap.jsonl.gz"
     assert export_snapshot(cache, path) == 600
     cache.close()
@@ -321,14 +333,21 @@ def _damaged_variants(snap: Path, tmp_path: Path) -> dict[str, Path]:
     flipped[len(raw) // 2] ^= 0x10
     variant("bit-flip", bytes(flipped))
     variant("not-gzip", b"plain text, not a snapshot")
-    variant("non-string-key", new_lines=lines[:450] + [b'{"key": 17, "fetched_at": 1.0, "data": ""}\n'] + lines[450:])
-    variant("list-line", new_lines=lines[:450] + [b'["key", 1.0]\n'] + lines[450:])
-    variant("bad-base64", new_lines=lines[:450] + [b'{"key": "page a b", "fetched_at": 1.0, "data": "!!!"}\n'] + lines[450:])
-    variant("no-json", new_lines=lines[:450] + [b"{broken\n"] + lines[450:])
-    variant("nan-time", new_lines=lines[:450] + [b'{"key": "page a b", "fetched_at": "soon", "data": ""}\n'] + lines[450:])
-    variant("bad-etag", new_lines=lines[:450] + [b'{"key": "page a b", "fetched_at": 1, "etag": [1], "data": ""}\n'] + lines[450:])
-    variant("wrong-header", new_lines=[b'{"format": "something-else", "version": 1}\n'] + lines[1:])
-    variant("header-not-object", new_lines=[b"[]\n"] + lines[1:])
+    variant("non-string-key", new_lines=[*lines[:450], b'{"key": 17, "fetched_at": 1.0, "data": ""}\n', *lines[450:]])
+    variant("list-line", new_lines=[*lines[:450], b'["key", 1.0]\n', *lines[450:]])
+    variant(
+        "bad-base64", new_lines=[*lines[:450], b'{"key": "page a b", "fetched_at": 1.0, "data": "!!!"}\n', *lines[450:]]
+    )
+    variant("no-json", new_lines=[*lines[:450], b"{broken\n", *lines[450:]])
+    variant(
+        "nan-time", new_lines=[*lines[:450], b'{"key": "page a b", "fetched_at": "soon", "data": ""}\n', *lines[450:]]
+    )
+    variant(
+        "bad-etag",
+        new_lines=[*lines[:450], b'{"key": "page a b", "fetched_at": 1, "etag": [1], "data": ""}\n', *lines[450:]],
+    )
+    variant("wrong-header", new_lines=[b'{"format": "something-else", "version": 1}\n', *lines[1:]])
+    variant("header-not-object", new_lines=[b"[]\n", *lines[1:]])
     return out
 
 

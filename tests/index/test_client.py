@@ -73,8 +73,15 @@ def test_partially_yanked_version_is_not_yanked(make_client, index_server):
     page = json.loads((FIXTURES / "mdurl.json").read_text())
     files = [f for f in page["files"] if "0.1.2" in f["filename"]]
     files[0] = dict(files[0], yanked="broken wheel")
-    index_server.add_project("partial", {"meta": {"api-version": "1.1"}, "name": "partial", "versions": ["0.1.2"],
-                                         "files": [dict(f, filename=f["filename"].replace("mdurl", "partial")) for f in files]})
+    index_server.add_project(
+        "partial",
+        {
+            "meta": {"api-version": "1.1"},
+            "name": "partial",
+            "versions": ["0.1.2"],
+            "files": [dict(f, filename=f["filename"].replace("mdurl", "partial")) for f in files],
+        },
+    )
     r = fetch(make_client(), ["partial"])["partial"].release("0.1.2")
     assert not r.yanked and r.yanked_reason is None
     assert [f.yanked_reason for f in r.files] == ["broken wheel", None]
@@ -253,8 +260,15 @@ def test_progress_callback_sees_every_project_once(make_client):
 def test_extra_index_merges_and_primary_failure_is_not_hidden(make_client, index_server):
     from support.index_server import IndexServer
 
-    with IndexServer(projects={"private-pkg": {"meta": {"api-version": "1.0"}, "name": "private-pkg", "files": [
-        {"filename": "private_pkg-1.0-py3-none-any.whl", "hashes": {"sha256": "ab" * 32}}]}}) as extra:
+    with IndexServer(
+        projects={
+            "private-pkg": {
+                "meta": {"api-version": "1.0"},
+                "name": "private-pkg",
+                "files": [{"filename": "private_pkg-1.0-py3-none-any.whl", "hashes": {"sha256": "ab" * 32}}],
+            }
+        }
+    ) as extra:
         settings = IndexSettings(IndexURL.parse(index_server.url), (IndexURL.parse(extra.url),))
         results = fetch(make_client(settings=settings), ["six", "private-pkg"])
         assert results["six"].ok and results["six"].indexes == (index_server.url,)
@@ -274,7 +288,9 @@ def test_sync_wrapper(index_server, tmp_path):
 def test_file_index_from_pip_configuration(tmp_path, make_client):
     page = tmp_path / "simple" / "demo"
     page.mkdir(parents=True)
-    (page / "index.html").write_text('<a href="../../files/demo-1.0.tar.gz#sha256=' + "cd" * 32 + '">demo-1.0.tar.gz</a>')
+    (page / "index.html").write_text(
+        '<a href="../../files/demo-1.0.tar.gz#sha256=' + "cd" * 32 + '">demo-1.0.tar.gz</a>'
+    )
     h = fetch(make_client((tmp_path / "simple").as_uri() + "/", cache="none"), ["demo", "absent"])
     assert h["demo"].ok and h["demo"].version_strings() == ["1.0"]
     assert h["absent"].status is FetchStatus.NOT_FOUND

@@ -37,10 +37,22 @@ def _fetch(args, names, file_options=None):
 
 def test_index_options_build_a_working_client(index_server, tmp_path):
     args = _parser().parse_args(
-        ["audit", "--index-url", index_server.url, "--cache", str(tmp_path / "c.sqlite3"), "--concurrency", "4", "--cache-ttl", "60"]
+        [
+            "audit",
+            "--index-url",
+            index_server.url,
+            "--cache",
+            str(tmp_path / "c.sqlite3"),
+            "--concurrency",
+            "4",
+            "--cache-ttl",
+            "60",
+        ]
     )
     assert _fetch(args, ["six"])["six"].ok
-    offline = _parser().parse_args(["audit", "--offline", "--cache", str(tmp_path / "c.sqlite3"), "--index-url", index_server.url])
+    offline = _parser().parse_args(
+        ["audit", "--offline", "--cache", str(tmp_path / "c.sqlite3"), "--index-url", index_server.url]
+    )
     results = _fetch(offline, ["six", "pluggy"])
     assert results["six"].ok and results["pluggy"].status is FetchStatus.NOT_CACHED
 

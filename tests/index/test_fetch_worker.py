@@ -12,12 +12,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support.synthetic_index import Project, Release, install
 
 from lockaudit.index import FetchStatus, IndexSettings, IndexURL, fetch_worker
 from lockaudit.index.cache import open_cache
 from lockaudit.index.client import MIN_WORKER_PAGES
 from lockaudit.index.fetch_worker import FetchWorker
+from support.synthetic_index import Project, Release, install
 
 NAMES = [f"proj{i}" for i in range(30)]
 
@@ -56,15 +56,26 @@ def _facts(results):
         name: (
             h.status,
             h.detail,
-            [(r.version, r.upload_time, r.yanked, r.yanked_reason, r.requires_python, r.has_wheel, r.has_sdist, tuple(r.files))
-             for r in h.versions],
+            [
+                (
+                    r.version,
+                    r.upload_time,
+                    r.yanked,
+                    r.yanked_reason,
+                    r.requires_python,
+                    r.has_wheel,
+                    r.has_sdist,
+                    tuple(r.files),
+                )
+                for r in h.versions
+            ],
         )
         for name, h in results.items()
-    }  # fmt: skip
+    }
 
 
 def test_worker_answers_equal_the_clients_own(many_projects, make_client, tmp_path):
-    names = NAMES + ["not-there"]
+    names = [*NAMES, "not-there"]
     many_projects.script("/simple/proj3/", [500, 500, 500, 500])  # fails every retry
     alone, none = _fetch(make_client, names, fetch_worker=False, cache=str(tmp_path / "a.sqlite3"))
     many_projects.script("/simple/proj3/", [500, 500, 500, 500])

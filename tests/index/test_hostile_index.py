@@ -13,11 +13,11 @@ import json
 from pathlib import Path
 
 import pytest
-from support.index_server import IndexServer, build_wheel
 
-from lockaudit.index import FetchStatus, IndexSettings, IndexURL
+from lockaudit.index import FetchStatus, IndexURL
 from lockaudit.index.http import HttpSession, RefusedAnswer
 from lockaudit.index.settings import IndexLimits
+from support.index_server import IndexServer, build_wheel
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "index" / "projects"
 
@@ -95,7 +95,9 @@ def test_redirects_stay_within_http_and_never_go_down_from_https():
 def test_a_configured_file_index_still_works(make_client, tmp_path):
     page = tmp_path / "simple" / "demo"
     page.mkdir(parents=True)
-    (page / "index.html").write_text('<a href="../../files/demo-1.0.tar.gz#sha256=' + "cd" * 32 + '">demo-1.0.tar.gz</a>')
+    (page / "index.html").write_text(
+        '<a href="../../files/demo-1.0.tar.gz#sha256=' + "cd" * 32 + '">demo-1.0.tar.gz</a>'
+    )
     h = fetch(make_client((tmp_path / "simple").as_uri() + "/", cache="none"), ["demo"])
     assert h["demo"].ok and h["demo"].version_strings() == ["1.0"]
 
@@ -110,7 +112,9 @@ def _auth_header(server: IndexServer) -> str:
 def test_credentials_never_reach_another_port_of_the_same_host(make_client, index_server):
     wheel = build_wheel("demo-pkg", "1.0")
     with IndexServer(projects={}, metadata={}, files={"demo_pkg-1.0-py3-none-any.whl": wheel}) as other:
-        other.metadata["demo_pkg-1.0-py3-none-any.whl.metadata"] = b"Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\n"
+        other.metadata["demo_pkg-1.0-py3-none-any.whl.metadata"] = (
+            b"Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\n"
+        )
         index_server.add_project("demo-pkg", {
             "meta": {"api-version": "1.1"}, "name": "demo-pkg", "versions": ["1.0"],
             "files": [{"filename": "demo_pkg-1.0-py3-none-any.whl", "hashes": {},
@@ -190,7 +194,9 @@ def test_the_run_budget_ends_every_request_left(make_client, index_server):
     names = ["six", "mdurl", "pluggy", "iniconfig", "defusedxml", "packaging"]
     results = fetch(make_client(cache="none", limits=limits, concurrency=2), names)
     assert all(h.status is FetchStatus.UNREACHABLE for h in results.values())
-    assert sum("time budget for the index (1 s, --index-budget) is spent" in h.detail for h in results.values()) == len(names)
+    assert sum("time budget for the index (1 s, --index-budget) is spent" in h.detail for h in results.values()) == len(
+        names
+    )
     assert len(index_server.requests) <= 2 * 2  # the rest was never asked
 
 
@@ -295,12 +301,16 @@ def _six(report: dict) -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize(("body", "ctype"), [(EMPTY_JSON, "application/vnd.pypi.simple.v1+json"),
                                              (LOGIN_HTML, "text/html")], ids=["empty-json", "login-page"])  # fmt: skip
-def test_an_empty_page_is_suspicious_and_the_missing_locked_version_is_high(index_server, tmp_path, capsys, body, ctype):
+def test_an_empty_page_is_suspicious_and_the_missing_locked_version_is_high(
+    index_server, tmp_path, capsys, body, ctype
+):
     index_server.always("/simple/six/", ("body", 200, body, ctype))
     code, report = _audit(index_server, tmp_path, capsys, "six==1.16.0\n")
     findings = _six(report)
     assert ("LA013", "high", "the locked version 1.16.0 is not on the index: installing the lock fails") in findings
-    assert any(c == "LA013" and s == "medium" and "lists no files at all" in m and "suspicious" in m for c, s, m in findings)
+    assert any(
+        c == "LA013" and s == "medium" and "lists no files at all" in m and "suspicious" in m for c, s, m in findings
+    )
     assert code == 1  # high is at the default threshold: never "ok, exit 0"
 
 

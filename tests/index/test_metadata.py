@@ -6,10 +6,10 @@ import asyncio
 import hashlib
 
 import pytest
-from support.index_server import FIXTURES, build_wheel
 
 from lockaudit.index import MetadataUnavailable, parse_core_metadata
 from lockaudit.index.cache import metadata_key, open_cache
+from support.index_server import FIXTURES, build_wheel
 
 
 def run(client, coro_fn):
@@ -31,7 +31,9 @@ def _project(index_server, name, version, wheel: bytes, *, advertise=False, sdis
         sname = f"{name}-{version}.tar.gz"
         index_server.files[sname] = sdist
         files.append({"filename": sname, "hashes": {"sha256": hashlib.sha256(sdist).hexdigest()}})
-    index_server.add_project(name, {"meta": {"api-version": "1.1"}, "name": name, "versions": [version], "files": files})
+    index_server.add_project(
+        name, {"meta": {"api-version": "1.1"}, "name": name, "versions": [version], "files": files}
+    )
     return fname
 
 
@@ -88,7 +90,10 @@ def test_wheel_with_a_large_central_directory_needs_more_ranges(make_client, ind
     with zipfile.ZipFile(buf, "w") as zf:
         for i in range(1500):  # a central directory larger than the first tail request
             zf.writestr(f"many_files/module_with_a_long_name_{i:05d}.py", "")
-        zf.writestr("many_files-2.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: many-files\nVersion: 2.0\nRequires-Dist: attrs\n")
+        zf.writestr(
+            "many_files-2.0.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: many-files\nVersion: 2.0\nRequires-Dist: attrs\n",
+        )
     _project(index_server, "many-files", "2.0", buf.getvalue())
 
     async def go(client):

@@ -15,11 +15,11 @@ from pathlib import Path
 import httpcore
 import httpx
 import pytest
-from support.index_server import Gate
 
 from lockaudit.index import netstream
 from lockaudit.index.http import HttpSession, IndexUnreachable, RetryPolicy
 from lockaudit.index.netstream import AsyncioBackend, AsyncioTransport
+from support.index_server import Gate
 
 BODY = bytes(range(256)) * (3 * 4096)  # 3 MiB, every byte value
 

@@ -7,12 +7,12 @@ import warnings
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.fuzzing import confuse, mutate
-from support.index_server import IndexServer
 
 from lockaudit.errors import LockauditError
 from lockaudit.index.decoding import page_to_blob
 from lockaudit.index.history import decode_history
+from support.fuzzing import confuse, mutate
+from support.index_server import IndexServer
 
 _SERVER = IndexServer()
 PAGES = [(_SERVER.json_page(n).decode(), "application/vnd.pypi.simple.v1+json") for n in ("six", "mdurl", "pluggy")]

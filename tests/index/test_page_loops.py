@@ -54,7 +54,7 @@ METADATA = [None, True, False, {"sha256": "ab" * 32}]
 
 @st.composite
 def file_entries(draw: Any) -> dict[str, Any]:
-    version = draw(st.sampled_from(VERSIONS + ["9.9", "1.0_rc1"]))
+    version = draw(st.sampled_from([*VERSIONS, "9.9", "1.0_rc1"]))
     filename = draw(st.sampled_from(NAMES)).format(v=version)
     entry: dict[str, Any] = {
         "filename": filename,
@@ -162,14 +162,14 @@ def test_rows_keep_pep_691_shapes():
 def test_compiled_and_pure_release_building_agree(files, listed):
     from datetime import datetime
 
-    from lockaudit.index.history import FileList, ReleaseInfo, _Rows
+    from lockaudit.index.history.model import FileList, FileRows, ReleaseInfo
 
     assert _fastpage is not None
     result = _run(_purepage, copy.deepcopy(files), listed)
     if result[0] == "error":
         return
     summaries, rows = result[-1]
-    table = _Rows(rows=rows)
+    table = FileRows(rows=rows)
     pure = _purepage.build_releases(summaries, table, ReleaseInfo, FileList, datetime.fromisoformat)
     fast = _fastpage.build_releases(summaries, table, ReleaseInfo, FileList, datetime.fromisoformat)
     assert all(type(r) is ReleaseInfo for r in fast)
@@ -181,8 +181,8 @@ def test_compiled_and_pure_release_building_agree(files, listed):
 def test_malformed_summaries_fail_alike(summary):
     from datetime import datetime
 
-    from lockaudit.index.history import FileList, ReleaseInfo, _Rows
+    from lockaudit.index.history.model import FileList, FileRows, ReleaseInfo
 
     for impl in (_purepage, _fastpage):
         with pytest.raises(ValueError, match="malformed"):
-            impl.build_releases([summary], _Rows(rows=[]), ReleaseInfo, FileList, datetime.fromisoformat)
+            impl.build_releases([summary], FileRows(rows=[]), ReleaseInfo, FileList, datetime.fromisoformat)

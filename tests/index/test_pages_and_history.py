@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ from lockaudit.index.simple_api import (
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "index" / "projects"
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "release-history.json"
 
 
@@ -187,7 +187,7 @@ _text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_si
                 st.one_of(st.just(False), st.just(True), _text.filter(bool)),
                 st.one_of(st.none(), _text),
                 st.one_of(st.none(), st.integers(0, 2**40)),
-                st.one_of(st.none(), st.datetimes(timezones=st.just(timezone.utc)).map(lambda d: d.isoformat())),
+                st.one_of(st.none(), st.datetimes(timezones=st.just(UTC)).map(lambda d: d.isoformat())),
             ),
             max_size=4,
         ),
@@ -202,7 +202,9 @@ def test_encode_decode_round_trip_property(spec):
              canonical_time(ut), y, rp, size, None]
             for i, (ext, y, rp, size, ut) in enumerate(files)
         ]  # fmt: skip
-    h = build_history("p", groups, fetched_at=NOW, index="http://i/simple/", api_version="1.1", url_prefix="http://i/files/")
+    h = build_history(
+        "p", groups, fetched_at=NOW, index="http://i/simple/", api_version="1.1", url_prefix="http://i/files/"
+    )
     back = decode_history(encode_history(h))
     assert back.versions == h.versions
     for r in back.versions:

@@ -44,7 +44,9 @@ def test_reading_them_does_not_import_the_package(monkeypatch):
 def test_pyproject_pins_the_version_whose_source_was_checked():
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     assert f"pypi-simple=={_pypi_simple.CHECKED_VERSION}" in [d.replace(" ", "") for d in declared]
-    assert re.search(rf"^pypi-simple=={re.escape(_pypi_simple.CHECKED_VERSION)}\s", (ROOT / "requirements.txt").read_text(), re.M)
+    assert re.search(
+        rf"^pypi-simple=={re.escape(_pypi_simple.CHECKED_VERSION)}\s", (ROOT / "requirements.txt").read_text(), re.M
+    )
     if pypi_simple.__version__ == _pypi_simple.CHECKED_VERSION:
         assert _pypi_simple._from_source()[0] is not None, _pypi_simple._from_source()[1]
 
@@ -62,7 +64,10 @@ def test_another_version_imports_the_package_for_the_same_values(monkeypatch, ca
     ("source", "why"),
     [
         ('__version__ = "{v}"\nPYPI_SIMPLE_ENDPOINT: str = _compute()\n', "PYPI_SIMPLE_ENDPOINT is not a literal"),
-        ('__version__ = "{v}"\nPYPI_SIMPLE_ENDPOINT = "x"\n', "ACCEPT_JSON_PREFERRED, SUPPORTED_REPOSITORY_VERSION not found"),
+        (
+            '__version__ = "{v}"\nPYPI_SIMPLE_ENDPOINT = "x"\n',
+            "ACCEPT_JSON_PREFERRED, SUPPORTED_REPOSITORY_VERSION not found",
+        ),
         ("def broken(:\n", "could not be read (SyntaxError)"),
     ],
     ids=["computed", "missing", "unparsable"],

@@ -20,9 +20,10 @@ import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from support.fuzzing import POLICY_SEED, TOKENS, check, confuse, mutate, seeds
 
-SEEDS = seeds() + [("lockaudit.toml", POLICY_SEED)]
+SEEDS = [*seeds(), ("lockaudit.toml", POLICY_SEED)]
 NAMES = sorted({name for name, _ in SEEDS} | {"Pipfile.lock", "pylock.toml"})
 FUZZ = settings(derandomize=True, deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 
@@ -40,7 +41,10 @@ def test_mutated_real_files(seed, rng):
 
 
 @settings(FUZZ, max_examples=1500)
-@given(st.sampled_from([s for s in SEEDS if s[0].endswith((".toml", ".lock", "Pipfile"))]), st.randoms(use_true_random=False))
+@given(
+    st.sampled_from([s for s in SEEDS if s[0].endswith((".toml", ".lock", "Pipfile"))]),
+    st.randoms(use_true_random=False),
+)
 def test_real_files_with_values_of_the_wrong_type(seed, rng):
     name, text = seed
     confused = confuse(name, text, rng)
@@ -62,8 +66,28 @@ def test_any_bytes(name, data):
 
 _PIECES = st.one_of(
     st.sampled_from(TOKENS),
-    st.sampled_from(["six", "Django", "zope.interface", "requests[socks]", "==", ">=", "~=", "!=", "1.0", "2.*",
-                     "--hash=sha256:" + "a" * 64, "\\", "-r", "-c", "-e", "#", "; sys_platform == 'linux'", " "]),  # fmt: skip
+    st.sampled_from(
+        [
+            "six",
+            "Django",
+            "zope.interface",
+            "requests[socks]",
+            "==",
+            ">=",
+            "~=",
+            "!=",
+            "1.0",
+            "2.*",
+            "--hash=sha256:" + "a" * 64,
+            "\\",
+            "-r",
+            "-c",
+            "-e",
+            "#",
+            "; sys_platform == 'linux'",
+            " ",
+        ]
+    ),
     st.text(max_size=12),
 )
 

@@ -9,14 +9,13 @@ import subprocess
 import sys
 
 import pytest
+from inputs.helpers import only
 
 from lockaudit.audit.policy import load_policy
 from lockaudit.errors import PolicyError
 from lockaudit.inputs import load, load_texts
 from lockaudit.inputs._build import check_duplicates
 from lockaudit.inputs.requirements_txt import parse as parse_requirements
-
-from inputs.helpers import only
 
 DEC = "1" * 5000
 HEX = "0x" + "f" * 4000  # Python reads it, but cannot print it
@@ -27,7 +26,12 @@ TOML_CASES = [
     ("poetry.lock", '[[package]]\nname = "six"\nversion = "1.0"\nextra = {n}\n', 4, 9),
     ("uv.lock", 'version = {n}\n\n[[package]]\nname = "six"\nversion = "1.0"\n', 1, 11),
     ("Pipfile", '[packages]\nsix = "*"\n\n[other]\ny = [1, {n}]\n', 5, 9),
-    ("pylock.toml", 'lock-version = "1.0"\ncreated-by = "x"\n\n[[packages]]\nname = "six"\nversion = "1.0"\nsize = {n}\n', 7, 8),
+    (
+        "pylock.toml",
+        'lock-version = "1.0"\ncreated-by = "x"\n\n[[packages]]\nname = "six"\nversion = "1.0"\nsize = {n}\n',
+        7,
+        8,
+    ),
 ]
 
 
@@ -92,7 +96,9 @@ def test_the_cli_exits_2_with_the_place_not_a_traceback(tmp_path, name):
 # -- 5. include paths that no file system takes ---------------------------------
 
 
-@pytest.mark.parametrize("target", ["sub\x00dir.txt", "lone-\ud800-surrogate.txt", "\x00"], ids=["nul", "surrogate", "only-nul"])
+@pytest.mark.parametrize(
+    "target", ["sub\x00dir.txt", "lone-\ud800-surrogate.txt", "\x00"], ids=["nul", "surrogate", "only-nul"]
+)
 @pytest.mark.parametrize("option", ["-r", "-c", "--requirement", "--constraint"])
 def test_an_include_path_no_file_system_takes_is_an_input_error(tmp_path, option, target):
     path = tmp_path / "requirements.txt"
@@ -149,4 +155,3 @@ def test_conflicting_pins_are_still_errors():
     assert only(lock.problems, "conflicting-pins").line == 2
     problems, kept = check_duplicates((), ())
     assert problems == [] and kept == []
-

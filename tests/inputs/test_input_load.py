@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from inputs.helpers import CORPUS, FIXTURES, TOOLS, codes, pins, write
+
 from lockaudit.errors import InputError
 from lockaudit.inputs import FORMATS, detect_format, discover, load, load_texts, parse
 from lockaudit.inputs.detect import format_from_content, is_candidate

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from inputs.helpers import TOOLS, codes, only, pins
+
 from lockaudit.inputs import load, parse
 from lockaudit.model import SourceKind
 
@@ -131,7 +131,7 @@ typing = [{ name = "mypy", extras = ["reports"], specifier = ">=1" }]
 [[package]]
 name = "helper"
 source = { editable = "libs/helper" }
-"""
+"""  # noqa: E501 (a TOML inline table stays on one line)
 
 
 def test_uv_lock_keeps_every_entry_and_reads_the_project_metadata():
@@ -170,7 +170,10 @@ source = { registry = "https://gpu.example.com/simple" }
 """
     lf = parse(text, "uv.lock")
     assert lf.problems == ()
-    assert [p.source.index_url for p in lf.packages] == ["https://cpu.example.com/simple", "https://gpu.example.com/simple"]
+    assert [p.source.index_url for p in lf.packages] == [
+        "https://cpu.example.com/simple",
+        "https://gpu.example.com/simple",
+    ]
 
 
 def test_uv_lock_read_alone_declares_the_project_metadata(tmp_path, monkeypatch):
@@ -324,7 +327,9 @@ def test_pylock_entries_that_name_an_index_decide_the_index_host():
     lf = parse(text, "pylock.toml")
     kinds = {p.name: p.source.kind for p in lf.packages}
     assert kinds["attrs"] is SourceKind.INDEX
-    assert next(p for p in lf.packages if p.name == "attrs").source.index_url == "https://cdn.example.net/pyodide/simple"
+    assert (
+        next(p for p in lf.packages if p.name == "attrs").source.index_url == "https://cdn.example.net/pyodide/simple"
+    )
     # the others' files are on a host no index entry uses
     assert kinds["annotated-types"] is SourceKind.URL and kinds["dirty-equals"] is SourceKind.URL
 
@@ -338,7 +343,7 @@ name = "jaraco.classes"
 version = "3.4.0"
 index = "https://example.com/simple/"
 wheels = [{name = "jaraco.classes-3.4.0-py3-none-any.whl", url = "https://example.com/simple/jaraco-classes/jaraco.classes-3.4.0-py3-none-any.whl", upload-time = "2024-03-31T07:27:34Z", hashes = {sha256 = "f662826b6bed8cace05e7ff873ce0f9283b5c924470fe664fff1c2f00f581649"}}]
-"""
+"""  # noqa: E501 (a TOML inline table stays on one line)
     lf = parse(text, "pylock.toml")
     (p,) = lf.problems
     assert (p.severity, p.code, p.line) == ("warning", "pylock-invalid", 5)

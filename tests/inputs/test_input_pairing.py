@@ -106,7 +106,7 @@ def compiled(name: str, pins: dict[str, str]) -> str:
 
 
 WEB_SERVICE = {
-    "pyproject.toml": '[tool.coverage.run]\nbranch = true\n',
+    "pyproject.toml": "[tool.coverage.run]\nbranch = true\n",
     "requirements.txt": "# This is only used for dependabot\n-r requirements/main.txt\n-r requirements/lint.txt\n",
     "requirements/main.in": "alembic>=1.8\ncelery[sqs]>=5.2\n",
     "requirements/main.txt": compiled("main", {"alembic": "1.18.5", "celery": "5.5.3", "kombu": "5.5.4"}),
@@ -189,13 +189,20 @@ index = "https://example.com/simple/"
 wheels = [
     {name = "pytz-2026.1.post1-py3-none-any.whl", url = "https://example.com/simple/pytz/pytz-2026.1.post1-py3-none-any.whl", hashes = {sha256 = "3378dde6a0c3d26719182142c56e60c7f9af7e968076f31aae569d72a0358ee1"}},
 ]
-"""
+"""  # noqa: E501 (a TOML inline table stays on one line)
 
 
 def test_a_pipfile_and_the_pylock_pipenv_wrote_for_it_pair(tmp_path):
     lock = '{"_meta": {"sources": []}, "default": {"pytz": {"version": "==2026.1.post1"}}, "develop": {}}'
-    got = read(tmp_path, {"Pipfile": PIPENV_PIPFILE, "Pipfile.lock": lock, "pylock.toml": PIPENV_PYLOCK,
-                          "pyproject.toml": '[project]\nname = "pipenv-like"\nversion = "1"\n'})
+    got = read(
+        tmp_path,
+        {
+            "Pipfile": PIPENV_PIPFILE,
+            "Pipfile.lock": lock,
+            "pylock.toml": PIPENV_PYLOCK,
+            "pyproject.toml": '[project]\nname = "pipenv-like"\nversion = "1"\n',
+        },
+    )
     assert got["pylock.toml"][:2] == ("locked", "Pipfile")
     assert "use_pylock" in got["pylock.toml"][2]
     assert got["Pipfile.lock"][:2] == ("locked", "Pipfile")
@@ -203,8 +210,10 @@ def test_a_pipfile_and_the_pylock_pipenv_wrote_for_it_pair(tmp_path):
 
 
 def test_a_pylock_that_records_nothing_of_its_inputs_is_read_alone(tmp_path):
-    pylock = 'lock-version = "1.0"\ncreated-by = "pip"\n\n[[packages]]\nname = "a"\nversion = "1"\n' \
+    pylock = (
+        'lock-version = "1.0"\ncreated-by = "pip"\n\n[[packages]]\nname = "a"\nversion = "1"\n'
         'wheels = [{ url = "https://files.example.com/a-1-py3-none-any.whl", hashes = { sha256 = "00" } }]\n'
+    )
     got = read(tmp_path, {"pyproject.toml": '[project]\nname = "x"\nversion = "1"\n', "pylock.toml": pylock})
     assert got["pylock.toml"][:2] == ("locked", "pylock.toml")
     assert "does not record" in got["pylock.toml"][2]
@@ -266,13 +275,21 @@ def test_gitignored_files_are_not_read_unless_named(tmp_path):
 
 
 def test_a_pattern_git_cannot_read_is_skipped_and_the_others_apply(tmp_path):
-    files = {".gitignore": "!\n\\\n# comment\nbuild/\n", "build/requirements.txt": "stale==1\n", "requirements.txt": "a==1\n"}
+    files = {
+        ".gitignore": "!\n\\\n# comment\nbuild/\n",
+        "build/requirements.txt": "stale==1\n",
+        "requirements.txt": "a==1\n",
+    }
     assert set(read(tmp_path, files)) == {"requirements.txt"}
 
 
 def test_gitignore_of_the_parents_applies_inside_a_repository(tmp_path):
     (tmp_path / ".git").mkdir()
-    files = {".gitignore": "generated/\n", "app/generated/requirements.txt": "stale==1\n", "app/requirements.txt": "a==1\n"}
+    files = {
+        ".gitignore": "generated/\n",
+        "app/generated/requirements.txt": "stale==1\n",
+        "app/requirements.txt": "a==1\n",
+    }
     got = read(tmp_path, files, where="app")
     assert set(got) == {"app/requirements.txt"}
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from inputs.helpers import codes, only
+
 from lockaudit.inputs import load, parse
 from lockaudit.inputs.pyproject import python_marker
 from lockaudit.model import SourceKind

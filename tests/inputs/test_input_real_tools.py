@@ -17,10 +17,7 @@ a missing tool fails.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tomllib
 from collections import Counter
 from collections.abc import Iterator
@@ -31,13 +28,10 @@ from packaging.utils import canonicalize_name
 from pip._internal.network.session import PipSession
 from pip._internal.req.req_file import parse_requirements
 from resolve.conftest import build_index
-from support.index_server import IndexServer
 
 from lockaudit.inputs import load, parse
-
-ROOT = Path(__file__).resolve().parents[2]
-TOOLS_BIN = Path(os.environ.get("LOCKAUDIT_TOOLS_BIN", ROOT / ".venv-tools" / "bin"))
-REQUIRE_TOOLS = os.environ.get("LOCKAUDIT_REQUIRE_TOOLS") == "1"
+from support.index_server import IndexServer
+from support.locking_tools import TOOLS_BIN, run, tool, tools_env
 
 # Versions split by Python: a universal lock keeps webapp-core, helper and numlib twice.
 SPEC = {
@@ -114,21 +108,6 @@ use_pylock = true
 """
 
 
-def _uv() -> str | None:
-    local = Path(sys.executable).parent / "uv"
-    return str(local) if local.exists() else shutil.which("uv")
-
-
-def _tool(name: str) -> str:
-    path = _uv() if name == "uv" else (str(TOOLS_BIN / name) if (TOOLS_BIN / name).exists() else None)
-    if path is None:
-        message = f"{name} is not installed (make tools)"
-        if REQUIRE_TOOLS:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
-
-
 @pytest.fixture(scope="module")
 def index() -> Iterator[IndexServer]:
     with build_index(SPEC).server() as server:
@@ -137,47 +116,8 @@ def index() -> Iterator[IndexServer]:
 
 @pytest.fixture
 def env(index: IndexServer, tmp_path: Path) -> dict[str, str]:
-    """The tools' environment: no configuration of this machine, the local index only."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PIP_", "UV_", "POETRY_", "PIPENV_", "VIRTUAL_ENV", "LOCKAUDIT_"))
-    }
-    cache = tmp_path / "tool-caches"
-    clean.update(
-        PIP_CONFIG_FILE=os.devnull,
-        PIP_NO_INPUT="1",
-        UV_NO_CONFIG="1",
-        UV_PYTHON_DOWNLOADS="never",
-        UV_DEFAULT_INDEX=index.url,
-        UV_CACHE_DIR=str(cache / "uv"),
-        POETRY_CONFIG_DIR=str(cache / "poetry-config"),
-        POETRY_CACHE_DIR=str(cache / "poetry-cache"),
-        POETRY_DATA_DIR=str(cache / "poetry-data"),
-        POETRY_VIRTUALENVS_CREATE="false",
-        POETRY_NO_INTERACTION="1",
-        PIPENV_VENV_IN_PROJECT="1",
-        PIPENV_IGNORE_VIRTUALENVS="1",
-        PIPENV_NOSPIN="1",
-        PIPENV_YES="1",
-        PIPENV_CACHE_DIR=str(cache / "pipenv"),
-        PIPENV_VERBOSITY="-1",
-        VIRTUALENV_NO_DOWNLOAD="1",
-        # Anything not for 127.0.0.1 goes to a proxy that is not there: a tool that
-        # tried to reach another host would fail the test, not quietly use the network.
-        HTTP_PROXY="http://127.0.0.1:9",
-        HTTPS_PROXY="http://127.0.0.1:9",
-        ALL_PROXY="http://127.0.0.1:9",
-        NO_PROXY="127.0.0.1,localhost",
-    )
-    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
-        clean[name] = clean[name.upper()]
-    return clean
-
-
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> None:
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
-    assert proc.returncode == 0, f"{' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}"
+    """The tools' environment, with the local index as uv's default."""
+    return tools_env(tmp_path, UV_DEFAULT_INDEX=index.url)
 
 
 # --------------------------------------------------------------------------- independent readings
@@ -244,7 +184,7 @@ def roles(directory: Path) -> dict[str, tuple[str, str]]:
 
 
 def test_uv_lock_and_its_exports(env, tmp_path):
-    uv = _tool("uv")
+    uv = tool("uv")
     (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     run([uv, "lock", "-q"], tmp_path, env)
     run([uv, "export", "--format", "requirements-txt", "--all-groups", "-q", "-o", "requirements.txt"], tmp_path, env)
@@ -272,7 +212,7 @@ def test_uv_lock_and_its_exports(env, tmp_path):
 
 
 def test_uv_pip_compile_to_requirements_and_pylock(env, tmp_path):
-    uv = _tool("uv")
+    uv = tool("uv")
     (tmp_path / "requirements.in").write_text(REQUIREMENTS_IN)
     base = [uv, "pip", "compile", "requirements.in", "--universal", "--python-version", "3.9", "-q"]
     run([*base, "--generate-hashes", "-o", "requirements.txt"], tmp_path, env)
@@ -291,7 +231,7 @@ def test_uv_pip_compile_to_requirements_and_pylock(env, tmp_path):
 
 
 def test_pip_compile(env, tmp_path, index):
-    pip_compile = _tool("pip-compile")
+    pip_compile = tool("pip-compile")
     (tmp_path / "requirements.in").write_text(REQUIREMENTS_IN)
     run(
         [pip_compile, "requirements.in", "--generate-hashes", "--strip-extras", "--index-url", index.url,
@@ -306,8 +246,10 @@ def test_pip_compile(env, tmp_path, index):
 
 
 def test_poetry_lock(env, tmp_path, index):
-    poetry = _tool("poetry")
-    (tmp_path / "pyproject.toml").write_text(PYPROJECT.split("[dependency-groups]")[0] + POETRY_EXTRA.format(url=index.url))
+    poetry = tool("poetry")
+    (tmp_path / "pyproject.toml").write_text(
+        PYPROJECT.split("[dependency-groups]")[0] + POETRY_EXTRA.format(url=index.url)
+    )
     run([poetry, "lock"], tmp_path, env)
     written = pins_by_toml(tmp_path / "poetry.lock", "package")
     assert pins_by_lockaudit(tmp_path / "poetry.lock") == written
@@ -316,7 +258,7 @@ def test_poetry_lock(env, tmp_path, index):
 
 
 def test_pipenv_lock_and_its_pylock(env, tmp_path, index):
-    pipenv = _tool("pipenv")
+    pipenv = tool("pipenv")
     (tmp_path / "Pipfile").write_text(PIPFILE.format(url=index.url))
     run([pipenv, "--python", str(TOOLS_BIN / "python"), "lock"], tmp_path, env)
     written = pins_by_json(tmp_path / "Pipfile.lock")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from inputs.helpers import CORPUS, codes, only, pins, write
+
 from lockaudit.inputs import load, parse, requirements_txt
 from lockaudit.model import SourceKind
 

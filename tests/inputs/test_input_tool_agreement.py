@@ -11,9 +11,9 @@ compile, pip lock (pylock.toml), pip freeze of an install, uv lock and uv export
 from __future__ import annotations
 
 import pytest
+from inputs.helpers import TOOLS
 from packaging.markers import Marker
 
-from inputs.helpers import TOOLS
 from lockaudit.inputs import load
 from lockaudit.model import SourceKind
 

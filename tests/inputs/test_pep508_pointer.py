@@ -51,7 +51,9 @@ def _cause_span(text: str) -> tuple[int, int] | None:
 
 @settings(max_examples=400, deadline=None)
 @given(
-    st.sampled_from(["requests>=2.0", "foo[bar]==1.0 ; python_version<'3.12'", "name @ https://example.com/x.whl", "a.b-c~=1.4"]),
+    st.sampled_from(
+        ["requests>=2.0", "foo[bar]==1.0 ; python_version<'3.12'", "name @ https://example.com/x.whl", "a.b-c~=1.4"]
+    ),
     st.lists(st.tuples(st.integers(0, 60), st.sampled_from(list("[]();,@<>=!~.* '\"xz09-"))), min_size=1, max_size=3),
 )
 def test_the_message_gives_the_column_packagings_parser_found(base, edits):

@@ -32,7 +32,9 @@ def test_requirements_lines(line: str, expected: str, with_marker: str) -> None:
 
 
 def test_poetry_ranges_as_written() -> None:
-    pyproject = '[tool.poetry]\nname = "x"\n[tool.poetry.dependencies]\npython = "^3.9"\nrequests = "^2.28"\nflask = "2.2"\n'
+    pyproject = (
+        '[tool.poetry]\nname = "x"\n[tool.poetry.dependencies]\npython = "^3.9"\nrequests = "^2.28"\nflask = "2.2"\n'
+    )
     texts = {r.name: requirement_text(r) for r in load_texts({"pyproject.toml": pyproject}).requirements}
     # a range that starts with a version stands after a space: "flask2.2" would read as another name
     assert texts == {"requests": "requests^2.28", "flask": "flask 2.2"}

@@ -31,7 +31,17 @@ from support.synthetic_index import Project, Release, install
 
 ROOT = Path(__file__).resolve().parents[2]
 _SKIP = shutil.ignore_patterns(
-    ".venv", "build", ".git", "*.so", "*.c", "__pycache__", "*.egg-info", ".pytest_cache", ".hypothesis", ".benchmarks", "tests"
+    ".venv",
+    "build",
+    ".git",
+    "*.so",
+    "*.c",
+    "__pycache__",
+    "*.egg-info",
+    ".pytest_cache",
+    ".hypothesis",
+    ".benchmarks",
+    "tests",
 )
 
 
@@ -92,7 +102,9 @@ def test_redis_is_an_extra(dists: dict[str, Path]) -> None:
 
 DEMO_PROJECTS = [
     Project("requests", [Release("2.28.0", "2022-06-09"), Release("2.32.3", "2024-05-29")]),
-    Project("urllib3", [Release("1.26.9", "2022-03-16"), Release("1.26.20", "2024-08-29"), Release("2.2.3", "2024-09-12")]),
+    Project(
+        "urllib3", [Release("1.26.9", "2022-03-16"), Release("1.26.20", "2024-08-29"), Release("2.2.3", "2024-09-12")]
+    ),
     Project("flask", [Release("2.2.2", "2022-08-08"), Release("3.0.3", "2024-04-07")]),
     Project("certifi", [Release("2022.5.18.1", "2022-05-19"), Release("2024.8.30", "2024-08-30")]),
     Project("charset-normalizer", [Release("2.0.12", "2022-02-12"), Release("3.4.0", "2024-10-09")]),
@@ -122,7 +134,17 @@ def installed(dists: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) 
     )
     (site / "deps-of-the-test-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     proc = subprocess.run(
-        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", "--quiet", str(dists["wheel"])],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--ignore-installed",
+            "--quiet",
+            str(dists["wheel"]),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -178,6 +200,8 @@ def test_a_redis_cache_without_redis_says_which_extra(installed: Path, tmp_path:
         sys.exit(main(["requirements.txt", "--cache", "redis://127.0.0.1:9/0", "--index-url", "http://127.0.0.1:9/simple/"]))
         """
     )
-    proc = subprocess.run([str(installed / "bin" / "python"), "-c", code], capture_output=True, text=True, cwd=tmp_path, env=_env())
+    proc = subprocess.run(
+        [str(installed / "bin" / "python"), "-c", code], capture_output=True, text=True, cwd=tmp_path, env=_env()
+    )
     assert proc.returncode == 2
     assert "pip install 'lockaudit[redis]'" in proc.stderr and "Traceback" not in proc.stderr

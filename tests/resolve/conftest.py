@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.index_server import IndexServer
 
 from lockaudit.findings import Target
 from lockaudit.index import IndexSettings, IndexURL
+from support.index_server import IndexServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "resolve"
 DEFAULT_UPLOAD = "2024-01-01T00:00:00Z"

@@ -158,7 +158,8 @@ def _explain(resolution: Resolution, name: str, ours: str | None, theirs: str | 
         if reason
         else f"uv's {theirs} {'also satisfies' if admits else 'does not satisfy'} the requirements on it"
     )
-    return f"{name}: lockaudit {ours}, uv {theirs}; requirements here: {wanted}; {why} (uv: via {', '.join(uv_via) or '?'})"
+    via = ", ".join(uv_via) or "?"
+    return f"{name}: lockaudit {ours}, uv {theirs}; requirements here: {wanted}; {why} (uv: via {via})"
 
 
 def compare(resolution: Resolution, uv_lock_text: str) -> Comparison:

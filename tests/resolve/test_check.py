@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from lockaudit.audit.lock_check import check_lock_async
+from lockaudit.audit.rules.lock import lock_findings, transitive_drift
 from lockaudit.findings import RuleCode, Severity
 from lockaudit.inputs import load
 from lockaudit.model import LockedPackage, Origin, Requirement
-from lockaudit.audit.lock_check import check_lock_async
-from lockaudit.audit.rules.lock import lock_findings, transitive_drift
 from lockaudit.resolve import CheckOptions, ResolveOptions, check, resolve, write_requirements
+from lockaudit.resolve.environment import Environment
 from lockaudit.resolve.fresh import applicable_locked
 from lockaudit.resolve.lock_walk import walk_lock
-from lockaudit.resolve.environment import Environment
 from lockaudit.resolve.metadata import Dependency, ReleaseDependencies
 
 
@@ -56,7 +56,9 @@ def test_missing_dependency_names_requirer_and_top_level(settings, project: Path
     assert f.package == "old-helper" and f.severity is Severity.HIGH
     assert f.data["kind"] == "missing-dependency"
     assert f.data["required_by"] == "lib 1.0" and f.data["top_level"] == ("app",)
-    assert f.message == "required by lib 1.0 (old-helper) but missing from the lock; pulled in by app (requirements.in:1)"
+    assert (
+        f.message == "required by lib 1.0 (old-helper) but missing from the lock; pulled in by app (requirements.in:1)"
+    )
     assert str(f.location) == "requirements.in:1:1" and str(f.lock_location) == "requirements.lock:2:1"
 
 
@@ -111,7 +113,9 @@ def test_unknown_dependencies_unknown_packages_and_versions(settings, project: P
 def test_transitive_drift_sizes_and_top_level(settings, project: Path, target311) -> None:
     Path("requirements.in").write_text("app\n")
     inputs = load("requirements.in")
-    old = resolve(inputs, ResolveOptions(settings=settings, cache="cache.sqlite3", target=target311, as_of="2024-02-01"))
+    old = resolve(
+        inputs, ResolveOptions(settings=settings, cache="cache.sqlite3", target=target311, as_of="2024-02-01")
+    )
     assert old.versions() == {"app": "1.0", "lib": "1.0", "old-helper": "1.0"}
     Path("requirements.lock").write_text(write_requirements(old))
     findings = _run(settings, inputs, load("requirements.lock"), target311, as_of="2024-10-01")
@@ -123,7 +127,11 @@ def test_transitive_drift_sizes_and_top_level(settings, project: Path, target311
     assert (lib.data["locked"], lib.data["fresh"], lib.data["direct"]) == ("1.0", "2.0", False)
     assert lib.data["top_level"] == ("app",) and lib.data["top_level_locations"] == ("requirements.in:1:1",)
     assert lib.message == "locked 1.0, a fresh resolution takes 2.0 (major; pulled in by app (requirements.in:1))"
-    assert (drift["app"].severity, drift["app"].data["jump"], drift["app"].data["direct"]) == (Severity.MEDIUM, "minor", True)
+    assert (drift["app"].severity, drift["app"].data["jump"], drift["app"].data["direct"]) == (
+        Severity.MEDIUM,
+        "minor",
+        True,
+    )
     assert (drift["newdep"].data["change"], drift["newdep"].severity) == ("added", Severity.MEDIUM)
     assert (drift["old-helper"].data["change"], drift["old-helper"].severity) == ("removed", Severity.LOW)
     assert drift["old-helper"].data["top_level"] == ("app",)
@@ -145,7 +153,9 @@ def test_check_result_carries_the_resolution(settings, project: Path, target311)
     import asyncio
 
     inputs, lock = _files("web\n", "web==2.0\nutil==1.0\nlog-kit==1.1\n")
-    result = asyncio.run(check_lock_async(inputs, lock, CheckOptions(settings=settings, cache="cache.sqlite3", target=target311)))
+    result = asyncio.run(
+        check_lock_async(inputs, lock, CheckOptions(settings=settings, cache="cache.sqlite3", target=target311))
+    )
     assert not result.consistent
     assert result.resolution is not None and result.resolution.versions()["util"] == "1.6"
     assert set(result.locked) == {"web", "util", "log-kit"}

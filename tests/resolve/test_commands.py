@@ -18,7 +18,16 @@ SCHEMA = Path(__file__).resolve().parents[2] / "lockaudit" / "schemas" / "report
 @pytest.fixture
 def cli(resolve_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
-    common = ["--index-url", resolve_server.url, "--cache", str(tmp_path / "cache.sqlite3"), "--python", "3.11", "--platform", "linux"]
+    common = [
+        "--index-url",
+        resolve_server.url,
+        "--cache",
+        str(tmp_path / "cache.sqlite3"),
+        "--python",
+        "3.11",
+        "--platform",
+        "linux",
+    ]
 
     def run(*args: str) -> int:
         return main([args[0], *args[1:], *common])
@@ -54,7 +63,10 @@ def test_lock_selects_extras_and_groups_of_a_pyproject(cli) -> None:
     )
     assert cli("lock", "pyproject.toml", "-o", "a.lock", "--no-hashes", "--no-header") == 0
     assert "srv" not in Path("a.lock").read_text() and "plat" not in Path("a.lock").read_text()
-    assert cli("lock", "pyproject.toml", "-o", "b.lock", "--no-hashes", "--no-header", "--extra", "fast", "--group", "dev") == 0
+    assert (
+        cli("lock", "pyproject.toml", "-o", "b.lock", "--no-hashes", "--no-header", "--extra", "fast", "--group", "dev")
+        == 0
+    )
     text = Path("b.lock").read_text()
     assert "srv[fast]==1.0" in text and "plat==1.0" in text and "speedy==1.0" in text
 
@@ -113,11 +125,23 @@ def test_check_drift_fails_only_with_fail_on(cli, capsys: pytest.CaptureFixture[
     assert cli("check", "requirements.in", "--lock", "requirements.lock", "--as-of", "2024-10-01") == 0
     table = capsys.readouterr().out
     assert "LA018" in table and "lib" in table
-    assert cli("check", "requirements.in", "--lock", "requirements.lock", "--as-of", "2024-10-01", "--fail-on", "major") == 1
+    assert (
+        cli("check", "requirements.in", "--lock", "requirements.lock", "--as-of", "2024-10-01", "--fail-on", "major")
+        == 1
+    )
     # As of 2024-05-01 only lib moved, by a minor step (1.0 -> 1.2).
-    assert cli("check", "requirements.in", "--lock", "requirements.lock", "--as-of", "2024-05-01", "--fail-on", "major") == 0
-    assert cli("check", "requirements.in", "--lock", "requirements.lock", "--as-of", "2024-05-01", "--fail-on", "minor") == 1
-    assert cli("check", "requirements.in", "--lock", "requirements.lock", "--as-of", "2024-02-15", "--fail-on", "patch") == 0
+    assert (
+        cli("check", "requirements.in", "--lock", "requirements.lock", "--as-of", "2024-05-01", "--fail-on", "major")
+        == 0
+    )
+    assert (
+        cli("check", "requirements.in", "--lock", "requirements.lock", "--as-of", "2024-05-01", "--fail-on", "minor")
+        == 1
+    )
+    assert (
+        cli("check", "requirements.in", "--lock", "requirements.lock", "--as-of", "2024-02-15", "--fail-on", "patch")
+        == 0
+    )
 
 
 def test_check_suppressions_from_the_policy(cli) -> None:

@@ -22,9 +22,24 @@ def test_default_is_the_running_interpreter() -> None:
     [
         (
             Target("3.11", "linux"),
-            {"python_version": "3.11", "python_full_version": "3.11.0", "sys_platform": "linux", "platform_system": "Linux"},
-            ["cp311-cp311-manylinux_2_28_x86_64", "cp311-abi3-manylinux2014_x86_64", "py3-none-any", "cp39-abi3-manylinux1_x86_64"],
-            ["cp311-cp311-manylinux_2_31_x86_64", "cp311-cp311-musllinux_1_2_x86_64", "cp311-cp311-linux_x86_64", "cp312-cp312-manylinux_2_17_x86_64"],
+            {
+                "python_version": "3.11",
+                "python_full_version": "3.11.0",
+                "sys_platform": "linux",
+                "platform_system": "Linux",
+            },
+            [
+                "cp311-cp311-manylinux_2_28_x86_64",
+                "cp311-abi3-manylinux2014_x86_64",
+                "py3-none-any",
+                "cp39-abi3-manylinux1_x86_64",
+            ],
+            [
+                "cp311-cp311-manylinux_2_31_x86_64",
+                "cp311-cp311-musllinux_1_2_x86_64",
+                "cp311-cp311-linux_x86_64",
+                "cp312-cp312-manylinux_2_17_x86_64",
+            ],
         ),
         (
             Target("3.12.4", "windows"),

@@ -25,8 +25,20 @@ CASES = [
     # (id, requirements.in, existing lock, flags, expected pins)
     ("kept-when-still-satisfied", "web\n", "web==1.0\nutil==1.5\n", [], {"web": "1.0", "util": "1.5"}),
     ("no-existing-file-takes-newest", "web\n", None, [], {"web": "2.0", "util": "1.6", "log-kit": "1.1"}),
-    ("upgrade-moves-everything", "web\n", "web==1.0\nutil==1.5\n", ["--upgrade"], {"web": "2.0", "util": "1.6", "log-kit": "1.1"}),
-    ("upgrade-package-moves-one", "web\n", "web==1.0\nutil==1.5\n", ["--upgrade-package", "util"], {"web": "1.0", "util": "1.6"}),
+    (
+        "upgrade-moves-everything",
+        "web\n",
+        "web==1.0\nutil==1.5\n",
+        ["--upgrade"],
+        {"web": "2.0", "util": "1.6", "log-kit": "1.1"},
+    ),
+    (
+        "upgrade-package-moves-one",
+        "web\n",
+        "web==1.0\nutil==1.5\n",
+        ["--upgrade-package", "util"],
+        {"web": "1.0", "util": "1.6"},
+    ),
     (
         "upgrade-package-keeps-what-still-fits",
         "web\n",
@@ -41,7 +53,13 @@ CASES = [
         [],
         {"web": "2.0", "util": "1.6", "log-kit": "1.0"},
     ),
-    ("changed-input-moves-its-pin", "web>=2\n", "web==1.0\nutil==1.5\n", [], {"web": "2.0", "util": "1.5", "log-kit": "1.1"}),
+    (
+        "changed-input-moves-its-pin",
+        "web>=2\n",
+        "web==1.0\nutil==1.5\n",
+        [],
+        {"web": "2.0", "util": "1.5", "log-kit": "1.1"},
+    ),
     ("pins-no-longer-needed-are-dropped", "util\n", "web==1.0\nutil==1.5\nbase==1.0\n", [], {"util": "1.5"}),
 ]
 
@@ -65,9 +83,23 @@ def test_lock_keeps_existing_pins(
     if existing is not None:
         Path("requirements.txt").write_text(existing)
     code = main(
-        ["lock", "requirements.in", "-o", "requirements.txt", "--no-hashes", *flags,
-         "--index-url", resolve_server.url, "--cache", str(tmp_path / "cache.sqlite3"), "--python", "3.11", "--platform", "linux"]
-    )  # fmt: skip
+        [
+            "lock",
+            "requirements.in",
+            "-o",
+            "requirements.txt",
+            "--no-hashes",
+            *flags,
+            "--index-url",
+            resolve_server.url,
+            "--cache",
+            str(tmp_path / "cache.sqlite3"),
+            "--python",
+            "3.11",
+            "--platform",
+            "linux",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     assert _pins(Path("requirements.txt").read_text()) == expected
     err = capsys.readouterr().err
@@ -81,7 +113,13 @@ UV = _uv()
 @pytest.mark.skipif(UV is None, reason="uv is not installed (pip install '.[bench]')")
 @pytest.mark.parametrize(("case_id", "inputs", "existing", "flags", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_uv_keeps_the_same_pins(
-    resolve_server, tmp_path: Path, case_id: str, inputs: str, existing: str | None, flags: list[str], expected: dict[str, str]
+    resolve_server,
+    tmp_path: Path,
+    case_id: str,
+    inputs: str,
+    existing: str | None,
+    flags: list[str],
+    expected: dict[str, str],
 ) -> None:
     (tmp_path / "requirements.in").write_text(inputs)
     if existing is not None:
@@ -104,7 +142,15 @@ def test_an_unreadable_existing_file_is_an_error_unless_upgrading(
     monkeypatch.chdir(tmp_path)
     Path("requirements.in").write_text("web\n")
     Path("requirements.txt").write_text("web==1.0\nthis is not a pin!!\n")
-    common = ["--no-hashes", "--index-url", resolve_server.url, "--cache", str(tmp_path / "c.sqlite3"), "--python", "3.11"]
+    common = [
+        "--no-hashes",
+        "--index-url",
+        resolve_server.url,
+        "--cache",
+        str(tmp_path / "c.sqlite3"),
+        "--python",
+        "3.11",
+    ]
     assert main(["lock", "requirements.in", "-o", "requirements.txt", *common]) == 2
     err = capsys.readouterr().err
     assert "requirements.txt" in err and "--upgrade" in err

@@ -67,7 +67,16 @@ def project(resolve_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     """A requirements.in and a cache warmed by one lock; the common arguments."""
     monkeypatch.chdir(tmp_path)
     Path("requirements.in").write_text("web\nsrv[fast]\n")
-    common = ["--index-url", resolve_server.url, "--cache", str(tmp_path / "cache.sqlite3"), "--python", "3.11", "--platform", "linux"]
+    common = [
+        "--index-url",
+        resolve_server.url,
+        "--cache",
+        str(tmp_path / "cache.sqlite3"),
+        "--python",
+        "3.11",
+        "--platform",
+        "linux",
+    ]
     assert main(["lock", "requirements.in", "-o", "warm.lock", "-q", *common]) == 0
     resolve_server.requests.clear()
     return common
@@ -93,7 +102,9 @@ def _loaded(modules: set[str], prefix: str) -> bool:
 
 
 @pytest.mark.parametrize("mode", ["--offline", "warm cache"])
-def test_a_lock_from_the_cache_imports_no_http_client_and_no_rich(project, resolve_server, tmp_path: Path, mode: str) -> None:
+def test_a_lock_from_the_cache_imports_no_http_client_and_no_rich(
+    project, resolve_server, tmp_path: Path, mode: str
+) -> None:
     extra = ["--offline"] if mode == "--offline" else []
     proc, modules = _lockaudit("lock", "requirements.in", "-o", "out.lock", *extra, *project, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -108,7 +119,9 @@ def test_a_lock_from_the_cache_imports_no_http_client_and_no_rich(project, resol
     assert "5 packages for Python 3.11 on linux written to out.lock" in proc.stderr
 
 
-def test_the_quick_exit_keeps_stdout_and_the_exit_code(project, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_quick_exit_keeps_stdout_and_the_exit_code(
+    project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     args = ["lock", "requirements.in", "--offline", "--no-header", *project]
     assert main(args) == 0
     expected = capsys.readouterr().out
@@ -152,4 +165,6 @@ def test_netrc_is_read_from_home_when_there_is_one(tmp_path: Path, monkeypatch: 
     (tmp_path / ".netrc").write_text("machine private.example login bob password pw\n")
     (tmp_path / ".netrc").chmod(0o600)
     assert resolve_index_settings(index_url=url, pip_config={}).index_url.auth == ("bob", "pw")
-    assert resolve_index_settings(index_url=url, pip_config={}, netrc_file=str(tmp_path / "none")).index_url.auth is None
+    assert (
+        resolve_index_settings(index_url=url, pip_config={}, netrc_file=str(tmp_path / "none")).index_url.auth is None
+    )

@@ -23,7 +23,10 @@ def _metadata_requests(server) -> list[str]:
 
 
 def test_strings_and_model_requirements(settings, tmp_path: Path, target311) -> None:
-    r = resolve(["Web>=1", "srv[fast]; python_version >= '3.8'"], ResolveOptions(settings=settings, cache="none", target=target311))
+    r = resolve(
+        ["Web>=1", "srv[fast]; python_version >= '3.8'"],
+        ResolveOptions(settings=settings, cache="none", target=target311),
+    )
     assert r.versions() == {"web": "2.0", "util": "1.6", "log-kit": "1.1", "srv": "1.0", "speedy": "1.0"}
     assert [str(req.origin) for req in r.requirements] == ["<requirements>:1", "<requirements>:2"]
     assert "web" in r and "Web" in r and r["WEB"].version == "2.0"
@@ -98,7 +101,9 @@ def test_async_twin_inside_a_running_loop(settings, tmp_path: Path, target311) -
     async def main():
         async with IndexClient(settings, cache=str(tmp_path / "c.sqlite3")) as client:
             first = await resolve_async(["web"], ResolveOptions(target=target311), client=client)
-            second = await resolve_async(["web<2"], ResolveOptions(target=target311), client=client)  # the client stays open
+            second = await resolve_async(
+                ["web<2"], ResolveOptions(target=target311), client=client
+            )  # the client stays open
         return first, second
 
     first, second = asyncio.run(main())
@@ -173,7 +178,7 @@ def test_compact_metadata_round_trip() -> None:
     assert deps.invalid == ("not valid ((", "c @ https://example.invalid/c.whl")
     again = decode(encode(deps))
     assert again is not None and again.dependencies == deps.dependencies and again.extras == deps.extras
-    assert decode(b"garbage") is None and decode(b'[99, true, null, [], [], [], null, null]') is None
+    assert decode(b"garbage") is None and decode(b"[99, true, null, [], [], [], null, null]") is None
 
 
 def test_a_resolution_leaves_the_garbage_collector_as_the_caller_set_it(settings, target311, tmp_path) -> None:

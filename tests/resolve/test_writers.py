@@ -33,7 +33,9 @@ from lockaudit.resolve.writers import (
 def resolution(settings, tmp_path: Path, target311, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     Path("requirements.in").write_text("web\nsrv[fast]\n")
-    return resolve(load("requirements.in"), ResolveOptions(settings=settings, cache=str(tmp_path / "c.sqlite3"), target=target311))
+    return resolve(
+        load("requirements.in"), ResolveOptions(settings=settings, cache=str(tmp_path / "c.sqlite3"), target=target311)
+    )
 
 
 def test_requirements_lock_has_every_hash_and_provenance(resolution, synthetic_index) -> None:
@@ -52,7 +54,8 @@ def test_requirements_lock_has_every_hash_and_provenance(resolution, synthetic_i
         expected = {
             "sha256:" + hashlib.sha256(body).hexdigest()
             for name, body in synthetic_index.files.items()
-            if name.startswith(f"{pin.name.replace('-', '_')}-{pin.version}-") or name == f"{pin.name.replace('-', '_')}-{pin.version}.tar.gz"
+            if name.startswith(f"{pin.name.replace('-', '_')}-{pin.version}-")
+            or name == f"{pin.name.replace('-', '_')}-{pin.version}.tar.gz"
         }
         assert set(pin.hashes) == expected and expected
         for h in expected:
@@ -122,10 +125,27 @@ def test_pip_installs_the_lock_with_require_hashes(resolution, resolve_server, t
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
     proc = subprocess.run(
         [
-            sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
-            "--require-hashes", "--index-url", resolve_server.url, "--no-cache-dir",
-            "--python-version", "3.11", "--platform", "manylinux_2_28_x86_64", "--only-binary", ":all:",
-            "--report", str(report), "-r", str(lock),
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--ignore-installed",
+            "--quiet",
+            "--require-hashes",
+            "--index-url",
+            resolve_server.url,
+            "--no-cache-dir",
+            "--python-version",
+            "3.11",
+            "--platform",
+            "manylinux_2_28_x86_64",
+            "--only-binary",
+            ":all:",
+            "--report",
+            str(report),
+            "-r",
+            str(lock),
         ],
         check=False,
         capture_output=True,
@@ -134,5 +154,7 @@ def test_pip_installs_the_lock_with_require_hashes(resolution, resolve_server, t
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    installed = {i["metadata"]["name"].lower(): i["metadata"]["version"] for i in json.loads(report.read_text())["install"]}
+    installed = {
+        i["metadata"]["name"].lower(): i["metadata"]["version"] for i in json.loads(report.read_text())["install"]
+    }
     assert installed == resolution.versions()

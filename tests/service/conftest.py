@@ -9,11 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from service.helpers import PROJECTS, RedisProcess, ServiceProcess, corpus_pages
+
 from support.index_server import IndexServer
 from support.synthetic_index import Project, Release, install
-
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -22,7 +21,9 @@ from support.synthetic_index import Project, Release, install
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No in-process test reads this machine's pip configuration, netrc or cache."""
     for var in list(os.environ):
-        if (var.startswith(("PIP_", "LOCKAUDIT_", "PROMETHEUS_")) and var != "LOCKAUDIT_NO_EXTENSIONS") or var == "NETRC":
+        if (
+            var.startswith(("PIP_", "LOCKAUDIT_", "PROMETHEUS_")) and var != "LOCKAUDIT_NO_EXTENSIONS"
+        ) or var == "NETRC":
             monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))

@@ -17,7 +17,6 @@ import httpx
 import pytest
 
 from support.redis_server import RedisProcess  # noqa: F401 - the service tests import it from here
-
 from support.synthetic_index import Project, Release
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,7 +122,7 @@ class ServiceProcess:
             time.sleep(0.05)
         return False
 
-    def client(self, token: str | None | bool = True, **kwargs) -> httpx.Client:
+    def client(self, token: str | bool | None = True, **kwargs) -> httpx.Client:
         headers = dict(kwargs.pop("headers", {}))
         tok = self.token if token is True else (token or None)
         if tok:

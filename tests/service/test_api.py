@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
+from service.helpers import AS_OF, codes, pair
 
 from lockaudit.formats.json_format import schema as report_schema
-from service.helpers import AS_OF, codes, pair
 
 PYPROJECT = """\
 [tool.poetry]
@@ -106,7 +106,11 @@ def test_metrics_count_requests_cache_and_index(http, server):
 
 
 def test_audit_answers_the_versioned_json_report(http):
-    r = audit(http, pair("svc-alpha>=1.0,<3\nsvc-beta>=0.4\n", "svc-alpha==1.0.0\nsvc-beta==0.4.0\n"), policy={"as-of": AS_OF, "fail-on": "never"})
+    r = audit(
+        http,
+        pair("svc-alpha>=1.0,<3\nsvc-beta>=0.4\n", "svc-alpha==1.0.0\nsvc-beta==0.4.0\n"),
+        policy={"as-of": AS_OF, "fail-on": "never"},
+    )
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "application/json"
     report = r.json()
@@ -122,7 +126,11 @@ def test_audit_answers_the_versioned_json_report(http):
 def test_audit_exit_code_header_follows_the_policy(http):
     r = audit(http, pair("svc-alpha>=1.0,<3\n", "svc-alpha==1.0.0\n"), policy={"as-of": AS_OF, "fail-on": "major"})
     assert r.headers["X-Lockaudit-Exit-Code"] == "1"
-    r = audit(http, pair("svc-alpha>=1.0,<3\n", "svc-alpha==1.0.0\n"), policy={"as-of": AS_OF, "ignore": ["LA003"], "fail-on": "major"})
+    r = audit(
+        http,
+        pair("svc-alpha>=1.0,<3\n", "svc-alpha==1.0.0\n"),
+        policy={"as-of": AS_OF, "ignore": ["LA003"], "fail-on": "major"},
+    )
     assert "LA003" not in codes(r.json())
 
 
@@ -175,7 +183,9 @@ def test_audit_format_by_accept_or_field(http, accept, fmt, media):
 
 
 def test_audit_unknown_accept_is_406(http):
-    r = http.post("/v1/audit", json={"files": pair("svc-alpha\n", "svc-alpha==1.0.0\n")}, headers={"Accept": "image/png"})
+    r = http.post(
+        "/v1/audit", json={"files": pair("svc-alpha\n", "svc-alpha==1.0.0\n")}, headers={"Accept": "image/png"}
+    )
     assert r.status_code == 406 and r.json()["error"]["code"] == "not_acceptable"
 
 
@@ -339,7 +349,9 @@ def test_check_drift_fails_only_with_fail_on(http):
 
 
 def test_resolve_pins_with_provenance_and_lock_text(http):
-    r = http.post("/v1/resolve", json={"requirements": ["svc-beta"], "python": "3.11", "platform": "linux", "as_of": AS_OF})
+    r = http.post(
+        "/v1/resolve", json={"requirements": ["svc-beta"], "python": "3.11", "platform": "linux", "as_of": AS_OF}
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     pins = {p["name"]: p for p in body["pins"]}

@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from service.helpers import AS_OF, PROJECTS, TOKEN, pair
 
 from lockaudit.service import ServiceSettings, create_app
 from lockaudit.service.deps import Limiter, get_limiter, get_pool
 from lockaudit.service.metrics import Metrics
-from service.helpers import AS_OF, PROJECTS, TOKEN, pair
 from support.index_server import Gate, IndexServer
 from support.synthetic_index import install
 
@@ -42,7 +42,9 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """The app with its lifespan, behind an in-process async client."""
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service", headers=AUTH, timeout=30) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://service", headers=AUTH, timeout=30
+        ) as client:
             yield client
 
 
@@ -120,14 +122,22 @@ async def test_a_timed_out_resolution_keeps_its_slot_until_it_ends():
 async def test_readyz_with_an_overridden_pool(settings):
     class DownPool:
         async def readiness(self):
-            return {"ready": False, "cache": {"ok": True, "backend": "sqlite"}, "index": {"ok": False, "error": "ConnectError"}}
+            return {
+                "ready": False,
+                "cache": {"ok": True, "backend": "sqlite"},
+                "index": {"ok": False, "error": "ConnectError"},
+            }
 
     app = create_app(settings)
     app.dependency_overrides[get_pool] = lambda: DownPool()
     async with running(app) as client:
         r = await client.get("/readyz")
         assert r.status_code == 503
-        assert r.json() == {"status": "not ready", "cache": {"ok": True, "backend": "sqlite"}, "index": {"ok": False, "error": "ConnectError"}}
+        assert r.json() == {
+            "status": "not ready",
+            "cache": {"ok": True, "backend": "sqlite"},
+            "index": {"ok": False, "error": "ConnectError"},
+        }
 
 
 @pytest.mark.asyncio

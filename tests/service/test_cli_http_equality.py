@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from service.helpers import AS_OF, clean_env, corpus_files, pair
 
 CORPUS_AS_OF = "2026-11-20"
@@ -80,8 +79,20 @@ def _cli(tmp_path: Path, index_url: str, files: dict[str, str], *flags: str) -> 
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     inputs = [str(root / n) for n in files if n != "lockaudit.toml"]
-    cmd = [sys.executable, "-m", "lockaudit", *inputs, "--format", "json",
-           "--index-url", index_url, "--cache", str(tmp_path / "cli-cache.sqlite3"), "--no-progress", *flags]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "lockaudit",
+        *inputs,
+        "--format",
+        "json",
+        "--index-url",
+        index_url,
+        "--cache",
+        str(tmp_path / "cli-cache.sqlite3"),
+        "--no-progress",
+        *flags,
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=clean_env(tmp_path), cwd=tmp_path, timeout=120)
     assert proc.stdout.startswith("{"), proc.stderr
     report = json.loads(proc.stdout)
@@ -91,7 +102,9 @@ def _cli(tmp_path: Path, index_url: str, files: dict[str, str], *flags: str) -> 
 
 
 def _http(http, files: dict[str, str], policy: dict, **body) -> tuple[dict, int]:
-    r = http.post("/v1/audit", json={"files": [{"name": n, "content": t} for n, t in files.items()], "policy": policy, **body})
+    r = http.post(
+        "/v1/audit", json={"files": [{"name": n, "content": t} for n, t in files.items()], "policy": policy, **body}
+    )
     assert r.status_code == 200, r.text
     return r.json(), int(r.headers["X-Lockaudit-Exit-Code"])
 
@@ -124,7 +137,9 @@ def test_uploaded_policy_file_applies_as_on_disk(http, index, tmp_path: Path):
 
 @pytest.mark.parametrize("fmt", ["sarif", "junit", "markdown", "github"])
 def test_other_formats_are_byte_equal_to_the_cli(http, index, tmp_path: Path, fmt: str):
-    files = {f["name"]: f["content"] for f in pair("svc-alpha>=1.0,<3\nsvc-gamma\n", "svc-alpha==1.0.0\nsvc-gamma==1.1\n")}
+    files = {
+        f["name"]: f["content"] for f in pair("svc-alpha>=1.0,<3\nsvc-gamma\n", "svc-alpha==1.0.0\nsvc-gamma==1.1\n")
+    }
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     # Run from the files' directory, the CLI names them as they were uploaded.
@@ -135,7 +150,11 @@ def test_other_formats_are_byte_equal_to_the_cli(http, index, tmp_path: Path, fm
     )  # fmt: skip
     r = http.post(
         "/v1/audit",
-        json={"files": [{"name": n, "content": t} for n, t in files.items()], "policy": {"as-of": AS_OF}, "format": fmt},
+        json={
+            "files": [{"name": n, "content": t} for n, t in files.items()],
+            "policy": {"as-of": AS_OF},
+            "format": fmt,
+        },
     )
     assert r.status_code == 200, r.text
     assert proc.stdout and r.text == proc.stdout

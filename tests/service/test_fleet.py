@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from service.helpers import AS_OF, PROJECTS, RedisProcess, ServiceProcess, pair
+
 from support.index_server import IndexServer
 from support.synthetic_index import install
 
-FILES = pair("svc-alpha>=1.0,<3\nsvc-beta>=0.4\nsvc-gamma>=1.0\n", "svc-alpha==1.0.0\nsvc-beta==0.4.0\nsvc-gamma==1.0\n")
+FILES = pair(
+    "svc-alpha>=1.0,<3\nsvc-beta>=0.4\nsvc-gamma>=1.0\n", "svc-alpha==1.0.0\nsvc-beta==0.4.0\nsvc-gamma==1.0\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +64,17 @@ def test_two_instances_share_one_redis(fleet):
 
         # B runs two workers: /metrics sums both, whichever answers
         metrics = cb.get("/metrics").text
-        hits = [line for line in metrics.splitlines() if line.startswith('lockaudit_cache_lookups_total{kind="page",result="hit"}')]
+        hits = [
+            line
+            for line in metrics.splitlines()
+            if line.startswith('lockaudit_cache_lookups_total{kind="page",result="hit"}')
+        ]
         assert hits and float(hits[0].rsplit(" ", 1)[1]) >= 9
-        audits = [line for line in metrics.splitlines()
-                  if line.startswith('lockaudit_http_requests_total{method="POST",route="/v1/audit",status="200"}')]  # fmt: skip
+        audits = [
+            line
+            for line in metrics.splitlines()
+            if line.startswith('lockaudit_http_requests_total{method="POST",route="/v1/audit",status="200"}')
+        ]
         assert audits and float(audits[0].rsplit(" ", 1)[1]) == 3
 
 
@@ -78,11 +87,21 @@ def test_every_endpoint_on_the_redis_backed_instances(fleet):
             assert c.get("/v1/projects/svc-gamma/versions", params={"range": ">=1"}).json()["fresh_install"] == "1.0"
             match = c.post("/v1/match", json={"pairs": [{"range": "~=1.0", "versions": ["0.9", "1.0", "1.5", "2.0"]}]})
             assert match.json()["results"][0]["matches"] == ["1.0", "1.5"]
-            check = c.post("/v1/check", json={"files": pair("svc-beta>=0.5\n", "svc-beta==0.5.0\nsvc-alpha==2.1.0\n"),
-                                              "lock": "requirements.txt", "python": "3.11", "as_of": AS_OF})  # fmt: skip
+            check = c.post(
+                "/v1/check",
+                json={
+                    "files": pair("svc-beta>=0.5\n", "svc-beta==0.5.0\nsvc-alpha==2.1.0\n"),
+                    "lock": "requirements.txt",
+                    "python": "3.11",
+                    "as_of": AS_OF,
+                },
+            )
             assert check.status_code == 200 and check.headers["X-Lockaudit-Exit-Code"] == "0", check.text
             resolved = c.post("/v1/resolve", json={"requirements": ["svc-beta"], "python": "3.11", "as_of": AS_OF})
-            assert {p["name"]: p["version"] for p in resolved.json()["pins"]} == {"svc-alpha": "2.1.0", "svc-beta": "0.5.0"}
+            assert {p["name"]: p["version"] for p in resolved.json()["pins"]} == {
+                "svc-alpha": "2.1.0",
+                "svc-beta": "0.5.0",
+            }
             assert "lockaudit_http_requests_total" in c.get("/metrics").text
 
 

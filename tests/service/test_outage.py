@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from service.helpers import AS_OF, PROJECTS, ServiceProcess, TcpProxy, pair
+
 from support.index_server import IndexServer
 from support.synthetic_index import install
 

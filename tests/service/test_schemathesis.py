@@ -12,9 +12,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from service.helpers import TOKEN
 
 from lockaudit.service import ServiceSettings, create_app
-from service.helpers import TOKEN
 
 not_a_server_error = schemathesis.checks.not_a_server_error
 

@@ -6,7 +6,6 @@ import json
 import socket
 
 import pytest
-
 from service.helpers import AS_OF, OTHER_TOKEN, TOKEN, pair
 
 V1 = [
@@ -121,7 +120,10 @@ def test_index_urls_in_files_and_requests_are_ignored_unless_allow_listed(http, 
         {"files": pair(f"--extra-index-url {evil}\nsvc-alpha>=1\n", "svc-alpha==1.0.0\n")},
         {"files": pair("svc-alpha>=1\n", "svc-alpha==1.0.0\n"), "index_url": evil},
         {"files": pair("svc-alpha>=1\n", "svc-alpha==1.0.0\n"), "extra_index_urls": [evil]},
-        {"files": pair("svc-alpha>=1\n", "svc-alpha==1.0.0\n"), "index_url": evil.replace("http://", "http://user:pw@")},
+        {
+            "files": pair("svc-alpha>=1\n", "svc-alpha==1.0.0\n"),
+            "index_url": evil.replace("http://", "http://user:pw@"),
+        },
         {"files": pair("--index-url file:///etc/\nsvc-alpha>=1\n", "svc-alpha==1.0.0\n")},
     ]
     for body in attempts:
@@ -186,7 +188,7 @@ def test_too_many_files_or_lines_is_413(http):
         (b'{"files": [{"name": "r.txt", "content": ""}], "policy": {"fail-on": 3}}', 422, "invalid_request"),
         (b'{"files": [{"name": "r.txt", "content": ""}], "policy": {"cooldown": "soon"}}', 422, "invalid_policy"),
         # a lone surrogate is not text: malformed, never a 500 when the report is rendered
-        ('{"files": [{"name": "r.txt", "content": "\\ud800"}]}'.encode(), 400, "malformed_json"),
+        (b'{"files": [{"name": "r.txt", "content": "\\ud800"}]}', 400, "malformed_json"),
         (b"\xff\xfe\x00garbage", 400, "malformed_json"),
         (b'{"files": [{"name": "r.txt", "content": "a"}, {"name": "r.txt", "content": "b"}]}', 422, "duplicate_file"),
         (b'{"files": [{"name": "lockaudit.toml", "content": "x = 1"}]}', 422, "no_input"),

@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
+from service.helpers import clean_env
 
 from lockaudit.commands import serve
 from lockaudit.service.settings import ServiceSettings, SettingsError
-from service.helpers import clean_env
 
 
 def test_defaults():
@@ -119,8 +119,20 @@ def test_serve_exits_2_on_bad_settings(tmp_path):
 def test_serve_help_documents_the_flags(tmp_path):
     out = subprocess.run([sys.executable, "-m", "lockaudit", "serve", "--help"], capture_output=True, text=True,
                          env=clean_env(tmp_path), timeout=60).stdout  # fmt: skip
-    for flag in ("--host", "--port", "--workers", "--index-url", "--cache", "--tokens-file", "--allow-index-url",
-                 "--max-body-bytes", "--max-files", "--max-lines", "--request-timeout", "--max-resolutions"):  # fmt: skip
+    for flag in (
+        "--host",
+        "--port",
+        "--workers",
+        "--index-url",
+        "--cache",
+        "--tokens-file",
+        "--allow-index-url",
+        "--max-body-bytes",
+        "--max-files",
+        "--max-lines",
+        "--request-timeout",
+        "--max-resolutions",
+    ):
         assert flag in out
 
 

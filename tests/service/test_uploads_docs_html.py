@@ -11,7 +11,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from service.helpers import AS_OF, TOKEN, codes
 
 CHROMIUM = "/usr/bin/chromium"
@@ -64,17 +63,31 @@ def test_form_field_names_are_paths_and_generic_fields_use_the_file_name(server,
     )  # fmt: skip
     sarif = json.loads(proc.stdout)
     assert sarif["version"] == "2.1.0"
-    uris = {a["location"]["uri"] for a in sarif["runs"][0].get("artifacts", [])} | set(re.findall(r'"uri": "([^"]+)"', proc.stdout))
+    uris = {a["location"]["uri"] for a in sarif["runs"][0].get("artifacts", [])} | set(
+        re.findall(r'"uri": "([^"]+)"', proc.stdout)
+    )
     assert any(u.endswith("svc/requirements.txt") for u in uris), uris
-    proc = _curl(server, tmp_path, "-F", "file=@requirements.txt", "-F", f"policy={json.dumps({'as-of': AS_OF})}", f"{server.url}/v1/audit")
+    proc = _curl(
+        server,
+        tmp_path,
+        "-F",
+        "file=@requirements.txt",
+        "-F",
+        f"policy={json.dumps({'as-of': AS_OF})}",
+        f"{server.url}/v1/audit",
+    )
     assert json.loads(proc.stdout)["inputs"] == ["requirements.txt"]
 
 
 def test_form_errors_are_the_services_errors(server, tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("svc-stable==1.0.1\n")
-    proc = _curl(server, tmp_path, "-F", "requirements.txt=@requirements.txt", "-F", "policy=not json", f"{server.url}/v1/audit")
+    proc = _curl(
+        server, tmp_path, "-F", "requirements.txt=@requirements.txt", "-F", "policy=not json", f"{server.url}/v1/audit"
+    )
     assert json.loads(proc.stdout)["error"]["code"] == "invalid_request"
-    proc = _curl(server, tmp_path, "-F", "requirements.txt=@requirements.txt", "-F", "format=yaml", f"{server.url}/v1/audit")
+    proc = _curl(
+        server, tmp_path, "-F", "requirements.txt=@requirements.txt", "-F", "format=yaml", f"{server.url}/v1/audit"
+    )
     body = json.loads(proc.stdout)
     assert body["error"]["code"] == "invalid_request" and "format" in body["error"]["message"]
     (tmp_path / "binary.txt").write_bytes(b"\xff\xfe\x00bad")

@@ -46,7 +46,9 @@ def synthetic_pages(directory: Path, metadata_dir: Path | None = None) -> None:
         stem = name.replace("-", "_")
         for row in entry["files"]:
             for i in range(row["n"]):
-                ext = ".tar.gz" if i == 0 else f"-cp3{i % 10}-cp3{i % 10}-manylinux_2_17_x86_64.manylinux2014_x86_{i}.whl"
+                ext = (
+                    ".tar.gz" if i == 0 else f"-cp3{i % 10}-cp3{i % 10}-manylinux_2_17_x86_64.manylinux2014_x86_{i}.whl"
+                )
                 fn = f"{stem}-{row['version']}{ext}"
                 digest = hashlib.sha256(fn.encode()).hexdigest()
                 record = recorded.get(name, {}).get(row["version"])
@@ -71,7 +73,10 @@ def synthetic_pages(directory: Path, metadata_dir: Path | None = None) -> None:
                         "core-metadata": meta,
                     }
                 )
-        page = {"meta": {"api-version": "1.1", "_last-serial": 1}, "name": name, "versions": entry["versions"], "files": files}
+        page = {
+            "meta": {"api-version": "1.1", "_last-serial": 1},
+            "name": name,
+            "versions": entry["versions"],
+            "files": files,
+        }
         (directory / f"{name}.json").write_text(json.dumps(page))
-
-

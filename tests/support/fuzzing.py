@@ -261,7 +261,7 @@ def check(name: str, content: str | bytes, workdir: Path | None = None) -> Escap
                     problem.render()
     except LockauditError:
         return None  # lockaudit's own, typed: what it is for
-    except Exception as exc:  # noqa: BLE001 - anything else is the bug being looked for
+    except Exception as exc:
         return Escape(name, content, f"{type(exc).__name__}: {exc}"[:500], traceback.format_exc(limit=-6))
     return None
 

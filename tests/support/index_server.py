@@ -227,10 +227,10 @@ class _Handler(BaseHTTPRequestHandler):
     index: IndexServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet tests
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's spelling
+    def do_GET(self) -> None:
         srv = self.index
         path = self.path.split("?", 1)[0]
         srv.requests.append(Request("GET", path, {k.lower(): v for k, v in self.headers.items()}))

@@ -50,7 +50,7 @@ def install(server: IndexServer, projects: Iterable[Project]) -> dict[str, dict[
         versions = []
         for rel in project.releases:
             versions.append(rel.version)
-            wheels = [("py3-none-any", rel.uploaded)] + list(rel.late_files)
+            wheels = [("py3-none-any", rel.uploaded), *rel.late_files]
             if rel.sdist_only:
                 wheels = []
                 data = b"not really a tarball " + rel.version.encode()
@@ -59,7 +59,9 @@ def install(server: IndexServer, projects: Iterable[Project]) -> dict[str, dict[
                 files.append(_entry(fname, data, rel, rel.uploaded))
             for tag, when in wheels:
                 # a later file of the same version has other bytes, so another hash
-                data = build_wheel(project.name, rel.version, list(rel.requires), padding=0 if tag == "py3-none-any" else 64)
+                data = build_wheel(
+                    project.name, rel.version, list(rel.requires), padding=0 if tag == "py3-none-any" else 64
+                )
                 if rel.requires_python:
                     data = _with_requires_python(project.name, rel, data)
                 fname = _wheel_name(project.name, rel.version, tag)

@@ -31,7 +31,8 @@ def finding(
     else:
         # A package only a fresh install has belongs to the lock it is missing from.
         lock_location = Location(facts.lock) if facts.lock else None
-    path = (location or lock_location).path if (location or lock_location) else None
+    place = location or lock_location
+    path = place.path if place is not None else None
     # Facts belong to a unit (project and lock): the same package in two locks is two findings.
     unit = (facts.lock,) if facts.lock and location is not None and facts.lock != location.path else ()
     return Finding(

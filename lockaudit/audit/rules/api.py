@@ -49,7 +49,7 @@ _FAMILIES: tuple[tuple[RuleCode, tuple[str, ...], str, str], ...] = (
     (RuleCode.API_DEPRECATION, DEPRECATIONS, "new deprecation", "new deprecations"),
     (RuleCode.API_DISTRIBUTION_CHANGED, DISTRIBUTION, "distribution change", "distribution changes"),
 )
-CODES: tuple[RuleCode, ...] = tuple(code for code, *_ in _FAMILIES) + (RuleCode.API_UNKNOWN,)
+CODES: tuple[RuleCode, ...] = (*(code for code, *_ in _FAMILIES), RuleCode.API_UNKNOWN)
 _ORDER = {"patch": 1, "minor": 2, "major": 3}
 _CODE_OF_KIND = {kind: code for code, kinds, *_ in _FAMILIES for kind in kinds}
 
@@ -57,6 +57,8 @@ _CODE_OF_KIND = {kind: code for code, kinds, *_ in _FAMILIES for kind in kinds}
 def code_for(kind: str) -> RuleCode:
     """The rule code that reports a kind of change (``default-changed`` -> LA021)."""
     return _CODE_OF_KIND[kind]
+
+
 _LOWER = {Severity.CRITICAL: Severity.HIGH, Severity.HIGH: Severity.MEDIUM, Severity.MEDIUM: Severity.LOW}
 
 
@@ -86,7 +88,10 @@ def wanted(facts: PackageFacts, policy: Policy) -> bool:
         return False
     if _ORDER[jump] < _ORDER[policy.api_changes]:
         return False
-    return facts.release(facts.locked.version if facts.locked else None) is not None and facts.release(facts.fresh) is not None
+    return (
+        facts.release(facts.locked.version if facts.locked else None) is not None
+        and facts.release(facts.fresh) is not None
+    )
 
 
 def releases(facts: PackageFacts) -> tuple[ReleaseRef, ReleaseRef]:
@@ -125,7 +130,7 @@ def check(facts: PackageFacts, results: Results) -> list[Finding]:
         return []
     pair = key(facts)
     result = results.get(pair) if pair is not None else None
-    if result is None:
+    if result is None or facts.locked is None or facts.fresh is None:
         return []
     locked, fresh = facts.locked.version, facts.fresh
     jump = _jump(facts)

@@ -77,12 +77,12 @@ def _page_checks(facts: PackageFacts) -> list[Finding]:
     if empty:
         # A login page without links or an empty JSON file list reads as a
         # project with nothing to install: never take that as an answer.
-        listed = f" (it lists {len(history.versions)} version(s) without files)" if history.versions else ""
+        lists = f" (it lists {len(history.versions)} version(s) without files)" if history.versions else ""
         out.append(
             finding(
                 facts,
                 RuleCode.UNKNOWN,
-                f"the index's page for {facts.name} lists no files at all{listed}: suspicious (a login page, "
+                f"the index's page for {facts.name} lists no files at all{lists}: suspicious (a login page, "
                 "a proxy's placeholder, or a project emptied on the index); a fresh install from it fails",
                 {"status": "empty_page", "versions": len(history.versions)},
                 severity=Severity.MEDIUM,

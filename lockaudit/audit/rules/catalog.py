@@ -328,7 +328,7 @@ _RULES = (
         fresh resolution that fails altogether is reported at high severity with the
         conflict's explanation.""",
         """requirements.in:3    fastapi[standard]      (requirements.lock: starlette==0.41.3)
-    LA018 starlette: locked 0.41.3, a fresh resolution takes 0.46.1 (major; pulled in by fastapi[standard] (requirements.in:3))""",
+    LA018 starlette: locked 0.41.3, a fresh resolution takes 0.46.1 (major; pulled in by fastapi[standard] (requirements.in:3))""",  # noqa: E501 (an output line as the CLI prints it)
         """Re-lock and run your tests to take the changes knowingly, or constrain the
         transitive package (a -c constraints file, or a bound in your requirements) if it
         must not move.""",
@@ -348,7 +348,8 @@ _RULES = (
         """Ask the maintainers to publish wheels (or an sdist with Metadata 2.2), pin a
         release that has them, or suppress LA019 for the package once you have checked
         its dependencies yourself.""",
-    ),    _rule(
+    ),
+    _rule(
         RuleCode.API_DEFAULT_CHANGED,
         "ApiDefaultChanged",
         "An upgrade changes the default value of public parameters",
@@ -363,7 +364,7 @@ _RULES = (
         counts the changes and names the first; the JSON and SARIF reports list them all,
         lockaudit diff PACKAGE OLD NEW shows the whole diff.""",
         """requirements.txt:5    werkzeug==2.2.3   (fresh install takes 3.1.9)
-    LA021 werkzeug: 3 defaults changed from 2.2.3 to 3.1.9: security.generate_password_hash(method) 'pbkdf2:sha256' -> 'scrypt', ...""",
+    LA021 werkzeug: 3 defaults changed from 2.2.3 to 3.1.9: security.generate_password_hash(method) 'pbkdf2:sha256' -> 'scrypt', ...""",  # noqa: E501 (an output line as the CLI prints it)
         """Pass the values you rely on explicitly (generate_password_hash(pw,
         method="pbkdf2:sha256")) before upgrading, or pin below the release that changed
         them; suppress LA021 for the package once you have checked each call.""",
@@ -395,7 +396,7 @@ _RULES = (
         parameter), became keyword-only or positional-only, lost its default (now
         required), or a new required parameter was added.""",
         """requirements.txt:7    httpx==0.23.0   (fresh install takes 0.28.1)
-    LA023 httpx: 10 signature changes from 0.23.0 to 0.28.1: HTTPTransport(trust_env) moved from position 5 to 2, ...""",
+    LA023 httpx: 10 signature changes from 0.23.0 to 0.28.1: HTTPTransport(trust_env) moved from position 5 to 2, ...""",  # noqa: E501 (an output line as the CLI prints it)
         """Call the functions with keyword arguments, and pass the newly required ones,
         before upgrading.""",
     ),
@@ -411,7 +412,7 @@ _RULES = (
         Tests that turn warnings into errors fail; the next release may remove it. Found
         statically in the wheel's source; the message is quoted.""",
         """requirements.txt:3    requests==2.28.0   (fresh install takes 2.32.3)
-    LA024 requests: 1 new deprecation from 2.28.0 to 2.32.3: adapters.HTTPAdapter.get_connection now warns: `get_connection` has been deprecated in favor of `get_connection_with_tls_context` ...""",
+    LA024 requests: 1 new deprecation from 2.28.0 to 2.32.3: adapters.HTTPAdapter.get_connection now warns: `get_connection` has been deprecated in favor of `get_connection_with_tls_context` ...""",  # noqa: E501 (an output line as the CLI prints it)
         """Move to the replacement the warning names; run your tests with -W
         error::DeprecationWarning to find the calls.""",
     ),

@@ -6,6 +6,7 @@ from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import Version
 
 from ...findings import Finding, RuleCode
+from ...model import Requirement
 from ...versions import filter_versions
 from ..facts import PackageFacts, parse_version
 from ._base import finding
@@ -42,7 +43,7 @@ def check(facts: PackageFacts) -> list[Finding]:
     return out
 
 
-def _open_ended(facts: PackageFacts, req) -> Finding:  # type: ignore[no-untyped-def]
+def _open_ended(facts: PackageFacts, req: Requirement) -> Finding:
     floor = facts.locked.version if facts.locked else None
     majors: set[int] = set()
     if facts.installable is not None:
@@ -134,7 +135,7 @@ def _pep440_hint(clause: str, facts: PackageFacts) -> tuple[str, str | None] | N
     return None
 
 
-def _misread(facts: PackageFacts, req) -> list[Finding]:  # type: ignore[no-untyped-def]
+def _misread(facts: PackageFacts, req: Requirement) -> list[Finding]:
     """Ranges that say something other than what people usually mean.
 
     A suggested specifier is one that parses (a test parses every one the rule

@@ -12,7 +12,6 @@ from ...resolve.metadata import ReleaseDependencies
 from ..facts import PackageFacts
 from ._base import finding
 
-
 #: Items named per kind of change before "and N more".
 _SHOWN = 4
 

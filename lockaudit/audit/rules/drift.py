@@ -10,14 +10,19 @@ takes the same version, and what holds it is told as information on the row.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
+from typing import TypeVar
 
 from ...errors import InvalidVersion
-from ...findings import Finding, RuleCode, Severity
+from ...findings import Finding, JSONValue, RuleCode, Severity
+from ...model import Requirement
 from ...semver import semver_jump, severity_for_jump
 from ...versions import filter_versions
 from ..facts import AuditContext, PackageFacts, TargetView, parse_version
 from ._base import finding
+
+#: What a rule says about one target (targets with the same answer share a finding).
+_Answer = TypeVar("_Answer", bound=Hashable)
 
 #: Severity of a package a fresh install would add: nobody ever tested it with this project.
 ADDED_SEVERITY = Severity.HIGH
@@ -39,9 +44,11 @@ def _labels(views: Iterable[TargetView]) -> list[str]:
     return [v.target.label for v in views]
 
 
-def _grouped(facts: PackageFacts, key) -> list[tuple[object, list[TargetView]]]:  # type: ignore[no-untyped-def]
+def _grouped(
+    facts: PackageFacts, key: Callable[[TargetView], _Answer | None]
+) -> list[tuple[_Answer, list[TargetView]]]:
     """Targets grouped by what a rule says about them (one finding per distinct answer)."""
-    groups: dict[object, list[TargetView]] = {}
+    groups: dict[_Answer, list[TargetView]] = {}
     for view in facts.targets:
         k = key(view)
         if k is not None:
@@ -59,7 +66,7 @@ def _outside_range(facts: PackageFacts) -> list[Finding]:
     if not facts.requirements or facts.spec_error is not None:
         return []
 
-    def key(view: TargetView):  # type: ignore[no-untyped-def]
+    def key(view: TargetView) -> tuple[str, tuple[str, ...]] | None:
         if view.locked is None or not view.locked.version or not view.locked.source.from_index:
             return None
         if view.spec == ("",):
@@ -72,7 +79,7 @@ def _outside_range(facts: PackageFacts) -> list[Finding]:
 
     groups = _grouped(facts, key)
     out = []
-    for (locked, spec), views in groups:  # type: ignore[misc]
+    for (locked, spec), views in groups:
         reqs = [r for r in facts.requirements if any(_applies_on(r, v) for v in views)]
         declared = " and ".join(f"{r.raw_name}{r.specifier}" for r in reqs) or " || ".join(spec)
         where = f" on {', '.join(_labels(views))}" if len(groups) > 1 or len(facts.targets) > 1 else ""
@@ -90,7 +97,7 @@ def _outside_range(facts: PackageFacts) -> list[Finding]:
     return out
 
 
-def _applies_on(req, view: TargetView) -> bool:  # type: ignore[no-untyped-def]
+def _applies_on(req: Requirement, view: TargetView) -> bool:
     from ..facts import marker_applies
 
     return marker_applies(req.marker, view.target, req.extras)
@@ -99,7 +106,7 @@ def _applies_on(req, view: TargetView) -> bool:  # type: ignore[no-untyped-def]
 def _changes(facts: PackageFacts) -> list[Finding]:
     """LA003 / LA018: where the fresh install differs from what the lock installs."""
 
-    def key(view: TargetView):  # type: ignore[no-untyped-def]
+    def key(view: TargetView) -> tuple[str, str | None, str | None, bool] | None:
         if view.change in ("upgrade", "downgrade"):
             assert view.locked is not None
             return (view.change, view.locked.version, view.fresh, view.direct)
@@ -109,14 +116,18 @@ def _changes(facts: PackageFacts) -> list[Finding]:
 
     groups = _grouped(facts, key)
     out = []
-    for (change, locked, fresh, direct), views in groups:  # type: ignore[misc]
+    for (change, locked, fresh, direct), views in groups:
         extra = _extra(facts, views, len(groups))
         where = f" on {', '.join(_labels(views))}" if len(facts.targets) > 1 else ""
+        # A move has both versions, an added package the fresh one, a dropped one the locked one.
         if change in ("upgrade", "downgrade"):
+            assert locked is not None and fresh is not None
             out.append(_drift(facts, views, change, locked, fresh, direct, where, extra))
         elif change == "added":
+            assert fresh is not None
             out.append(_added(facts, views, fresh, direct, where, extra))
         else:
+            assert locked is not None
             out.append(_dropped(facts, views, locked, direct, where, extra))
     return out
 
@@ -138,6 +149,7 @@ def _drift(
     where: str,
     extra: tuple[str, ...],
 ) -> Finding:
+    jump: str
     try:
         jump = semver_jump(locked, fresh) if change == "upgrade" else semver_jump(fresh, locked)
         severity = severity_for_jump(jump) if jump != "none" else Severity.LOW
@@ -161,7 +173,7 @@ def _drift(
     message = f"locked {locked}, a fresh install {verb} {fresh}{where} ({', '.join(detail)})"
     if not direct:
         message += _pulled(view)
-    data = {
+    data: dict[str, JSONValue] = {
         "locked": locked,
         "fresh": fresh,
         "change": change,

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from ...errors import InvalidVersion
 from ...findings import Finding, JSONValue, Location, RuleCode, Severity
-from ...model import LockedPackage, Requirement, requirement_text
+from ...model import LockedPackage, Requirement, requirement_at, requirement_text
 from ...resolve.conflicts import ResolutionConflict, ResolutionTooComplex
 from ...resolve.lock_walk import LockIssue, LockWalk, satisfies
 from ...resolve.resolver import Resolution
@@ -22,18 +22,8 @@ from ...semver import semver_jump, severity_for_jump
 __all__ = ["conflict_finding", "lock_findings", "transitive_drift", "unknown_below"]
 
 
-def _loc(origin) -> Location | None:  # type: ignore[no-untyped-def]
-    return Location.from_origin(origin)
-
-
-def _at(r: Requirement) -> str:
-    """``path:line`` of a requirement (columns are noise in a message)."""
-    o = r.origin
-    return f"{o.path}:{o.line}" if o.line is not None else o.path
-
-
 def _top_text(reqs: Sequence[Requirement]) -> str:
-    return ", ".join(f"{requirement_text(r)} ({_at(r)})" for r in reqs[:3]) + (", ..." if len(reqs) > 3 else "")
+    return ", ".join(f"{requirement_at(r)}" for r in reqs[:3]) + (", ..." if len(reqs) > 3 else "")
 
 
 # --------------------------------------------------------------------------- consistency
@@ -41,7 +31,7 @@ def _top_text(reqs: Sequence[Requirement]) -> str:
 
 def _issue_finding(i: LockIssue) -> Finding:
     pkg = i.locked
-    first = _loc(i.roots[0].origin) if i.roots else None
+    first = Location.from_origin(i.roots[0].origin) if i.roots else None
     top = tuple(requirement_text(r) for r in i.roots)
     if i.kind in ("constraint-violated", "unsatisfied-requirement", "missing-requirement"):
         r = i.requirement
@@ -51,8 +41,8 @@ def _issue_finding(i: LockIssue) -> Finding:
                 RuleCode.LA017,
                 Severity.HIGH,
                 i.package,
-                f"requested by {requirement_text(r)} ({_at(r)}) but not in the lock",
-                location=_loc(r.origin),
+                f"requested by {requirement_at(r)} but not in the lock",
+                location=Location.from_origin(r.origin),
                 data={"kind": i.kind, "requirement": requirement_text(r)},
             )
         assert pkg is not None
@@ -61,9 +51,9 @@ def _issue_finding(i: LockIssue) -> Finding:
             RuleCode.LA017,
             Severity.HIGH,
             i.package,
-            f"locked {pkg.version} {verb} {requirement_text(r)} ({_at(r)})",
-            location=_loc(r.origin),
-            lock_location=_loc(pkg.origin),
+            f"locked {pkg.version} {verb} {requirement_at(r)}",
+            location=Location.from_origin(r.origin),
+            lock_location=Location.from_origin(pkg.origin),
             version=pkg.version,
             data={"kind": i.kind, "locked": pkg.version, "requirement": requirement_text(r)},
         )
@@ -74,7 +64,7 @@ def _issue_finding(i: LockIssue) -> Finding:
             Severity.INFO,
             i.package,
             f"{i.reason}; its dependencies cannot be checked",
-            lock_location=_loc(pkg.origin),
+            lock_location=Location.from_origin(pkg.origin),
             version=pkg.version,
             data={"kind": i.kind, "reason": i.reason},
         )
@@ -85,7 +75,7 @@ def _issue_finding(i: LockIssue) -> Finding:
             i.package,
             f"locked version {pkg.version} is not on the index",
             location=first,
-            lock_location=_loc(pkg.origin),
+            lock_location=Location.from_origin(pkg.origin),
             version=pkg.version,
             data={"kind": i.kind, "locked": pkg.version},
         )
@@ -95,7 +85,7 @@ def _issue_finding(i: LockIssue) -> Finding:
             Severity.INFO,
             i.package,
             f"the dependencies of {pkg.version} are unknown ({i.reason}); the lock's closure is not checked below it",
-            lock_location=_loc(pkg.origin),
+            lock_location=Location.from_origin(pkg.origin),
             version=pkg.version,
             data={"kind": i.kind, "locked": pkg.version, "reason": i.reason},
         )
@@ -105,7 +95,7 @@ def _issue_finding(i: LockIssue) -> Finding:
             Severity.HIGH,
             i.package,
             f"locked {pkg.version} requires Python {i.requires_python}; the target is {i.python}",
-            lock_location=_loc(pkg.origin),
+            lock_location=Location.from_origin(pkg.origin),
             version=pkg.version,
             data={"kind": i.kind, "locked": pkg.version, "requires_python": i.requires_python},
         )
@@ -117,7 +107,7 @@ def _issue_finding(i: LockIssue) -> Finding:
             f"required by {i.required_by} ({i.specifier}) but missing from the lock"
             + (f"; pulled in by {_top_text(i.roots)}" if i.roots else ""),
             location=first,
-            lock_location=_loc(pkg.origin),
+            lock_location=Location.from_origin(pkg.origin),
             data={"kind": i.kind, "required_by": i.required_by, "requirement": i.specifier, "top_level": top},
         )
     if i.kind == "excluded-version":
@@ -127,7 +117,7 @@ def _issue_finding(i: LockIssue) -> Finding:
             i.package,
             f"locked {pkg.version} is excluded by {i.required_by}, which requires {i.specifier}",
             location=first,
-            lock_location=_loc(pkg.origin),
+            lock_location=Location.from_origin(pkg.origin),
             version=pkg.version,
             data={
                 "kind": i.kind,
@@ -143,7 +133,7 @@ def _issue_finding(i: LockIssue) -> Finding:
             Severity.INFO,
             i.package,
             f"locked {pkg.version or '(no version)'} but nothing requires it for this target",
-            lock_location=_loc(pkg.origin),
+            lock_location=Location.from_origin(pkg.origin),
             version=pkg.version or None,
             data={"kind": i.kind, "locked": pkg.version},
         )
@@ -195,7 +185,7 @@ def transitive_drift(
         top_locs = tuple(str(r.origin) for r in tops)
         via = tuple(pin.required_by) if pin is not None else tuple(old.via if old else ())
         pulled = f"; pulled in by {_top_text(tops)}" if tops and not direct else ""
-        location = _loc(tops[0].origin) if tops else None
+        location = Location.from_origin(tops[0].origin) if tops else None
         if pin is not None and old is not None:
             if not old.version or _same_version(old.version, pin.version):
                 continue
@@ -218,7 +208,7 @@ def transitive_drift(
                     name,
                     message,
                     location=location,
-                    lock_location=_loc(old.origin),
+                    lock_location=Location.from_origin(old.origin),
                     version=old.version,
                     data={
                         "change": change,
@@ -262,7 +252,7 @@ def transitive_drift(
                     f"locked {old.version}, but a fresh resolution no longer installs it"
                     + (f" (it came with {_top_text(tops)})" if tops and not direct else ""),
                     location=location,
-                    lock_location=_loc(old.origin),
+                    lock_location=Location.from_origin(old.origin),
                     version=old.version or None,
                     data={
                         "change": "removed",
@@ -303,7 +293,7 @@ def conflict_finding(conflict: ResolutionConflict | ResolutionTooComplex) -> Fin
         Severity.HIGH,
         package,
         f"a fresh resolution fails: {conflict}",
-        location=_loc(origin),
+        location=Location.from_origin(origin),
         data=data,
     )
 

@@ -56,7 +56,9 @@ def check(facts: PackageFacts) -> list[Finding]:
     else:
         late_after = _parse_time(facts.locked.locked_at)
     if late_after is not None:
-        late = [f for f in info.files if f.upload_time is not None and f.upload_time > late_after + dt.timedelta(hours=1)]
+        late = [
+            f for f in info.files if f.upload_time is not None and f.upload_time > late_after + dt.timedelta(hours=1)
+        ]
         if locked_hashes:
             late = [f for f in late if not any(h.lower() in locked_hashes for h in f.hashes)]
         if late:
@@ -80,7 +82,12 @@ def _fresh_yanked(facts: PackageFacts) -> list[Finding]:
         return []
     top = facts.all_history.newest(list(facts.spec))
     info = facts.release(top)
-    if top is None or info is None or not info.yanked or _same_release(facts.locked.version if facts.locked else None, top):
+    if (
+        top is None
+        or info is None
+        or not info.yanked
+        or _same_release(facts.locked.version if facts.locked else None, top)
+    ):
         return []
     reason = f": {info.yanked_reason}" if info.yanked_reason else ""
     return [
@@ -111,4 +118,4 @@ def _parse_time(text: str | None) -> dt.datetime | None:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

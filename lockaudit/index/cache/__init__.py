@@ -13,7 +13,7 @@ the snapshot functions (gzip, base64, tempfile) on first use: a command given
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,10 +24,10 @@ from .interface import (
     METADATA,
     PAGE,
     Cache,
-    CacheEntry,
-    CacheInfo,
     CacheDamage,
     CacheDamagedWarning,
+    CacheEntry,
+    CacheInfo,
     CacheUnavailableWarning,
     NullCache,
     SafeCache,
@@ -41,27 +41,27 @@ if TYPE_CHECKING:
     from .snapshot import export_snapshot, import_snapshot
 
 __all__ = [
+    "API",
+    "API_MISS",
+    "METADATA",
+    "PAGE",
     "Cache",
+    "CacheDamage",
+    "CacheDamagedWarning",
     "CacheEntry",
     "CacheInfo",
     "CacheUnavailableWarning",
-    "CacheDamage",
-    "CacheDamagedWarning",
     "NullCache",
     "SafeCache",
-    "PAGE",
-    "METADATA",
-    "API",
-    "API_MISS",
-    "page_key",
-    "metadata_key",
     "api_key",
     "api_miss_key",
     "default_cache_dir",
     "describe_cache",
-    "open_cache",
     "export_snapshot",
     "import_snapshot",
+    "metadata_key",
+    "open_cache",
+    "page_key",
 ]
 
 
@@ -119,7 +119,7 @@ def open_cache(spec: str | None = None, *, environ: Mapping[str, str] | None = N
             ) from None
 
         errors = redis_backend.ERRORS
-        factory = lambda: redis_backend.RedisCache(location)  # noqa: E731
+        factory: Callable[[], Cache] = lambda: redis_backend.RedisCache(location)  # noqa: E731
     else:
         from . import sqlite as sqlite_backend
 

@@ -15,27 +15,28 @@ import logging
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ...errors import CacheError
 
 __all__ = [
-    "CacheEntry",
-    "CacheInfo",
-    "Cache",
-    "NullCache",
-    "SafeCache",
-    "CacheUnavailableWarning",
-    "CacheDamagedWarning",
-    "CacheDamage",
-    "DAMAGE_ADVICE",
-    "page_key",
-    "metadata_key",
-    "api_key",
-    "api_miss_key",
-    "PAGE",
-    "METADATA",
     "API",
     "API_MISS",
+    "DAMAGE_ADVICE",
+    "METADATA",
+    "PAGE",
+    "Cache",
+    "CacheDamage",
+    "CacheDamagedWarning",
+    "CacheEntry",
+    "CacheInfo",
+    "CacheUnavailableWarning",
+    "NullCache",
+    "SafeCache",
+    "api_key",
+    "api_miss_key",
+    "metadata_key",
+    "page_key",
 ]
 
 # Silent unless the program configures logging (the package's NullHandler):
@@ -232,7 +233,7 @@ class SafeCache(Cache):
             self._warn(recovered, CacheDamagedWarning)
 
     @property
-    def read_only(self) -> bool:  # type: ignore[override]
+    def read_only(self) -> bool:  # type: ignore[override]  # Cache's attribute, answered by the backend
         return self.backend.read_only
 
     def _warn(self, message: str, category: type[Warning] = CacheUnavailableWarning) -> None:
@@ -259,17 +260,17 @@ class SafeCache(Cache):
             if quarantine is not None:
                 try:
                     moved = quarantine(exc)
-                except Exception:  # noqa: BLE001 - best effort: it stays where it is
+                except Exception:
                     moved = None
             if moved:
                 message += f"; {moved}"
             self._warn(message)
             try:
                 self.backend.close()
-            except Exception:  # noqa: BLE001 - closing a broken backend is best effort
+            except Exception:
                 pass
 
-    def _call(self, method: str, default, *args):
+    def _call(self, method: str, default: Any, *args: Any) -> Any:
         if self.failed is not None:
             return default
         try:

@@ -19,7 +19,7 @@ import redis
 from ..settings import redact_url
 from .interface import API, METADATA, PAGE, Cache, CacheEntry, CacheInfo
 
-__all__ = ["RedisCache", "ERRORS"]
+__all__ = ["ERRORS", "RedisCache"]
 
 ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
 
@@ -41,7 +41,11 @@ def _unpack(raw: bytes) -> CacheEntry:
         (n,) = _LEN.unpack_from(raw, 0)
         fetched_at, etag, last_modified, crc = orjson.loads(raw[4 : 4 + n])
         data = raw[4 + n :]
-        if zlib.crc32(data) != crc or not isinstance(etag, (str, type(None))) or not isinstance(last_modified, (str, type(None))):
+        if (
+            zlib.crc32(data) != crc
+            or not isinstance(etag, (str, type(None)))
+            or not isinstance(last_modified, (str, type(None)))
+        ):
             raise _Damaged
         return CacheEntry(data, float(fetched_at), etag, last_modified)
     except (struct.error, orjson.JSONDecodeError, TypeError, ValueError) as exc:
@@ -75,6 +79,9 @@ class RedisCache(Cache):
             damaged = []
             for key, raw in zip(chunk, self._r.mget([self.prefix + k for k in chunk]), strict=True):
                 if raw is None:
+                    continue
+                if not isinstance(raw, bytes):  # the client answers bytes; anything else is not ours
+                    damaged.append(key)
                     continue
                 try:
                     out[key] = _unpack(raw)

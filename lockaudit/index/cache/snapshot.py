@@ -107,7 +107,9 @@ def read_snapshot(path: str | os.PathLike[str]) -> dict[str, CacheEntry]:
     except (OSError, EOFError, zlib.error) as exc:
         # gzip checks its CRC-32 at the end: a flipped bit or a cut file ends here.
         where = f", line {lineno}" if lineno else ""
-        raise CacheError(f"cannot read snapshot {name}{where}: damaged or truncated ({exc or type(exc).__name__})") from None
+        raise CacheError(
+            f"cannot read snapshot {name}{where}: damaged or truncated ({exc or type(exc).__name__})"
+        ) from None
     return entries
 
 

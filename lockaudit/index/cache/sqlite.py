@@ -26,10 +26,11 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
 
 from .interface import API, METADATA, PAGE, Cache, CacheDamage, CacheEntry, CacheInfo
 
-__all__ = ["SQLiteCache", "DB_NAME", "ERRORS", "remove_database", "remove_damaged_copies", "is_corrupt"]
+__all__ = ["DB_NAME", "ERRORS", "SQLiteCache", "is_corrupt", "remove_damaged_copies", "remove_database"]
 
 DB_NAME = "index-cache.sqlite3"
 SCHEMA_VERSION = 4
@@ -111,8 +112,7 @@ class SQLiteCache(Cache):
                 raise
             moved = self._move_aside()
             self.recovered = (
-                f"the {self.name} cache file {self.path} was damaged ({exc}); moved it to {moved} "
-                "and started a new one"
+                f"the {self.name} cache file {self.path} was damaged ({exc}); moved it to {moved} and started a new one"
             )
             self._db = self._open_read_write()
 
@@ -132,7 +132,7 @@ class SQLiteCache(Cache):
                     self._set_up()
                     break
                 except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
                         raise
                     time.sleep(delay)
                     delay = min(delay * 2, 0.2)
@@ -212,7 +212,9 @@ class SQLiteCache(Cache):
                 raise
             return self.cache._db
 
-        def __exit__(self, exc_type, exc, tb) -> None:
+        def __exit__(
+            self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        ) -> None:
             try:
                 self.cache._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
             finally:
@@ -327,7 +329,8 @@ class SQLiteCache(Cache):
             return
         rows, tails, untailed = [], [], []
         for k, e in entries.items():
-            data, gen = e.data, None
+            data: bytes | memoryview = e.data
+            gen = None
             if e.split is not None and 0 < e.split < len(data):
                 view = memoryview(data)  # bound as BLOBs without copying
                 data, gen = view[: e.split], int.from_bytes(os.urandom(8), "little") >> 2

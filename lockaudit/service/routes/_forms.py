@@ -59,7 +59,9 @@ async def read_body(request: Request, model: type[Model], settings: ServiceSetti
         raw = await request.body()
         if not raw.strip():
             # no body at all, as FastAPI's own body parameters answer it
-            raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
+            raise RequestValidationError(
+                [{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}]
+            )
         try:
             return model.model_validate_json(raw)
         except ValidationError as exc:
@@ -73,8 +75,10 @@ async def read_body(request: Request, model: type[Model], settings: ServiceSetti
 
 async def _form_data(request: Request, settings: ServiceSettings) -> dict[str, Any]:
     try:
-        form = await request.form(max_files=settings.max_files + 1, max_fields=len(FORM_OPTIONS) + settings.max_files + 16)
-    except Exception as exc:  # noqa: BLE001 - python-multipart and starlette raise several kinds
+        form = await request.form(
+            max_files=settings.max_files + 1, max_fields=len(FORM_OPTIONS) + settings.max_files + 16
+        )
+    except Exception as exc:
         if "too many files" in str(exc).lower():
             raise ApiError(
                 413, "too_many_files", f"more than {settings.max_files} files per request (LOCKAUDIT_MAX_FILES)"

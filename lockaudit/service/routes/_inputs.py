@@ -108,7 +108,9 @@ def check_limits(files: Sequence[UploadedFile], settings: ServiceSettings) -> No
     lines = sum(count_lines(f.content) for f in files)
     if lines > settings.max_lines:
         raise ApiError(
-            413, "too_many_lines", f"{lines} lines in all; at most {settings.max_lines} per request (LOCKAUDIT_MAX_LINES)"
+            413,
+            "too_many_lines",
+            f"{lines} lines in all; at most {settings.max_lines} per request (LOCKAUDIT_MAX_LINES)",
         )
     seen: set[str] = set()
     for f in files:
@@ -135,9 +137,7 @@ def _include_refusals(lockfile: Lockfile, codes: frozenset[str] = _INCLUDE_CODES
     return out
 
 
-async def load_uploads(
-    files: Sequence[UploadedFile], settings: ServiceSettings, input_format: str | None
-) -> Lockfile:
+async def load_uploads(files: Sequence[UploadedFile], settings: ServiceSettings, input_format: str | None) -> Lockfile:
     """The uploads read into one Lockfile; 413/422 for what the service refuses."""
     if not any(posixpath.basename(f.name) not in POLICY_ONLY for f in files):
         raise ApiError(422, "no_input", "no dependency file among the uploads (a lockaudit.toml alone is a policy)")
@@ -256,7 +256,8 @@ def choose_format(requested: str | None, accept: str | None) -> str:
         raise ApiError(
             406,
             "not_acceptable",
-            "no report format matches Accept; use one of " + ", ".join(sorted(set(_ACCEPTED) - {"*/*", "application/*"})),
+            "no report format matches Accept; use one of "
+            + ", ".join(sorted(set(_ACCEPTED) - {"*/*", "application/*"})),
         )
     return sorted(offers)[0][2]
 

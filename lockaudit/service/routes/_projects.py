@@ -33,5 +33,7 @@ async def project_history(client: IndexClient, name: str, stats: RequestStats) -
     if not history.ok:
         detail = f": {history.detail}" if history.detail else ""
         status = 503 if history.status in (FetchStatus.UNREACHABLE, FetchStatus.NOT_CACHED) else 502
-        raise ApiError(status, "index_unavailable", f"{history.name}: {history.status}{detail}", headers=stats.headers())
+        raise ApiError(
+            status, "index_unavailable", f"{history.name}: {history.status}{detail}", headers=stats.headers()
+        )
     return history

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from fastapi import APIRouter, Request, Response
 
 from ...audit.engine import AuditOptions, audit_lockfile
@@ -14,16 +16,23 @@ from ._forms import form_schema, read_body
 from ._inputs import REPORT_RESPONSES, choose_format, choose_index, load_uploads, policy_for, report_response
 from ._route import JsonRoute
 
+if TYPE_CHECKING:
+    from ...formats.html import TimelineRelease
+    from ...index.client import IndexClient
+
 router = APIRouter(prefix="/v1", tags=["audit"], route_class=JsonRoute)
 
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Malformed JSON or form"},
     401: {"model": ErrorResponse, "description": "Missing or wrong bearer token"},
     406: {"model": ErrorResponse, "description": "No report format matches Accept"},
     413: {"model": ErrorResponse, "description": "Body, files or lines over the limits"},
     415: {"model": ErrorResponse, "description": "The body is neither JSON nor a multipart form"},
     422: {"model": ErrorResponse, "description": "Invalid request, policy, or an include outside the request"},
-    503: {"model": ErrorResponse, "description": "The index is unreachable and the cache has nothing for these packages"},
+    503: {
+        "model": ErrorResponse,
+        "description": "The index is unreachable and the cache has nothing for these packages",
+    },
     504: {"model": ErrorResponse, "description": "The request took longer than the server's timeout"},
 }
 
@@ -31,8 +40,10 @@ ERRORS = {
 def nothing_answered(report: AuditReport, stats: RequestStats) -> bool:
     """Every package that needed the index is unknown because the index failed."""
     from_index = [p for p in report.packages if p.status is not PackageStatus.NOT_FROM_INDEX]
-    return bool(from_index) and bool(stats.unknown) and all(
-        p.status is PackageStatus.UNKNOWN and p.name in stats.unknown for p in from_index
+    return (
+        bool(from_index)
+        and bool(stats.unknown)
+        and all(p.status is PackageStatus.UNKNOWN and p.name in stats.unknown for p in from_index)
     )
 
 
@@ -96,7 +107,7 @@ async def audit(
         timelines = await _timelines(report, client) if fmt == "html" else None
         return report, report_response(report, fmt, stats, timelines=timelines)
 
-    report, response = await pool.run_off_loop(work)
+    _, response = await pool.run_off_loop(work)
     if response is None:
         raise ApiError(
             503,
@@ -107,7 +118,7 @@ async def audit(
     return response
 
 
-async def _timelines(report: AuditReport, client) -> dict[str, list]:  # type: ignore[no-untyped-def]
+async def _timelines(report: AuditReport, client: IndexClient) -> dict[str, list[TimelineRelease]]:
     """The release histories the HTML page draws (the audit has just cached them)."""
     from ...formats.html import timelines_from_histories
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from ... import __version__
+from ..._version import __version__
 from ..deps import MetricsDep, PoolDep
 from ..metrics import CONTENT_TYPE_LATEST
 from ..schemas import HealthResponse, ReadyResponse
@@ -27,14 +27,18 @@ async def readyz(pool: PoolDep, response: Response) -> ReadyResponse:
     result = await pool.readiness()
     if not result["ready"]:
         response.status_code = 503
-    return ReadyResponse(status="ready" if result["ready"] else "not ready", cache=result["cache"], index=result["index"])
+    return ReadyResponse(
+        status="ready" if result["ready"] else "not ready", cache=result["cache"], index=result["index"]
+    )
 
 
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}, "description": "Exposition text"}},
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}, "description": "Exposition text"}
+    },
 )
 async def metrics(metrics: MetricsDep) -> Response:
     return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)

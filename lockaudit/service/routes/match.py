@@ -14,6 +14,8 @@ still in the OpenAPI document (``openapi_extra``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -77,7 +79,7 @@ async def match(request: Request) -> Response:
             "too_many_versions",
             f"{total} versions in all; at most {settings.max_match_versions} (LOCKAUDIT_MAX_MATCH_VERSIONS)",
         )
-    results = []
+    results: list[dict[str, Any]] = []
     for p in pairs:
         dialect = p.dialect or body.dialect
         prereleases = p.prereleases if p.prereleases is not None else body.prereleases

@@ -31,7 +31,9 @@ def _input_errors(lockfile: Lockfile) -> None:
             422,
             "invalid_input",
             first.render().splitlines()[0],
-            details=[{"file": p.path, "line": p.line, "column": p.column, "reason": p.message} for p in lockfile.errors],
+            details=[
+                {"file": p.path, "line": p.line, "column": p.column, "reason": p.message} for p in lockfile.errors
+            ],
         )
 
 
@@ -40,8 +42,10 @@ def _input_errors(lockfile: Lockfile) -> None:
     response_model=ResolveResponse,
     summary="Resolve requirements as a fresh install would",
     responses={
-        200: {"content": {"text/plain": {"schema": {"type": "string"}}},
-              "description": "The pins (JSON), or the lock file alone with `Accept: text/plain`"},  # fmt: skip
+        200: {
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+            "description": "The pins (JSON), or the lock file alone with `Accept: text/plain`",
+        },
         400: {"model": ErrorResponse, "description": "Malformed JSON"},
         401: {"model": ErrorResponse, "description": "Missing or wrong bearer token"},
         409: {"model": ErrorResponse, "description": "No set of pins satisfies the requirements (the explanation)"},
@@ -52,8 +56,13 @@ def _input_errors(lockfile: Lockfile) -> None:
     },
 )
 async def resolve(
-    body: ResolveRequest, pool: PoolDep, settings: SettingsDep, limiter: LimiterDep, request: Request, response: Response
-):
+    body: ResolveRequest,
+    pool: PoolDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    request: Request,
+    response: Response,
+) -> Response | ResolveResponse:
     """As `lockaudit lock INPUT...`: the pins a fresh install would take for the target
     (default: the server's Python and platform), as of a date, from uploaded range
     files and/or PEP 508 strings; `lock` is the file the CLI writes. With
@@ -111,10 +120,14 @@ async def resolve(
             "resolution_conflict",
             exc.explain(),
             details=[
-                {"package": c.package, "requirement": c.requirement, "required_by": c.required_by,
-                 "origin": str(c.origin) if c.origin else None}
+                {
+                    "package": c.package,
+                    "requirement": c.requirement,
+                    "required_by": c.required_by,
+                    "origin": str(c.origin) if c.origin else None,
+                }
                 for c in exc.causes
-            ],  # fmt: skip
+            ],
             headers=stats.headers(),
         ) from None
     except ResolutionTooComplex as exc:
@@ -164,7 +177,9 @@ async def resolve(
             )
             for p in resolution
         ],
-        skipped=[SkippedOut(requirement=_where(s.requirement), kind=s.kind, reason=s.reason) for s in resolution.skipped],
+        skipped=[
+            SkippedOut(requirement=_where(s.requirement), kind=s.kind, reason=s.reason) for s in resolution.skipped
+        ],
         unknown=dict(resolution.unknown),
         warnings=list(resolution.warnings),
         stats={k: int(v) for k, v in resolution.stats.items()},

@@ -3,7 +3,7 @@ flags and which versions a range admits (the CLI's ``lockaudit versions --json``
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
@@ -37,7 +37,7 @@ async def versions(
     pool: PoolDep,
     response: Response,
     name: Annotated[str, Path(max_length=200, description="Project name (any spelling; normalized)")],
-    range: Annotated[str, Query(max_length=4096, description="A range, e.g. `>=2.28,<3`")] = "",  # noqa: A002
+    range: Annotated[str, Query(max_length=4096, description="A range, e.g. `>=2.28,<3`")] = "",
     dialect: Annotated[Dialect, Query(description="How to read the range")] = "pep440",
     prereleases: Annotated[bool | None, Query(description="Admit pre-releases (default: PEP 440's rule)")] = None,
 ) -> VersionsResponse:
@@ -61,7 +61,7 @@ async def versions(
         prereleases=prereleases,
         fresh_install=table.fresh_install,
         newest=table.newest,
-        fetched_at=fetched.astimezone(timezone.utc).isoformat() if isinstance(fetched, datetime) else None,
+        fetched_at=fetched.astimezone(UTC).isoformat() if isinstance(fetched, datetime) else None,
         from_cache=history.from_cache,
         stale=stale,
         releases=[ReleaseRow(**r.to_data()) for r in table.rows],

@@ -1,43 +1,11 @@
-"""The audit policy: which rules run, how severe they are, what is accepted, what fails.
+"""The policy model: what a policy holds, which values each of its keys accepts,
+and the questions the audit asks of it (which rules run, how severe, what fails).
 
-Read from ``[tool.lockaudit]`` in ``pyproject.toml`` or from the top level of
-``lockaudit.toml`` (which wins when both are in one directory), then overridden
-by command-line flags through :meth:`Policy.merged_with`. Example::
-
-    [tool.lockaudit]
-    fail-on = "minor"            # a severity (info .. critical), an upgrade size (patch, minor, major), or never
-    select = ["ALL"]             # rule selectors: "ALL", a code or a prefix ("LA00" = LA001-LA009)
-    extend-select = []
-    ignore = ["LA012"]
-    cooldown = "3d"              # days as a number, or "7d", "36h", "2w"
-    python = ["3.11", "3.12"]    # target environments: every python x platform combination
-    platform = ["linux", "darwin"]
-    as-of = 2025-01-31           # audit as if it were the end of this day (UTC), or a time: 2025-01-31T12:00:00Z
-    allow-unknown = false
-    api-changes = "minor"        # smallest upgrade whose API is compared (LA021-LA026): patch, minor, major, never
-
-    [tool.lockaudit.severity]    # change a rule's severity
-    LA008 = "info"
-
-    [tool.lockaudit.per-package.django]
-    ignore = ["LA002"]
-    cooldown = 14
-    fail-on = "major"
-    severity = { LA003 = "low" }
-
-    [[tool.lockaudit.suppress]]
-    code = "LA006"
-    package = "urllib3"
-    version = "2.0.0"            # optional: exact version or specifier ("<2.1")
-    reason = "pinned until the proxy supports 2.0.1"   # required
-    until = 2026-12-31           # optional: last day it applies
-
-Selection works as in ruff: select (default ALL) plus extend-select, minus
-ignore, where a more specific selector wins over a less specific one ("LA003" in
-select beats "LA00" in ignore) and at equal specificity ignore wins.
-
-Invalid configuration raises :class:`lockaudit.errors.PolicyError` naming the
-file, the key and what was expected.
+A :class:`Policy` is built from the keys of a config table (:meth:`Policy.from_mapping`,
+every bad value a :class:`lockaudit.errors.PolicyError` naming the file, the key
+and what was expected) and changed by command-line flags (:meth:`Policy.merged_with`).
+Where the table comes from is :mod:`.config`'s job; what a policy does to
+findings is :mod:`.apply`'s.
 """
 
 from __future__ import annotations
@@ -46,12 +14,9 @@ import dataclasses
 import datetime as _dt
 import itertools
 import math
-import posixpath
 import re
-import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -59,10 +24,9 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from ..as_of import as_of_day, parse_as_of
-from ..errors import PolicyError
-from ..findings import (
-    Finding,
+from ...as_of import as_of_day, parse_as_of
+from ...errors import PolicyError
+from ...findings import (
     Location,
     PolicySummary,
     RuleCode,
@@ -73,27 +37,16 @@ from ..findings import (
     UpgradeSize,
     parse_threshold,
 )
-from ..inputs._toml import loads as toml_loads
-from .rules.catalog import CATALOG
 
 __all__ = [
     "API_CHANGE_SIZES",
-    "CONFIG_FILES",
     "DEFAULT_API_CHANGES",
     "DEFAULT_COOLDOWN",
     "DEFAULT_FAIL_ON",
     "PackagePolicy",
     "Policy",
-    "Suppression",
-    "Target",
-    "apply_policy",
-    "find_config",
-    "find_uploaded_config",
-    "load_policy",
     "parse_cooldown",
-    "policy_from_files",
     "resolve_selectors",
-    "unused_suppressions",
 ]
 
 DEFAULT_COOLDOWN = _dt.timedelta(days=7)
@@ -102,8 +55,6 @@ DEFAULT_API_CHANGES = "minor"
 API_CHANGE_SIZES = ("patch", "minor", "major", "never")
 #: Without configuration the run fails on high (major) findings and worse.
 DEFAULT_FAIL_ON: Severity | None = Severity.HIGH
-#: Looked for in each directory, in this order.
-CONFIG_FILES = ("lockaudit.toml", "pyproject.toml")
 
 Never = Literal["never"]
 _ALL_CODES: tuple[RuleCode, ...] = tuple(RuleCode)  # canonical members only
@@ -626,221 +577,3 @@ def _valid_version_pattern(text: str) -> bool:
     except (InvalidSpecifier, InvalidVersion):
         return False
     return True
-
-
-# --------------------------------------------------------------------------- files
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise PolicyError(f"{path}: cannot read the policy file ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise PolicyError(f"{path}: expected UTF-8 text") from None
-
-
-def _config_table(path: str, text: str) -> Mapping[str, Any] | None:
-    """The policy table of a config file's text: all of a lockaudit.toml, the
-    ``[tool.lockaudit]`` of a pyproject.toml (None: it has none)."""
-    try:
-        data = toml_loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{path}: invalid TOML: {exc}") from None
-    if _file_name(path) != "pyproject.toml":
-        return data
-    tool = data.get("tool", {})
-    table = tool.get("lockaudit") if isinstance(tool, Mapping) else None
-    if table is not None and not isinstance(table, Mapping):
-        raise PolicyError(f"{path}: [tool.lockaudit]: expected a table, got {table!r}")
-    return table
-
-
-def _file_name(path: str) -> str:
-    return posixpath.basename(path.replace("\\", "/"))
-
-
-def _policy_of(path: str, text: str) -> Policy:
-    """The policy a config file's text gives, each suppression with its file:line."""
-    table = _config_table(path, text)
-    if table is None:
-        return Policy(source=path)
-    label = "[tool.lockaudit]" if _file_name(path) == "pyproject.toml" else ""
-    return Policy.from_mapping(table, path, table=label, text=text)
-
-
-def _nearest(
-    directories: Iterable[str],
-    read: Callable[[str], str | None],
-    join: Callable[[str, str], str],
-    *,
-    pass_over_invalid_pyproject: bool = False,
-) -> tuple[str, str] | None:
-    """(path, text) of the first config file in ``directories``, nearest first:
-    in each, ``lockaudit.toml`` wins; a ``pyproject.toml`` counts only with a
-    ``[tool.lockaudit]`` table (one that is not TOML raises PolicyError, or is
-    passed over)."""
-    for directory in directories:
-        for name in CONFIG_FILES:
-            path = join(directory, name)
-            text = read(path)
-            if text is None:
-                continue
-            if name == "lockaudit.toml":
-                return path, text
-            try:
-                table = _config_table(path, text)
-            except PolicyError:
-                if pass_over_invalid_pyproject and not _is_toml(text):
-                    continue
-                raise
-            if table is not None:
-                return path, text
-    return None
-
-
-def _is_toml(text: str) -> bool:
-    try:
-        toml_loads(text)
-    except tomllib.TOMLDecodeError:
-        return False
-    return True
-
-
-def find_config(start: str | Path | None = None) -> Path | None:
-    """The nearest policy file from ``start`` (default: the working directory) upwards.
-
-    In each directory ``lockaudit.toml`` wins; a ``pyproject.toml`` counts only
-    when it has a ``[tool.lockaudit]`` table.
-    """
-    here = Path(start or Path.cwd()).resolve()
-    if here.is_file():
-        here = here.parent
-    directories = [str(d) for d in (here, *here.parents)]
-    found = _nearest(
-        directories, lambda p: _read_text(Path(p)) if Path(p).is_file() else None, lambda d, n: str(Path(d) / n)
-    )
-    return Path(found[0]) if found is not None else None
-
-
-def load_policy(path: str | Path | None = None, *, start: str | Path | None = None) -> Policy:
-    """The policy from ``path`` (a pyproject.toml or a lockaudit.toml), or from the
-    nearest one found from ``start`` upwards, or the defaults when there is none.
-
-    Raises PolicyError for an unreadable file, invalid TOML or invalid settings.
-    """
-    if path is None:
-        found = find_config(start)
-        if found is None:
-            return Policy()
-        path = found
-    path = Path(path)
-    return _policy_of(str(path), _read_text(path))
-
-
-def find_uploaded_config(files: Mapping[str, str], start: str) -> tuple[str, str] | None:
-    """(name, text) of the policy file among uploaded ``files`` (relative names
-    -> text) nearest to the upload named ``start``, found as
-    :func:`find_config` finds one on disk. A ``pyproject.toml`` that is not
-    TOML is passed over: it is an input, and the inputs layer reports it."""
-    by_name = {posixpath.normpath(name): text for name, text in files.items()}
-    directory = posixpath.dirname(posixpath.normpath(start))
-    directories = [directory]
-    while directory:
-        directory = posixpath.dirname(directory)
-        directories.append(directory)
-    return _nearest(
-        directories, by_name.get, lambda d, n: posixpath.join(d, n) if d else n, pass_over_invalid_pyproject=True
-    )
-
-
-def policy_from_files(
-    files: Mapping[str, str], *, start: str | None = None, overrides: Mapping[str, Any] | None = None
-) -> Policy:
-    """The policy of uploaded files, as :func:`load_policy` reads it on disk.
-
-    ``files``: relative names -> text (the service's uploads). The policy file
-    is the ``lockaudit.toml`` / ``[tool.lockaudit]`` nearest to ``start``
-    (default: the first file), each suppression located at its file:line.
-    ``overrides``: keys of a config table (``fail-on``, ``suppress``, ...,
-    source "request") that replace the same keys of that file; their
-    suppressions were written in no file and have no location. Raises
-    PolicyError for an unreadable policy file or invalid settings.
-    """
-    found = find_uploaded_config(files, start if start is not None else next(iter(files))) if files else None
-    policy = _policy_of(*found) if found is not None else Policy()
-    if overrides is None:
-        return policy
-    given = Policy.from_mapping(overrides, "request")
-    given = dataclasses.replace(given, suppressions=tuple(dataclasses.replace(s, location=None) for s in given.suppressions))
-    if found is None:
-        return given
-    replaced = {_field(key) for key in overrides}
-    return dataclasses.replace(policy, **{name: getattr(given, name) for name in replaced})
-
-
-def _field(key: str) -> str:
-    """The Policy field a config key sets (``fail-on`` -> ``fail_on``, ``suppress`` -> ``suppressions``)."""
-    name = key.replace("-", "_")
-    return "suppressions" if name == "suppress" else name
-
-
-# --------------------------------------------------------------------------- applying
-
-
-def apply_policy(findings: Iterable[Finding], policy: Policy, today: _dt.date | None = None) -> list[Finding]:
-    """The findings as the policy wants them reported.
-
-    Drops findings of rules that are not enabled (globally or for the package),
-    sets each one's effective severity (per-package, then global overrides),
-    marks the ones a current suppression covers (they stay in the list, with
-    ``suppressed_by`` set), and appends one LA016 finding per expired suppression.
-    ``today`` defaults to :meth:`Policy.today`. Call it once per audit.
-    """
-    today = today or policy.today()
-    current = [s for s in policy.suppressions if not s.expired(today)]
-    out: list[Finding] = []
-
-    def finish(f: Finding) -> None:
-        if not policy.is_enabled(f.code, f.package):
-            return
-        severity = policy.severity_for(f.code, f.package, f.severity)
-        suppression = f.suppressed_by or next((s for s in current if s.matches(f)), None)
-        if severity is not f.severity or suppression is not f.suppressed_by:
-            f = dataclasses.replace(f, severity=severity, suppressed_by=suppression)
-        out.append(f)
-
-    for f in findings:
-        finish(f)
-    rule = CATALOG[RuleCode.EXPIRED_SUPPRESSION]
-    for s in policy.suppressions:
-        if not s.expired(today):
-            continue
-        what = f"{s.code} for {s.package}" + (f" {s.version}" if s.version else "")
-        finish(
-            Finding(
-                code=RuleCode.EXPIRED_SUPPRESSION,
-                severity=rule.default_severity,
-                package=s.package,
-                message=f"suppression of {what} expired on {s.until.isoformat() if s.until else '?'} "
-                f"(reason: {s.reason}); its findings are reported again",
-                location=s.location,
-                data={
-                    "code": s.code.value,
-                    "until": s.until.isoformat() if s.until else None,
-                    "reason": s.reason,
-                    "version": s.version,
-                },
-                version=s.version,
-            )
-        )
-    return out
-
-
-def unused_suppressions(
-    findings: Iterable[Finding], policy: Policy, today: _dt.date | None = None
-) -> tuple[Suppression, ...]:
-    """Current suppressions that matched none of ``findings`` (worth a note, not an error)."""
-    today = today or policy.today()
-    used = {f.suppressed_by for f in findings if f.suppressed_by is not None}
-    return tuple(s for s in policy.suppressions if not s.expired(today) and s not in used)
