@@ -389,6 +389,10 @@ class Finding:
     facts as JSON-able values (stored read-only). ``fingerprint`` is computed by
     :func:`fingerprint_of` when left empty. ``severity`` is the effective one
     after policy; ``suppressed_by`` is set when a suppression accepted it.
+    ``project`` and ``lock`` name the unit it was found in (a project's label and
+    its lock's path, as on :class:`PackageReport`): a package in two projects of one
+    run is two rows, and each row shows its own findings. None: about no unit (the
+    input files, the policy).
     """
 
     code: RuleCode
@@ -401,6 +405,8 @@ class Finding:
     fingerprint: str = ""
     version: str | None = None
     suppressed_by: Suppression | None = None
+    project: str | None = None
+    lock: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "code", RuleCode.parse(self.code))
@@ -408,9 +414,9 @@ class Finding:
         object.__setattr__(self, "data", _check_json(dict(self.data), f"{self.code} data"))
         if not self.fingerprint:
             where = self.location or self.lock_location
-            object.__setattr__(
-                self, "fingerprint", fingerprint_of(self.code, self.package, where.path if where else None)
-            )
+            # Without a file to point at, the unit tells two findings apart.
+            path = where.path if where else self.project
+            object.__setattr__(self, "fingerprint", fingerprint_of(self.code, self.package, path))
 
     @property
     def suppressed(self) -> bool:
@@ -657,11 +663,13 @@ class AuditReport:
         return tuple(f for f in self.findings if self.is_blocking(f, threshold))
 
     def findings_for(self, package: PackageReport) -> tuple[Finding, ...]:
-        """The findings about ``package``: same name and, when both are known, same requirement."""
+        """The findings about ``package``: same name, same unit (project and lock) when
+        both are known, and the same requirement when both point at one."""
         return tuple(
             f
             for f in self._by_package.get(package.key, ())
-            if f.location is None or package.origin is None or f.location == package.origin
+            if (f.project is None or package.project is None or (f.project, f.lock) == (package.project, package.lock))
+            and (f.location is None or package.origin is None or f.location == package.origin)
         )
 
     def orphans(self) -> tuple[Finding, ...]:

@@ -245,7 +245,10 @@ def build_report(
                 found = [x for x in found if not (x.code is RuleCode.LA018 and x.data.get("change") == "added")]
             findings += found
             reports.append(_report_for(f))
-        findings += unit.findings
+        findings += (
+            f if f.project is not None else dataclasses.replace(f, project=unit.unit.project, lock=unit.unit.lock)
+            for f in unit.findings
+        )
     findings += _lock_file_findings(lockfile)
     findings += inputs.check(lockfile)
     findings += list(extra_findings)

@@ -37,7 +37,8 @@ from .rules.lock import conflict_finding, lock_findings, unknown_below
 
 __all__ = ["EarlyDependencies", "Unit", "UnitResult", "audit_units", "selected_requirements", "units_of"]
 
-_LOCK_FORMATS = frozenset({"uv.lock", "poetry.lock", "pylock", "pipfile.lock", "pip-freeze"})
+# pip freeze output has no mark of its own: a file of pins alone is a lock when evidence says so.
+_LOCK_FORMATS = frozenset({"uv.lock", "poetry.lock", "pylock", "pipfile.lock"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +148,9 @@ def _unit_findings(unit: Unit, installs: Mapping[Target, FreshInstall]) -> list[
     installed_somewhere = {n for fi in installs.values() for n, p in fi.packages.items() if p.locked is not None}
     for fi in installs.values():
         issues = []
-        for issue in fi.lock_walk.issues:
+        # A project without a lock has no lock to be wrong: nothing is "not in the lock".
+        walked = fi.lock_walk.issues if unit.lock is not None else ()
+        for issue in walked:
             if issue.kind == "unavailable":
                 continue  # the package's own LA013 says it
             if issue.kind in ("python-excluded", "version-not-on-index"):
@@ -155,6 +158,10 @@ def _unit_findings(unit: Unit, installs: Mapping[Target, FreshInstall]) -> list[
             if issue.kind == "extraneous" and (
                 unit.universal or not unit.complete or issue.package in installed_somewhere
             ):
+                continue
+            if issue.kind in ("missing-dependency", "missing-requirement") and not unit.complete:
+                # A hand-written pinned file does not claim to pin everything: what it
+                # leaves out a fresh install takes unpinned ("unlocked"), which is not an error.
                 continue
             issues.append(issue)
         out.extend(lock_findings(issues))

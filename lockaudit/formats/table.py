@@ -123,9 +123,17 @@ def _files_of(pkg: PackageReport) -> list[str]:
     return [loc.path for loc in (pkg.origin, pkg.lock_origin) if loc is not None]
 
 
+def _unit_label(pkg: PackageReport) -> str | None:
+    """The unit a row belongs to (its project and lock), as the group's label."""
+    if pkg.project is None:
+        return None
+    return pkg.project if pkg.lock in (None, pkg.project) else f"{pkg.project} + {pkg.lock}"
+
+
 def _groups(packages: Sequence[PackageReport]) -> list[tuple[str | None, list[PackageReport]]]:
-    """Packages by project: files that one package links (its range file and its
-    lock) belong together. A single project gets no label."""
+    """Packages by unit (a project and its lock; a package only a fresh install
+    takes belongs to its unit too). Rows that name no unit are grouped by the files
+    they link (a range file and its lock belong together). A single group gets no label."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -134,7 +142,8 @@ def _groups(packages: Sequence[PackageReport]) -> list[tuple[str | None, list[Pa
             x = parent[x]
         return x
 
-    for pkg in packages:
+    loose = [pkg for pkg in packages if _unit_label(pkg) is None]
+    for pkg in loose:
         files = _files_of(pkg)
         for path in files:
             find(path)  # every file is a member, linked or not
@@ -147,16 +156,14 @@ def _groups(packages: Sequence[PackageReport]) -> list[tuple[str | None, list[Pa
             members[find(path)].append(path)
     grouped: dict[str | None, list[PackageReport]] = {}
     for pkg in packages:
-        files = _files_of(pkg)
-        key = find(files[0]) if files else None
-        grouped.setdefault(key, []).append(pkg)
+        label = _unit_label(pkg)
+        if label is None:
+            files = _files_of(pkg)
+            label = " + ".join(members[find(files[0])]) if files else None
+        grouped.setdefault(label, []).append(pkg)
     if len(grouped) <= 1:
         return [(None, list(packages))]
-    out: list[tuple[str | None, list[PackageReport]]] = []
-    for key, pkgs in grouped.items():
-        label = " + ".join(members[key]) if key is not None else "(no file)"
-        out.append((label, pkgs))
-    return out
+    return [(label if label is not None else "(no file)", pkgs) for label, pkgs in grouped.items()]
 
 
 # --------------------------------------------------------------------------- layout

@@ -443,3 +443,70 @@ def test_resolve_adds_transitive_drift_and_lock_consistency(run):
     # a lock that misses a dependency is not closed
     _, report, _ = run(pair("deps==1.0\n", "deps==1.0\n"), "--resolve", "--fail-on", "never")
     assert "LA017" in codes(report, "alpha")
+
+
+# -- units: a project without a lock, a hand-pinned file, findings that stay with their project
+
+
+def test_a_project_without_a_lock_has_nothing_missing_from_a_lock(run):
+    # A range file alone: a fresh install is all there is; nothing can be "not in the lock".
+    for files in ({"requirements.in": "deps>=1\n"}, {"requirements.txt": "deps>=1\nalpha>=1\n"}):
+        code, report, proc = run(files)
+        assert code == 0, proc.stderr
+        assert not {"LA017", "LA018"} & codes(report), report["findings"]
+        rows = {p["name"]: p for p in report["packages"]}
+        assert rows["deps"]["change"] == "unlocked" and rows["deps"]["fresh"] == "1.1"
+        assert rows["gamma"]["change"] == "unlocked"  # pulled in by deps 1.1
+
+
+def test_a_hand_pinned_file_does_not_claim_to_pin_everything(run):
+    # No header, no "# via", no hashes: pins written by hand. What they leave out a
+    # fresh install takes unpinned; it is not a broken lock.
+    # A range among them (as in a tooling file next to `-e .`) is not "missing" either.
+    code, report, proc = run({"requirements.txt": "deps==1.1\nbeta>=0.4\n"})
+    assert code == 0, proc.stderr
+    assert "LA017" not in codes(report), report["findings"]
+    rows = {p["name"]: p for p in report["packages"]}
+    assert rows["alpha"]["change"] == "unlocked" and rows["alpha"]["locked"] is None
+    assert rows["beta"]["change"] == "unlocked" and rows["beta"]["fresh"] == "0.5.0"
+    # The same file with pip-compile's provenance is a lock, and a lock must be closed.
+    made = "deps==1.1\n    # via -r requirements.in\n"
+    _, report, _ = run({"requirements.txt": made}, "--fail-on", "never")
+    assert finding(report, "LA017", "alpha")["severity"] == "high"
+
+
+def test_findings_stay_with_the_project_they_were_found_in(run):
+    files = {
+        "svc-a/requirements.in": "alpha>=1,<3\n",
+        "svc-a/requirements.txt": "alpha==1.0.0\n",  # behind: LA003 high
+        "svc-b/requirements.in": "alpha>=1,<3\n",
+        "svc-b/requirements.txt": "alpha==2.1.0\n",  # current
+    }
+    _, report, _ = run(files, "--fail-on", "never")
+    drift = finding(report, "LA003", "alpha")
+    assert drift["project"].endswith(os.path.join("svc-a", "requirements.in"))
+    assert drift["lock"].endswith(os.path.join("svc-a", "requirements.txt"))
+    rows = {p["project"].split(os.sep)[-2]: p for p in report["packages"] if p["name"] == "alpha"}
+    assert drift["fingerprint"] in rows["svc-a"]["findings"]
+    assert drift["fingerprint"] not in rows["svc-b"]["findings"]
+    # The table shows each row its own findings, under its own project.
+    _, _, proc = run(files, "--fail-on", "never", "--all", fmt="table")
+    lines = proc.stdout.splitlines()
+    b_group = next(i for i, line in enumerate(lines) if "svc-b" in line and "+" in line)
+    b_alpha = next(line for line in lines[b_group:] if line.strip().startswith("alpha"))
+    assert "2.1.0" in b_alpha and "LA003" not in b_alpha, proc.stdout
+
+
+def test_a_package_only_a_fresh_install_takes_is_grouped_with_its_project(run):
+    files = {
+        "svc-a/requirements.in": "deps>=1\n",
+        "svc-b/requirements.in": "beta>=0.4\n",
+    }
+    _, _, proc = run(files, "--fail-on", "never", "--all", fmt="table")
+    assert "(no file)" not in proc.stdout, proc.stdout
+    lines = proc.stdout.splitlines()
+    a_group = next(i for i, line in enumerate(lines) if "svc-a" in line)
+    b_group = next(i for i, line in enumerate(lines) if "svc-b" in line)
+    gamma = next(i for i, line in enumerate(lines) if line.strip().startswith("gamma"))
+    # gamma comes with deps 1.1: it sits in svc-a's group, whichever group comes first.
+    assert (a_group < gamma < b_group) if a_group < b_group else (gamma > a_group), proc.stdout

@@ -32,7 +32,9 @@ def finding(
         # A package only a fresh install has belongs to the lock it is missing from.
         lock_location = Location(facts.lock) if facts.lock else None
     place = location or lock_location
-    path = place.path if place is not None else None
+    # Nothing to point at (a package only a fresh install of a lock-less project takes):
+    # the project tells it apart from the same package in another project.
+    path = place.path if place is not None else facts.project
     # Facts belong to a unit (project and lock): the same package in two locks is two findings.
     unit = (facts.lock,) if facts.lock and location is not None and facts.lock != location.path else ()
     return Finding(
@@ -45,4 +47,6 @@ def finding(
         data=dict(data or {}),
         fingerprint=fingerprint_of(code, facts.name, path, *unit, *extra),
         version=version if version is not None else (facts.locked.version if facts.locked else None),
+        project=facts.project,
+        lock=facts.lock,
     )

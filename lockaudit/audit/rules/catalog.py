@@ -307,7 +307,10 @@ _RULES = (
         metadata, with markers and extras evaluated for the target environment. The
         finding names the package that requires it and the top-level requirement that
         pulls it in. Locked packages that nothing requires for the target are reported
-        at info severity.""",
+        at info severity. Only a lock is held to this: a project without one has nothing
+        missing from it, and a file of pins written by hand (no tool's header, no `# via`
+        lines, no hashes) does not claim to pin everything: what it leaves out a fresh
+        install takes unpinned (its rows say "unlocked").""",
         """requirements.lock:41   requests==2.32.3     (urllib3 not in the lock)
     LA017 urllib3: required by requests 2.32.3 (urllib3<3,>=1.21.1) but missing from the lock""",
         """Re-lock from the inputs (lockaudit lock, pip-compile, uv pip compile, uv lock,
