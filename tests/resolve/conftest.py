@@ -161,6 +161,22 @@ def resolve_server(synthetic_index: SyntheticIndex) -> Iterator[IndexServer]:
 
 
 @pytest.fixture
+def cli_args(resolve_server: IndexServer, tmp_path: Path) -> list[str]:
+    """The CLI arguments every command test passes: the local index, a cache of the
+    test's own, and one fixed target (Python 3.11 on Linux)."""
+    return [
+        "--index-url",
+        resolve_server.url,
+        "--cache",
+        str(tmp_path / "cache.sqlite3"),
+        "--python",
+        "3.11",
+        "--platform",
+        "linux",
+    ]
+
+
+@pytest.fixture
 def settings(resolve_server: IndexServer) -> IndexSettings:
     return IndexSettings(IndexURL.parse(resolve_server.url))
 

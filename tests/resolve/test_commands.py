@@ -16,18 +16,9 @@ SCHEMA = Path(__file__).resolve().parents[2] / "lockaudit" / "schemas" / "report
 
 
 @pytest.fixture
-def cli(resolve_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def cli(cli_args: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.chdir(tmp_path)
-    common = [
-        "--index-url",
-        resolve_server.url,
-        "--cache",
-        str(tmp_path / "cache.sqlite3"),
-        "--python",
-        "3.11",
-        "--platform",
-        "linux",
-    ]
+    common = cli_args
 
     def run(*args: str) -> int:
         return main([args[0], *args[1:], *common])

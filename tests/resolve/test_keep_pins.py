@@ -75,7 +75,7 @@ def _uv() -> str | None:
 
 @pytest.mark.parametrize(("case_id", "inputs", "existing", "flags", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_lock_keeps_existing_pins(
-    resolve_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    cli_args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     case_id: str, inputs: str, existing: str | None, flags: list[str], expected: dict[str, str],
 ) -> None:  # fmt: skip
     monkeypatch.chdir(tmp_path)
@@ -90,14 +90,7 @@ def test_lock_keeps_existing_pins(
             "requirements.txt",
             "--no-hashes",
             *flags,
-            "--index-url",
-            resolve_server.url,
-            "--cache",
-            str(tmp_path / "cache.sqlite3"),
-            "--python",
-            "3.11",
-            "--platform",
-            "linux",
+            *cli_args,
         ]
     )
     assert code == 0, capsys.readouterr().err

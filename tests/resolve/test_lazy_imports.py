@@ -63,20 +63,11 @@ UNWANTED = (
 
 
 @pytest.fixture
-def project(resolve_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def project(resolve_server, cli_args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """A requirements.in and a cache warmed by one lock; the common arguments."""
     monkeypatch.chdir(tmp_path)
     Path("requirements.in").write_text("web\nsrv[fast]\n")
-    common = [
-        "--index-url",
-        resolve_server.url,
-        "--cache",
-        str(tmp_path / "cache.sqlite3"),
-        "--python",
-        "3.11",
-        "--platform",
-        "linux",
-    ]
+    common = cli_args
     assert main(["lock", "requirements.in", "-o", "warm.lock", "-q", *common]) == 0
     resolve_server.requests.clear()
     return common
